@@ -1,0 +1,139 @@
+#include "common/decision.h"
+
+#include <algorithm>
+
+namespace delegsim {
+
+std::string_view VerdictName(Verdict v) { return v == Verdict::kAllowed ? "allowed" : "denied"; }
+
+Decision& Decision::Read(RuleId rule, std::initializer_list<Fact> facts) {
+  checks_.push_back({rule, Effect::kRead, {}, std::vector<Fact>(facts)});
+  return *this;
+}
+
+Decision& Decision::Read(RuleId rule, std::vector<Fact> facts) {
+  checks_.push_back({rule, Effect::kRead, {}, std::move(facts)});
+  return *this;
+}
+
+Decision& Decision::Set(RuleId rule, std::string what, std::vector<Fact> facts) {
+  checks_.push_back({rule, Effect::kSet, std::move(what), std::move(facts)});
+  return *this;
+}
+
+Decision& Decision::Clear(RuleId rule, std::string what, std::vector<Fact> facts) {
+  checks_.push_back({rule, Effect::kClear, std::move(what), std::move(facts)});
+  return *this;
+}
+
+Decision& Decision::Allow(RuleId rule) {
+  if (verdict_ == Verdict::kDenied) return *this;
+  rule_ = rule;
+  decided_ = true;
+  return *this;
+}
+
+Decision& Decision::Deny(RuleId rule, std::string error, std::string status,
+                         std::vector<Fact> facts) {
+  if (verdict_ == Verdict::kDenied) return *this;
+  verdict_ = Verdict::kDenied;
+  rule_ = rule;
+  decided_ = true;
+  error_ = std::move(error);
+  status_ = std::move(status);
+  checks_.push_back({rule, Effect::kDeny, {}, std::move(facts)});
+  return *this;
+}
+
+Decision& Decision::Because(RuleId rule, Fact fact) {
+  Cause c{rule, std::move(fact)};
+  if (std::find(causes_.begin(), causes_.end(), c) == causes_.end()) causes_.push_back(c);
+  return *this;
+}
+
+Decision& Decision::Because(const std::vector<Cause>& causes) {
+  for (const Cause& c : causes) Because(c.rule, c.fact);
+  return *this;
+}
+
+namespace {
+void AddUnique(std::vector<RuleId>& out, RuleId r) {
+  if (r != RuleId::kCount && std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
+}
+}  // namespace
+
+std::vector<RuleId> Decision::Rules() const {
+  std::vector<RuleId> out;
+  if (decided_) AddUnique(out, rule_);
+  for (const Check& c : checks_) {
+    if (c.effect != Effect::kRead) AddUnique(out, c.rule);
+  }
+  for (const Cause& c : causes_) AddUnique(out, c.rule);
+  return out;
+}
+
+std::vector<RuleId> Decision::RulesConsulted() const {
+  std::vector<RuleId> out;
+  for (const Check& c : checks_) AddUnique(out, c.rule);
+  if (decided_) AddUnique(out, rule_);
+  return out;
+}
+
+bool Decision::Names(RuleId rule) const {
+  std::vector<RuleId> rules = Rules();
+  return std::find(rules.begin(), rules.end(), rule) != rules.end();
+}
+
+std::optional<RuleId> Decision::RuleFor(std::string_view what) const {
+  for (auto it = checks_.rbegin(); it != checks_.rend(); ++it) {
+    if ((it->effect == Effect::kSet || it->effect == Effect::kClear) && it->what == what) {
+      return it->rule;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<Fact> Decision::Facts() const {
+  std::vector<Fact> out;
+  for (const Check& c : checks_) out.insert(out.end(), c.facts.begin(), c.facts.end());
+  return out;
+}
+
+std::string Decision::Explain() const {
+  std::string out(VerdictName(verdict_));
+  if (decided_) {
+    out += " by ";
+    out += RuleCode(rule_);
+  }
+  if (!error_.empty()) {
+    out += " (" + error_;
+    if (!status_.empty()) out += ", " + status_;
+    out += ")";
+  }
+  if (verdict_ == Verdict::kDenied) {
+    // The facts of the deciding check: the ones that would have to change.
+    std::string facts;
+    for (const Check& c : checks_) {
+      if (c.rule != rule_) continue;
+      for (const Fact& f : c.facts) facts += (facts.empty() ? "" : ", ") + f.ToString();
+    }
+    if (!facts.empty()) out += ": " + facts;
+  } else {
+    std::string effects;
+    for (const Check& c : checks_) {
+      if (c.effect != Effect::kSet && c.effect != Effect::kClear) continue;
+      effects += effects.empty() ? "" : ", ";
+      effects += c.what + (c.effect == Effect::kSet ? " set by " : " cleared by ");
+      effects += RuleCode(c.rule);
+    }
+    if (!effects.empty()) out += "; " + effects;
+  }
+  for (const Cause& c : causes_) {
+    out += "; because ";
+    out += RuleCode(c.rule);
+    out += ": " + c.fact.ToString();
+  }
+  return out;
+}
+
+}  // namespace delegsim

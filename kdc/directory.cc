@@ -1,0 +1,237 @@
+#include "kdc/directory.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "kdc/crypto.h"
+
+namespace delegsim::kdc {
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view PrincipalKindName(PrincipalKind k) {
+  switch (k) {
+    case PrincipalKind::kUser: return "user";
+    case PrincipalKind::kComputer: return "computer";
+    case PrincipalKind::kService: return "service";
+    case PrincipalKind::kGroup: return "group";
+    case PrincipalKind::kKrbtgt: return "krbtgt";
+  }
+  return "?";
+}
+
+std::string KeyFromPassword(std::string_view realm, std::string_view name,
+                            std::string_view password) {
+  std::string salt = "salt|" + ToLower(realm) + "|" + ToLower(name);
+  return Hmac(salt, password);
+}
+
+DomainId Directory::AddDomain(std::string realm, std::string forest, int functional_level,
+                              bool workgroup) {
+  Domain d;
+  d.id = static_cast<DomainId>(domains_.size());
+  d.realm = std::move(realm);
+  d.forest = std::move(forest);
+  d.functional_level = functional_level;
+  d.workgroup = workgroup;
+  domains_.push_back(d);
+  if (!workgroup) {
+    domains_.back().krbtgt = AddPrincipal(PrincipalKind::kKrbtgt, "krbtgt", d.id);
+  }
+  return d.id;
+}
+
+PrincipalId Directory::AddPrincipal(PrincipalKind kind, std::string name, DomainId domain) {
+  Principal p;
+  p.id = static_cast<PrincipalId>(principals_.size());
+  p.kind = kind;
+  p.name = std::move(name);
+  p.domain = domain;
+  if (kind == PrincipalKind::kUser) p.uac = 0x200;  // UF_NORMAL_ACCOUNT
+  if (kind == PrincipalKind::kComputer) p.uac = 0x1000;  // UF_WORKSTATION_TRUST_ACCOUNT
+  if (kind == PrincipalKind::kService) p.uac = 0x200;
+  principals_.push_back(std::move(p));
+  return principals_.back().id;
+}
+
+void Directory::AddMember(PrincipalId group, PrincipalId member) {
+  principals_[member].member_of.push_back(group);
+}
+
+void Directory::AddTrust(const Trust& trust) { trusts_.push_back(trust); }
+
+Status Directory::Finalize(std::string_view secret) {
+  secret_ = std::string(secret);
+  name_index_.clear();
+  bare_index_.clear();
+  spn_index_.clear();
+  spns_.clear();
+
+  for (Principal& p : principals_) {
+    if (p.id == kNobody) continue;
+    const Domain& d = domains_[p.domain];
+    name_index_[ToLower(p.name) + "@" + ToLower(d.realm)] = p.id;
+    bare_index_[ToLower(p.name)].push_back(p.id);
+    for (const std::string& spn : p.spns) {
+      std::string key = ToLower(spn);
+      auto [it, inserted] = spn_index_.emplace(key, static_cast<SpnId>(spns_.size()));
+      if (!inserted) {
+        return AlreadyExists("SPN '" + spn + "' is registered on both '" +
+                             principals_[spns_[it->second].owner].name + "' and '" + p.name +
+                             "'");
+      }
+      spns_.push_back({key, p.id});
+    }
+  }
+
+  for (Principal& p : principals_) {
+    if (p.id == kNobody) continue;
+    // Nested membership: breadth-first over member_of; a visited set makes cycles harmless.
+    std::vector<PrincipalId> seen;
+    std::vector<PrincipalId> frontier = p.member_of;
+    while (!frontier.empty()) {
+      PrincipalId g = frontier.back();
+      frontier.pop_back();
+      if (std::find(seen.begin(), seen.end(), g) != seen.end()) continue;
+      seen.push_back(g);
+      for (PrincipalId up : principals_[g].member_of) frontier.push_back(up);
+    }
+    std::sort(seen.begin(), seen.end());
+    p.groups = std::move(seen);
+    p.protected_user = false;
+    for (PrincipalId g : p.groups) {
+      if (ToLower(principals_[g].name) == "protected users") p.protected_user = true;
+    }
+    p.a2d2.clear();
+    for (const std::string& target : p.allowed_to_delegate_to) {
+      // AC-4: SPNs compare case-insensitively and without the realm (Samba).
+      std::string spn = ToLower(target.substr(0, target.find('@')));
+      auto it = spn_index_.find(spn);
+      if (it != spn_index_.end()) p.a2d2.push_back(it->second);
+    }
+    const Domain& d = domains_[p.domain];
+    p.key = p.password.empty() ? Hmac(secret_, "key|" + ToLower(d.realm) + "|" + ToLower(p.name))
+                               : KeyFromPassword(d.realm, p.name, p.password);
+  }
+  return Status::Ok();
+}
+
+std::optional<DomainId> Directory::FindDomain(std::string_view realm) const {
+  std::string want = ToLower(realm);
+  for (const Domain& d : domains_) {
+    if (ToLower(d.realm) == want) return d.id;
+  }
+  return std::nullopt;
+}
+
+std::optional<PrincipalId> Directory::Find(std::string_view name) const {
+  std::string key = ToLower(name);
+  if (size_t bs = key.find('\\'); bs != std::string::npos) {
+    std::string_view dom = std::string_view(key).substr(0, bs);
+    std::string_view user = std::string_view(key).substr(bs + 1);
+    for (const Domain& d : domains_) {
+      std::string realm = ToLower(d.realm);
+      if (realm == dom || realm.substr(0, realm.find('.')) == dom) {
+        return FindIn(d.id, user);
+      }
+    }
+    return std::nullopt;
+  }
+  if (key.find('@') != std::string::npos) {
+    auto it = name_index_.find(key);
+    if (it == name_index_.end()) return std::nullopt;
+    return it->second;
+  }
+  auto it = bare_index_.find(key);
+  if (it == bare_index_.end() || it->second.size() != 1) return std::nullopt;
+  return it->second.front();
+}
+
+std::optional<PrincipalId> Directory::FindIn(DomainId domain, std::string_view name) const {
+  auto it = name_index_.find(ToLower(name) + "@" + ToLower(domains_[domain].realm));
+  if (it == name_index_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<SpnId> Directory::FindSpn(std::string_view spn) const {
+  std::string key = ToLower(spn.substr(0, spn.find('@')));
+  auto it = spn_index_.find(key);
+  if (it == spn_index_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string Directory::FullName(PrincipalId id) const {
+  if (id == kNobody || id >= principals_.size()) return "nobody";
+  const Principal& p = principals_[id];
+  return p.name + "@" + domains_[p.domain].realm;
+}
+
+bool Directory::Matches(PrincipalId who, PrincipalId principal) const {
+  if (who == principal) return true;
+  const std::vector<PrincipalId>& g = principals_[who].groups;
+  return std::binary_search(g.begin(), g.end(), principal);
+}
+
+bool Directory::AnyMatches(PrincipalId who, const std::vector<PrincipalId>& list) const {
+  for (PrincipalId p : list) {
+    if (Matches(who, p)) return true;
+  }
+  return false;
+}
+
+std::optional<Trust> Directory::TrustPath(DomainId account_domain,
+                                          DomainId resource_domain) const {
+  const Domain& a = domains_[account_domain];
+  const Domain& r = domains_[resource_domain];
+  if (a.workgroup || r.workgroup) return std::nullopt;
+  if (account_domain == resource_domain || a.forest == r.forest) {
+    return Trust{resource_domain, account_domain, true, trust_attr::kWithinForest};
+  }
+  // An explicit trust between the two domains, or a forest trust between their forests.
+  for (const Trust& t : trusts_) {
+    bool forward = t.trusting == resource_domain && t.trusted == account_domain;
+    bool backward = t.two_way && t.trusting == account_domain && t.trusted == resource_domain;
+    if (forward || backward) return t;
+  }
+  for (const Trust& t : trusts_) {
+    if (!(t.attributes & trust_attr::kForestTransitive)) continue;
+    const std::string& trusting_forest = domains_[t.trusting].forest;
+    const std::string& trusted_forest = domains_[t.trusted].forest;
+    bool forward = trusting_forest == r.forest && trusted_forest == a.forest;
+    bool backward = t.two_way && trusting_forest == a.forest && trusted_forest == r.forest;
+    if (forward || backward) return t;
+  }
+  return std::nullopt;
+}
+
+std::string Directory::KrbtgtKey(DomainId realm) const {
+  return principals_[domains_[realm].krbtgt].key;
+}
+
+std::string Directory::InterRealmKey(DomainId from, DomainId to) const {
+  return Hmac(secret_, "xrealm|" + ToLower(domains_[from].realm) + "|" +
+                           ToLower(domains_[to].realm));
+}
+
+std::string Directory::TicketKey(std::string_view realm, std::string_view sname) const {
+  std::optional<DomainId> issuer = FindDomain(realm);
+  if (!issuer) return {};
+  if (sname.substr(0, 7) == "krbtgt/") {
+    std::optional<DomainId> target = FindDomain(sname.substr(7));
+    if (!target) return {};
+    return *target == *issuer ? KrbtgtKey(*issuer) : InterRealmKey(*issuer, *target);
+  }
+  std::optional<SpnId> spn = FindSpn(sname);
+  if (!spn) return {};
+  return KeyOf(SpnOwner(*spn));
+}
+
+std::string Directory::CertificateAuthorityKey(DomainId domain) const {
+  return Hmac(secret_, "ca|" + ToLower(domains_[domain].realm));
+}
+
+}  // namespace delegsim::kdc

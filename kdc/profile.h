@@ -1,0 +1,51 @@
+// KDC behaviour profiles (RULES.md section (b)): one engine, options that select where
+// real KDCs differ. `windows` is the default; `mit` and `heimdal` follow those KDCs.
+// The legacy RBCD switch (C8) can be combined with any profile.
+//
+//   StatusOr<Profile> p = Profile::FromName("heimdal");
+//   p->legacy_rbcd_nonforwardable_ok = true;
+#ifndef DELEGSIM_KDC_PROFILE_H_
+#define DELEGSIM_KDC_PROFILE_H_
+
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace delegsim::kdc {
+
+struct Profile {
+  std::string name = "windows";
+  // C9: S4U2self is forwardable only when the service has T2A4D (Heimdal), instead of
+  // the Windows/MIT rule of S4U-2.
+  bool s4u2self_requires_t2a4d = false;
+  // C12: a TGS request for FORWARDABLE that policy forbids gets KDC_ERR_BADOPTION
+  // (Heimdal) instead of a ticket without the flag (UD-6).
+  bool tgs_rejects_forbidden_forwardable = false;
+  // C13: NOT_DELEGATED on the *server* account also clears FORWARDABLE on tickets to it
+  // (MIT, Heimdal). Windows applies ND to the client only.
+  bool server_nd_clears_forwardable = false;
+  // C8: accept a non-forwardable S4U2self evidence ticket for RBCD when the user is not
+  // sensitive (Windows 2012-2019 before the CVE-2020-17049 fixes).
+  bool legacy_rbcd_nonforwardable_ok = false;
+  // RB-1: MIT and Heimdal try RBCD before the classic A2D2 check; Windows after it.
+  bool rbcd_before_classic = false;
+  // PU-*: the KDC knows the Protected Users group (MIT has no such concept).
+  bool protected_users = true;
+  // XR-1: referral TGTs get OK-AS-DELEGATE from trust attributes (Windows). MIT has no
+  // trust-attribute logic: its cross-realm krbtgt entries carry no ok_as_delegate.
+  bool trust_attributes = true;
+  // UD-1 (Heimdal): a service ticket obtained with a cross-realm TGT is OK-AS-DELEGATE
+  // only if that TGT was too.
+  bool ok_as_delegate_needs_referral_flag = false;
+
+  static Profile Windows();
+  static Profile Mit();
+  static Profile Heimdal();
+  // "windows" | "mit" | "heimdal" (case-insensitive).
+  static StatusOr<Profile> FromName(std::string_view name);
+};
+
+}  // namespace delegsim::kdc
+
+#endif  // DELEGSIM_KDC_PROFILE_H_

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what delegsim needs to build and test on Debian 12, as root.
+# Idempotent: when every package is present it only checks and returns (well under a second).
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  libasio-dev                          # standalone Asio: the TCP runtime (net/)
+  libprotobuf-dev protobuf-compiler    # the wire format (proto/)
+  nlohmann-json3-dev                   # scenario files (sim/)
+  libgtest-dev libgmock-dev            # tests
+  libbenchmark-dev                     # bench/
+  libssl-dev                           # HMAC-SHA256 ticket seals (kdc/)
+  libcli11-dev                         # command-line parsing (cli/)
+  python3 python3-jsonschema           # validates scenarios/ against the JSON Schema
+  clang-format tmux                    # formatting check; terminal tests of `delegsim step`
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "setup: missing packages: ${missing[*]}" >&2
+  echo "setup: run this script as root (or: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"
