@@ -1,0 +1,91 @@
+// The sans-I/O contract between node logic and a runtime.
+//
+// A Node reacts to a delivered Envelope or a fired timer and acts only through its
+// NodeContext: send an envelope, read the simulated clock, start or cancel a timer, and
+// record a trace entry. Nodes never touch sockets, clocks or threads, so the same node
+// code runs under the deterministic virtual-time runtime (sim/) and the Asio TCP
+// runtime (net/).
+//
+//   void MyNode::OnMessage(const v1::Envelope& env, NodeContext& ctx) {
+//     v1::Envelope reply; reply.set_to(env.from()); reply.set_correlation(env.correlation());
+//     ctx.Send(std::move(reply));
+//   }
+//
+// Threading: a runtime calls a node from one thread at a time; a node needs no locks.
+#ifndef DELEGSIM_NODES_CONTEXT_H_
+#define DELEGSIM_NODES_CONTEXT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "kdc/ticket.h"
+#include "proto/envelope.pb.h"
+
+namespace delegsim::nodes {
+
+using NodeId = uint32_t;  // index of a node in its runtime; 0 is never a node
+using TimerId = uint64_t;
+using kdc::Time;
+
+enum class TraceKind : uint8_t {
+  kSend,             // an envelope left a node (runtime)
+  kDeliver,          // an envelope reached a node (runtime)
+  kDrop,             // an envelope could not be delivered (runtime)
+  kWireDecodeError,  // a frame did not decode or was oversized (runtime)
+  kConnectionClosed, // a connection was closed (runtime)
+  kKdcDecision,      // the KDC decided a request
+  kTicketIssued,     // the KDC issued a ticket
+  kAuthDecision,     // a client or server decided something about authentication
+  kImpersonate,      // a server thread started impersonating
+  kRevert,           // a thread reverted to self
+  kAccessCheck,      // an access check or object open
+  kProcess,          // a process was created or a logon made
+  kCallRefused,      // a call was refused (by the caller or the callee)
+  kCallDone,         // a call finished at its caller
+  kTimeout,          // a bounded wait ran out
+};
+std::string_view TraceKindName(TraceKind kind);
+
+// One entry of the trace. The runtime fills time, seq and node.
+struct TraceRecord {
+  Time time = 0;
+  uint64_t seq = 0;
+  std::string node;
+  TraceKind kind = TraceKind::kSend;
+  std::string path;     // hop path the record belongs to, when known ("c1/web")
+  std::string summary;  // one line for people
+  std::vector<std::string> rules;  // rule ids that decided, decider first
+  std::vector<std::string> facts;  // "name=value", in the order read
+  std::string explain;  // Decision::Explain() for decisions
+};
+
+class NodeContext {
+ public:
+  virtual ~NodeContext() = default;
+  // Simulated time in milliseconds since the scenario's epoch.
+  virtual Time Now() const = 0;
+  // Sends `env` to env.to(); the runtime sets env.from(). Delivery may fail later, in
+  // which case the sender's Node::OnUndeliverable is called.
+  virtual void Send(v1::Envelope env) = 0;
+  // Fires Node::OnTimer(id) after `delay` ms of simulated (virtual) or real (tcp) time.
+  virtual TimerId StartTimer(Time delay) = 0;
+  virtual void CancelTimer(TimerId id) = 0;
+  virtual void Trace(TraceRecord record) = 0;
+};
+
+class Node {
+ public:
+  virtual ~Node() = default;
+  virtual std::string_view name() const = 0;
+  virtual void OnMessage(const v1::Envelope& env, NodeContext& ctx) = 0;
+  virtual void OnTimer(TimerId timer, NodeContext& ctx) = 0;
+  // `env`, sent by this node, was not delivered (connection closed, frame rejected).
+  virtual void OnUndeliverable(const v1::Envelope& env, const Status& why, NodeContext& ctx) = 0;
+};
+
+}  // namespace delegsim::nodes
+
+#endif  // DELEGSIM_NODES_CONTEXT_H_

@@ -1,0 +1,53 @@
+// Runtime: what drives nodes. Two implementations share this interface: the virtual-time
+// runtime (sim/virtual_runtime.h: one event queue ordered by (time, seq), in-memory
+// delivery of serialized envelopes) and the Asio runtime (net/asio_runtime.h: TCP over
+// loopback, one listening address per simulated host, length-prefixed frames).
+//
+//   std::unique_ptr<Runtime> rt = ...;
+//   NodeId web = rt->AddNode(std::make_unique<ServiceNode>(...), "127.0.1.2");
+//   rt->Post(client, [&](Node& n, NodeContext& ctx) { Start(n, ctx); });
+//   Status s = rt->RunUntil([&] { return done; }, 30'000);
+//
+// Threading: not thread-safe; call from one thread. Nodes run on the thread that calls
+// RunUntil / Step.
+#ifndef DELEGSIM_NODES_RUNTIME_H_
+#define DELEGSIM_NODES_RUNTIME_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "nodes/context.h"
+
+namespace delegsim::nodes {
+
+using TraceSink = std::function<void(const TraceRecord&)>;
+
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+
+  // Adds a node living on the simulated host whose loopback address is `host_address`
+  // ("127.0.1.2"). Returns its id (ids start at 1). All nodes are added before Start().
+  virtual NodeId AddNode(std::unique_ptr<Node> node, const std::string& host_address) = 0;
+  virtual Node& GetNode(NodeId id) = 0;
+  // Every trace record, with time, seq and node filled in, in the order produced.
+  virtual void SetTraceSink(TraceSink sink) = 0;
+  // Opens listeners (tcp) or does nothing (virtual). Fails if an address can't be bound.
+  virtual Status Start() = 0;
+  // Runs `fn` on node `id` as an event of the simulated world (at the current time).
+  virtual void Post(NodeId id, std::function<void(Node&, NodeContext&)> fn) = 0;
+  // Processes events until `done()` holds, nothing is left to do, or `budget_ms` of
+  // (simulated or real) time has passed. DeadlineExceeded in the last case.
+  virtual Status RunUntil(const std::function<bool()>& done, Time budget_ms) = 0;
+  // Moves the simulated clock forward (scenario clock steps); ticket lifetimes see it.
+  virtual void AdvanceClock(Time delta_ms) = 0;
+  virtual Time Now() const = 0;
+  // Closes every connection and listener; afterwards nothing runs.
+  virtual void Shutdown() = 0;
+  virtual std::string_view kind() const = 0;  // "virtual" | "tcp"
+};
+
+}  // namespace delegsim::nodes
+
+#endif  // DELEGSIM_NODES_RUNTIME_H_
