@@ -8,8 +8,9 @@
 //
 //   Decision d;
 //   d.Read(RuleId::kKCD2, {{"evidence.forwardable", false}});
-//   d.Deny(RuleId::kKCD2, "KDC_ERR_BADOPTION").Because(RuleId::kAC1, {"alice.not_delegated", true});
-//   d.Explain();  // "denied by KCD-2 (KDC_ERR_BADOPTION): evidence.forwardable=false; because AC-1: ..."
+//   d.Deny(RuleId::kKCD2, "KDC_ERR_BADOPTION").Because(RuleId::kAC1, {"alice.not_delegated",
+//   true}); d.Explain();  // "denied by KCD-2 (KDC_ERR_BADOPTION): evidence.forwardable=false;
+//   because AC-1: ..."
 #ifndef DELEGSIM_COMMON_DECISION_H_
 #define DELEGSIM_COMMON_DECISION_H_
 

@@ -30,8 +30,7 @@ constexpr std::array<RuleInfo, static_cast<size_t>(RuleId::kCount)> kRules = {{
      "forwarded TGT (Kerberos, UD-*, AC-*).",
      "SEED-C; SEED-E; RPCE-IL"},
     {RuleId::kIL6, "IL-6", kOs,
-     "The client picks the level and the server cannot raise it (except TR-2).",
-     "SEED-D; SEED-C"},
+     "The client picks the level and the server cannot raise it (except TR-2).", "SEED-D; SEED-C"},
     {RuleId::kTK1, "TK-1", kOs,
      "An object created while impersonating is owned by the client token's default owner.",
      "SEED-E"},
@@ -99,8 +98,10 @@ constexpr std::array<RuleInfo, static_cast<size_t>(RuleId::kCount)> kRules = {{
     {RuleId::kPK2, "PK-2", kOs,
      "NTLM never delegates across computers: its network logon has net_creds none.",
      "SEED-C; SEED-B"},
-    {RuleId::kPK3, "PK-3", kOs, "Schannel supports no delegation: the level is capped at "
-     "impersonate.", "SEED-C; COM-K"},
+    {RuleId::kPK3, "PK-3", kOs,
+     "Schannel supports no delegation: the level is capped at "
+     "impersonate.",
+     "SEED-C; COM-K"},
     {RuleId::kPK4, "PK-4", kClient,
      "Negotiate picks Kerberos when it can work and falls back to NTLM for a missing SPN, an "
      "IP address or a workgroup host, silently losing delegation.",
@@ -208,10 +209,9 @@ constexpr std::array<RuleInfo, static_cast<size_t>(RuleId::kCount)> kRules = {{
      "The S4U2proxy evidence ticket must be forwardable, else KDC_ERR_BADOPTION.",
      "SFU-K; SFU-EX; RULES.md C10"},
     {RuleId::kKCD3, "KCD-3", kKdc,
-     "Classic KCD works only within one domain; across realms only RBCD can.",
-     "SFU-K"},
-    {RuleId::kKCD4, "KCD-4", kKdc,
-     "S4U2proxy never yields a TGT (KDC_ERR_POLICY).", "MIT check_tgs_s4u2proxy"},
+     "Classic KCD works only within one domain; across realms only RBCD can.", "SFU-K"},
+    {RuleId::kKCD4, "KCD-4", kKdc, "S4U2proxy never yields a TGT (KDC_ERR_POLICY).",
+     "MIT check_tgs_s4u2proxy"},
     {RuleId::kKCD5, "KCD-5", kKdc,
      "The evidence ticket must be issued to the requesting service and carry a valid PAC "
      "(KDC_ERR_SERVER_NOMATCH).",
@@ -266,8 +266,7 @@ constexpr std::array<RuleInfo, static_cast<size_t>(RuleId::kCount)> kRules = {{
      "be made.",
      "MSDN ncalrpc; SEED-A"},
     {RuleId::kDS4, "DS-4", kSimulator,
-     "A call chain longer than the hop limit is refused, so no plan runs forever.",
-     "delegsim"},
+     "A call chain longer than the hop limit is refused, so no plan runs forever.", "delegsim"},
     {RuleId::kDS5, "DS-5", kSimulator,
      "A call that would re-enter a service already on its own chain is refused as a cycle.",
      "delegsim"},
@@ -279,8 +278,7 @@ constexpr std::array<RuleInfo, static_cast<size_t>(RuleId::kCount)> kRules = {{
      "KDC_ERR_S_PRINCIPAL_UNKNOWN.",
      "RFC4120 7.5.9"},
     {RuleId::kDS8, "DS-8", kKdc,
-     "The AS exchange gives a known, enabled principal a TGT for its realm.",
-     "RFC4120 3.1"},
+     "The AS exchange gives a known, enabled principal a TGT for its realm.", "RFC4120 3.1"},
     {RuleId::kDS9, "DS-9", kKdc,
      "The TGS exchange gives the holder of a valid TGT of this realm a service ticket, copying "
      "the TGT's client and PAC.",
@@ -297,6 +295,11 @@ constexpr std::array<RuleInfo, static_cast<size_t>(RuleId::kCount)> kRules = {{
      "A user with no account on the server's domain or trusted domains, or a wrong password, "
      "cannot log on (STATUS_LOGON_FAILURE).",
      "MS-NLMP 3.2.5; LSALOGON"},
+    {RuleId::kDS13, "DS-13", kClient,
+     "A call or KDC request whose connection fails or whose reply does not come within the "
+     "bounded wait fails (RPC_S_CALL_FAILED, KDC_ERR_SVC_UNAVAILABLE); it is never retried "
+     "silently.",
+     "MS-RPCE 3.3.3; delegsim"},
 }};
 
 }  // namespace
@@ -319,10 +322,14 @@ std::optional<RuleId> ParseRuleId(std::string_view code) {
 
 std::string_view EnforcerName(Enforcer e) {
   switch (e) {
-    case Enforcer::kOs: return "os";
-    case Enforcer::kClient: return "client";
-    case Enforcer::kKdc: return "kdc";
-    case Enforcer::kSimulator: return "simulator";
+    case Enforcer::kOs:
+      return "os";
+    case Enforcer::kClient:
+      return "client";
+    case Enforcer::kKdc:
+      return "kdc";
+    case Enforcer::kSimulator:
+      return "simulator";
   }
   return "?";
 }

@@ -15,11 +15,16 @@ std::string ToLower(std::string_view s) {
 
 std::string_view PrincipalKindName(PrincipalKind k) {
   switch (k) {
-    case PrincipalKind::kUser: return "user";
-    case PrincipalKind::kComputer: return "computer";
-    case PrincipalKind::kService: return "service";
-    case PrincipalKind::kGroup: return "group";
-    case PrincipalKind::kKrbtgt: return "krbtgt";
+    case PrincipalKind::kUser:
+      return "user";
+    case PrincipalKind::kComputer:
+      return "computer";
+    case PrincipalKind::kService:
+      return "service";
+    case PrincipalKind::kGroup:
+      return "group";
+    case PrincipalKind::kKrbtgt:
+      return "krbtgt";
   }
   return "?";
 }
@@ -51,7 +56,7 @@ PrincipalId Directory::AddPrincipal(PrincipalKind kind, std::string name, Domain
   p.kind = kind;
   p.name = std::move(name);
   p.domain = domain;
-  if (kind == PrincipalKind::kUser) p.uac = 0x200;  // UF_NORMAL_ACCOUNT
+  if (kind == PrincipalKind::kUser) p.uac = 0x200;       // UF_NORMAL_ACCOUNT
   if (kind == PrincipalKind::kComputer) p.uac = 0x1000;  // UF_WORKSTATION_TRUST_ACCOUNT
   if (kind == PrincipalKind::kService) p.uac = 0x200;
   principals_.push_back(std::move(p));
@@ -81,8 +86,7 @@ Status Directory::Finalize(std::string_view secret) {
       auto [it, inserted] = spn_index_.emplace(key, static_cast<SpnId>(spns_.size()));
       if (!inserted) {
         return AlreadyExists("SPN '" + spn + "' is registered on both '" +
-                             principals_[spns_[it->second].owner].name + "' and '" + p.name +
-                             "'");
+                             principals_[spns_[it->second].owner].name + "' and '" + p.name + "'");
       }
       spns_.push_back({key, p.id});
     }
@@ -183,8 +187,7 @@ bool Directory::AnyMatches(PrincipalId who, const std::vector<PrincipalId>& list
   return false;
 }
 
-std::optional<Trust> Directory::TrustPath(DomainId account_domain,
-                                          DomainId resource_domain) const {
+std::optional<Trust> Directory::TrustPath(DomainId account_domain, DomainId resource_domain) const {
   const Domain& a = domains_[account_domain];
   const Domain& r = domains_[resource_domain];
   if (a.workgroup || r.workgroup) return std::nullopt;
@@ -213,8 +216,8 @@ std::string Directory::KrbtgtKey(DomainId realm) const {
 }
 
 std::string Directory::InterRealmKey(DomainId from, DomainId to) const {
-  return Hmac(secret_, "xrealm|" + ToLower(domains_[from].realm) + "|" +
-                           ToLower(domains_[to].realm));
+  return Hmac(secret_,
+              "xrealm|" + ToLower(domains_[from].realm) + "|" + ToLower(domains_[to].realm));
 }
 
 std::string Directory::TicketKey(std::string_view realm, std::string_view sname) const {

@@ -83,13 +83,13 @@ struct Principal {
   DomainId domain = kNoDomain;
   uint32_t uac = 0;  // AD UF_* bits (kdc/uac.h)
   std::vector<std::string> spns;
-  std::vector<std::string> allowed_to_delegate_to;  // A2D2 as configured (SPNs)
-  std::vector<PrincipalId> allowed_to_act;          // RBCD: principals/groups allowed (AC-5)
-  std::vector<PrincipalId> allowed_to_authenticate; // XR-3: who may authenticate across a
-                                                    // selective-authentication trust
-  std::vector<PrincipalId> member_of;               // direct group memberships
-  std::vector<std::string> privileges;              // "SeImpersonatePrivilege", ...
-  std::string password;                             // empty: a random key is derived
+  std::vector<std::string> allowed_to_delegate_to;   // A2D2 as configured (SPNs)
+  std::vector<PrincipalId> allowed_to_act;           // RBCD: principals/groups allowed (AC-5)
+  std::vector<PrincipalId> allowed_to_authenticate;  // XR-3: who may authenticate across a
+                                                     // selective-authentication trust
+  std::vector<PrincipalId> member_of;                // direct group memberships
+  std::vector<std::string> privileges;               // "SeImpersonatePrivilege", ...
+  std::string password;                              // empty: a random key is derived
 
   // Filled by Finalize().
   std::vector<PrincipalId> groups;  // every group, nested membership expanded, ascending

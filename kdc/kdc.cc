@@ -37,8 +37,8 @@ struct Exchange {
 
   // TGS only.
   const v1::TgsReq* req = nullptr;
-  v1::TicketBody tgt;       // opened header ticket
-  v1::TicketBody evidence;  // opened additional ticket (S4U2proxy)
+  v1::TicketBody tgt;               // opened header ticket
+  v1::TicketBody evidence;          // opened additional ticket (S4U2proxy)
   PrincipalId requester = kNobody;  // the TGT's client
   PrincipalId target = kNobody;     // the account the new ticket is for
   std::optional<SpnId> target_spn;
@@ -156,7 +156,8 @@ bool IssueTgt(AsExchange& x) {
   x.out.set_realm(realm);
   x.out.set_flags(TICKET_FLAG_INITIAL | TICKET_FLAG_PRE_AUTHENT);
   FillPac(x, x.client, x.out.mutable_pac());
-  x.d.Read(RuleId::kAC2, {{c.name + ".pac_uac", static_cast<uint32_t>(x.out.pac().user_account_control())}});
+  x.d.Read(RuleId::kAC2,
+           {{c.name + ".pac_uac", static_cast<uint32_t>(x.out.pac().user_account_control())}});
 
   // AC-1 / PU-1: sensitive accounts and Protected Users get no FORWARDABLE or PROXIABLE TGT.
   std::vector<Fact> pu_facts;
@@ -170,14 +171,17 @@ bool IssueTgt(AsExchange& x) {
       AddFlagCause(x.out, name, RuleId::kDS8, Fact(std::string(name) + "_requested", false));
     } else if (IsSensitive(c)) {
       x.d.Clear(RuleId::kAC1, name, {nd_fact});
-      x.d.Clear(RuleId::kUD6, std::string(name) + "_request", {{std::string(name) + "_requested", true}});
+      x.d.Clear(RuleId::kUD6, std::string(name) + "_request",
+                {{std::string(name) + "_requested", true}});
       AddFlagCause(x.out, name, RuleId::kAC1, nd_fact);
     } else if (is_protected) {
       x.d.Clear(RuleId::kPU1, name, pu_facts);
-      x.d.Clear(RuleId::kUD6, std::string(name) + "_request", {{std::string(name) + "_requested", true}});
+      x.d.Clear(RuleId::kUD6, std::string(name) + "_request",
+                {{std::string(name) + "_requested", true}});
       AddFlagCause(x.out, name, RuleId::kPU1, Fact(c.name + ".protected_users_member", true));
     } else {
-      x.d.Set(RuleId::kDS8, name, {nd_fact, {c.name + ".protected_users_member", c.protected_user}});
+      x.d.Set(RuleId::kDS8, name,
+              {nd_fact, {c.name + ".protected_users_member", c.protected_user}});
       SetFlag(x.out, flag, true);
     }
   }
@@ -367,7 +371,8 @@ bool IssueForwardedTgt(Exchange& x) {
   }
   if (x.req->options().forwarded()) {
     // UD-3: the delegated TGT is marked FORWARDED.
-    x.d.Set(RuleId::kUD3, "forwarded", {{"forwarded_requested", true}, {"header.forwardable", true}});
+    x.d.Set(RuleId::kUD3, "forwarded",
+            {{"forwarded_requested", true}, {"header.forwardable", true}});
     SetFlag(x.out, TICKET_FLAG_FORWARDED, true);
     x.d.Allow(RuleId::kUD3);
   } else {
@@ -405,10 +410,12 @@ bool IssueReferral(Exchange& x) {
       {"trust.within_forest", static_cast<bool>(a & trust_attr::kWithinForest)},
       {"trust.enable_tgt_delegation",
        static_cast<bool>(a & trust_attr::kCrossOrganizationEnableTgtDelegation)},
-      {"trust.no_tgt_delegation", static_cast<bool>(a & trust_attr::kCrossOrganizationNoTgtDelegation)},
+      {"trust.no_tgt_delegation",
+       static_cast<bool>(a & trust_attr::kCrossOrganizationNoTgtDelegation)},
       {"trust.quarantined", static_cast<bool>(a & trust_attr::kQuarantinedDomain)}};
   bool enable = a & (trust_attr::kWithinForest | trust_attr::kCrossOrganizationEnableTgtDelegation);
-  bool disable = a & (trust_attr::kCrossOrganizationNoTgtDelegation | trust_attr::kQuarantinedDomain);
+  bool disable =
+      a & (trust_attr::kCrossOrganizationNoTgtDelegation | trust_attr::kQuarantinedDomain);
   if (!x.tgt.referral_from().empty()) {
     // A chained referral: the source referral must itself be OK-AS-DELEGATE.
     bool source_ok = HasFlag(x.tgt, TICKET_FLAG_OK_AS_DELEGATE);
@@ -573,8 +580,7 @@ bool IssueS4U2Proxy(Exchange& x) {
     if (!rbcd_bit) return Path::kNone;
     // AC-5 / RB-1: an access check of Service1 against Service2's RBCD descriptor.
     bool allowed = x.dir.AnyMatches(x.requester, s2.allowed_to_act);
-    x.d.Read(RuleId::kAC5,
-             {{s2.name + ".allowed_to_act_on_behalf_of(" + s1.name + ")", allowed}});
+    x.d.Read(RuleId::kAC5, {{s2.name + ".allowed_to_act_on_behalf_of(" + s1.name + ")", allowed}});
     return allowed ? Path::kRbcd : Path::kNone;
   };
   Path path = Path::kNone;
@@ -626,7 +632,8 @@ bool IssueS4U2Proxy(Exchange& x) {
         x.d.Read(RuleId::kAC2, {{"evidence.pac.user_not_delegated", pac_sensitive}});
       }
       if (!(x.profile.legacy_rbcd_nonforwardable_ok && self && !pac_sensitive)) {
-        facts.emplace_back("legacy_rbcd_nonforwardable_ok", x.profile.legacy_rbcd_nonforwardable_ok);
+        facts.emplace_back("legacy_rbcd_nonforwardable_ok",
+                           x.profile.legacy_rbcd_nonforwardable_ok);
         x.d.Deny(RuleId::kRB2, kBadOption, "STATUS_ACCOUNT_RESTRICTION", std::move(facts));
         x.d.Because(causes);
         return false;
@@ -637,8 +644,9 @@ bool IssueS4U2Proxy(Exchange& x) {
       x.d.Read(RuleId::kRB2, std::move(facts));
     }
     if (cross_realm) {
-      x.d.Set(RuleId::kRB3, "cross_realm", {{"requester.realm", x.dir.GetDomain(s1.domain).realm},
-                                            {"target.realm", x.dir.GetDomain(s2.domain).realm}});
+      x.d.Set(RuleId::kRB3, "cross_realm",
+              {{"requester.realm", x.dir.GetDomain(s1.domain).realm},
+               {"target.realm", x.dir.GetDomain(s2.domain).realm}});
     }
     if (self && fwd && s1.allowed_to_delegate_to.empty() &&
         !(s1.uac & uf::kTrustedToAuthForDelegation)) {
@@ -649,7 +657,8 @@ bool IssueS4U2Proxy(Exchange& x) {
   }
 
   // KCD-7: no OK-AS-DELEGATE on Service1 and no delegate request from the client needed.
-  x.d.Read(RuleId::kKCD7, {{"evidence.ok_as_delegate", HasFlag(x.evidence, TICKET_FLAG_OK_AS_DELEGATE)}});
+  x.d.Read(RuleId::kKCD7,
+           {{"evidence.ok_as_delegate", HasFlag(x.evidence, TICKET_FLAG_OK_AS_DELEGATE)}});
 
   // KCD-6: the new ticket is for the user, to Service2, with the user's PAC and the
   // transited service recorded.
@@ -664,7 +673,8 @@ bool IssueS4U2Proxy(Exchange& x) {
   x.out.mutable_pac()->add_transited_services(s1.spns.empty() ? s1.name : s1.spns.front());
   bool user_sensitive = x.evidence.pac().user_account_control() & samr::kUserNotDelegated;
   if (!fwd || user_sensitive) {
-    x.d.Clear(RuleId::kKCD6, "forwardable", {fwd_fact, {"evidence.pac.user_not_delegated", user_sensitive}});
+    x.d.Clear(RuleId::kKCD6, "forwardable",
+              {fwd_fact, {"evidence.pac.user_not_delegated", user_sensitive}});
     AddFlagCause(x.out, "forwardable", RuleId::kKCD6, fwd_fact);
   } else if (x.profile.server_nd_clears_forwardable && IsSensitive(s2)) {
     Fact f(s2.name + ".not_delegated(server)", true);

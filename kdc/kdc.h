@@ -28,8 +28,8 @@ inline constexpr Time kProtectedUsersTicketLife = 4 * kHour;  // PU-2
 
 struct KdcResult {
   Decision decision;
-  v1::TicketBody ticket;   // the issued ticket, when decision.allowed()
-  v1::SealedTicket sealed; // the same, sealed for its server
+  v1::TicketBody ticket;    // the issued ticket, when decision.allowed()
+  v1::SealedTicket sealed;  // the same, sealed for its server
 };
 
 struct NtlmResult {

@@ -31,21 +31,21 @@ using TimerId = uint64_t;
 using kdc::Time;
 
 enum class TraceKind : uint8_t {
-  kSend,             // an envelope left a node (runtime)
-  kDeliver,          // an envelope reached a node (runtime)
-  kDrop,             // an envelope could not be delivered (runtime)
-  kWireDecodeError,  // a frame did not decode or was oversized (runtime)
-  kConnectionClosed, // a connection was closed (runtime)
-  kKdcDecision,      // the KDC decided a request
-  kTicketIssued,     // the KDC issued a ticket
-  kAuthDecision,     // a client or server decided something about authentication
-  kImpersonate,      // a server thread started impersonating
-  kRevert,           // a thread reverted to self
-  kAccessCheck,      // an access check or object open
-  kProcess,          // a process was created or a logon made
-  kCallRefused,      // a call was refused (by the caller or the callee)
-  kCallDone,         // a call finished at its caller
-  kTimeout,          // a bounded wait ran out
+  kSend,              // an envelope left a node (runtime)
+  kDeliver,           // an envelope reached a node (runtime)
+  kDrop,              // an envelope could not be delivered (runtime)
+  kWireDecodeError,   // a frame did not decode or was oversized (runtime)
+  kConnectionClosed,  // a connection was closed (runtime)
+  kKdcDecision,       // the KDC decided a request
+  kTicketIssued,      // the KDC issued a ticket
+  kAuthDecision,      // a client or server decided something about authentication
+  kImpersonate,       // a server thread started impersonating
+  kRevert,            // a thread reverted to self
+  kAccessCheck,       // an access check or object open
+  kProcess,           // a process was created or a logon made
+  kCallRefused,       // a call was refused (by the caller or the callee)
+  kCallDone,          // a call finished at its caller
+  kTimeout,           // a bounded wait ran out
 };
 std::string_view TraceKindName(TraceKind kind);
 
@@ -55,11 +55,11 @@ struct TraceRecord {
   uint64_t seq = 0;
   std::string node;
   TraceKind kind = TraceKind::kSend;
-  std::string path;     // hop path the record belongs to, when known ("c1/web")
-  std::string summary;  // one line for people
+  std::string path;                // hop path the record belongs to, when known ("c1/web")
+  std::string summary;             // one line for people
   std::vector<std::string> rules;  // rule ids that decided, decider first
   std::vector<std::string> facts;  // "name=value", in the order read
-  std::string explain;  // Decision::Explain() for decisions
+  std::string explain;             // Decision::Explain() for decisions
 };
 
 class NodeContext {

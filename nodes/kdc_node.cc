@@ -1,0 +1,84 @@
+#include "nodes/kdc_node.h"
+
+namespace delegsim::nodes {
+
+void DescribeDecision(const Decision& d, TraceRecord& rec) {
+  for (RuleId r : d.Rules()) rec.rules.emplace_back(RuleCode(r));
+  for (const Fact& f : d.Facts()) rec.facts.push_back(f.ToString());
+  rec.explain = d.Explain();
+}
+
+KdcNode::KdcNode(std::string name, const kdc::Kdc& kdc, kdc::DomainId realm)
+    : name_(std::move(name)), kdc_(kdc), realm_(realm) {}
+
+void KdcNode::OnMessage(const v1::Envelope& env, NodeContext& ctx) {
+  switch (env.body_case()) {
+    case v1::Envelope::kAsReq:
+      Answer(env, "AS-REQ " + env.as_req().client(), kdc_.As(realm_, env.as_req(), ctx.Now()), ctx);
+      return;
+    case v1::Envelope::kTgsReq: {
+      const v1::TgsReq& req = env.tgs_req();
+      std::string what = "TGS-REQ " + req.sname();
+      if (!req.for_user().empty()) what = "TGS-REQ S4U2self for " + req.for_user();
+      if (req.options().cname_in_addl_tkt()) what = "TGS-REQ S4U2proxy to " + req.sname();
+      if (req.options().forwarded()) what = "TGS-REQ forwarded TGT";
+      Answer(env, what, kdc_.Tgs(realm_, req, ctx.Now()), ctx);
+      return;
+    }
+    case v1::Envelope::kNtlmValidateReq: {
+      kdc::NtlmResult r = kdc_.ValidateNtlm(env.ntlm_validate_req().authenticate());
+      TraceRecord rec;
+      rec.kind = TraceKind::kKdcDecision;
+      rec.summary = "NTLM validation of " + env.ntlm_validate_req().authenticate().user() + ": " +
+                    std::string(VerdictName(r.decision.verdict()));
+      DescribeDecision(r.decision, rec);
+      ctx.Trace(std::move(rec));
+      v1::Envelope reply;
+      reply.set_to(env.from());
+      reply.set_correlation(env.correlation());
+      v1::NtlmValidateRep* rep = reply.mutable_ntlm_validate_rep();
+      rep->set_ok(r.decision.allowed());
+      rep->set_user(r.user);
+      if (r.user != kdc::kNobody) {
+        for (kdc::PrincipalId g : kdc_.directory().Get(r.user).groups) rep->add_groups(g);
+      }
+      *rep->mutable_decision() = kdc::ToRecord(r.decision);
+      ctx.Send(std::move(reply));
+      return;
+    }
+    default:
+      return;  // Not a KDC request: ignored (nothing to answer).
+  }
+}
+
+void KdcNode::Answer(const v1::Envelope& request, const std::string& what, kdc::KdcResult result,
+                     NodeContext& ctx) {
+  TraceRecord rec;
+  rec.kind = TraceKind::kKdcDecision;
+  rec.summary = what + ": " + result.decision.Explain();
+  DescribeDecision(result.decision, rec);
+  ctx.Trace(std::move(rec));
+
+  v1::Envelope reply;
+  reply.set_to(request.from());
+  reply.set_correlation(request.correlation());
+  if (result.decision.allowed()) {
+    const kdc::Directory& dir = kdc_.directory();
+    TraceRecord issued;
+    issued.kind = TraceKind::kTicketIssued;
+    issued.summary = dir.FullName(result.ticket.client()) + " -> " + result.ticket.sname() + " [" +
+                     kdc::KlistFlags(result.ticket.flags()) + "]";
+    ctx.Trace(std::move(issued));
+    v1::KdcRep* rep = reply.mutable_kdc_rep();
+    *rep->mutable_ticket() = std::move(result.sealed);
+    *rep->mutable_view() = std::move(result.ticket);
+    *rep->mutable_decision() = kdc::ToRecord(result.decision);
+  } else {
+    v1::KdcError* err = reply.mutable_kdc_error();
+    err->set_error(result.decision.error());
+    *err->mutable_decision() = kdc::ToRecord(result.decision);
+  }
+  ctx.Send(std::move(reply));
+}
+
+}  // namespace delegsim::nodes

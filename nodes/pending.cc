@@ -1,0 +1,65 @@
+#include "nodes/pending.h"
+
+namespace delegsim::nodes {
+
+bool IsReply(const v1::Envelope& env) {
+  switch (env.body_case()) {
+    case v1::Envelope::kKdcRep:
+    case v1::Envelope::kKdcError:
+    case v1::Envelope::kNtlmChallenge:
+    case v1::Envelope::kNtlmValidateRep:
+    case v1::Envelope::kCallReply:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void Pending::Request(NodeContext& ctx, NodeId to, v1::Envelope env, Time timeout_ms,
+                      Callback done) {
+  uint64_t correlation = next_correlation_++;
+  env.set_to(to);
+  env.set_correlation(correlation);
+  TimerId timer = ctx.StartTimer(timeout_ms);
+  by_correlation_[correlation] = Entry{std::move(done), timer, to};
+  by_timer_[timer] = correlation;
+  ctx.Send(std::move(env));
+}
+
+void Pending::Complete(uint64_t correlation, StatusOr<v1::Envelope> result, NodeContext& ctx) {
+  auto it = by_correlation_.find(correlation);
+  if (it == by_correlation_.end()) return;
+  Entry entry = std::move(it->second);
+  by_correlation_.erase(it);
+  by_timer_.erase(entry.timer);
+  ctx.CancelTimer(entry.timer);
+  entry.done(std::move(result), ctx);
+}
+
+bool Pending::OnReply(const v1::Envelope& env, NodeContext& ctx) {
+  if (!IsReply(env)) return false;
+  auto it = by_correlation_.find(env.correlation());
+  if (it == by_correlation_.end() || it->second.to != env.from()) return false;
+  Complete(env.correlation(), env, ctx);
+  return true;
+}
+
+bool Pending::OnTimer(TimerId id, NodeContext& ctx) {
+  auto it = by_timer_.find(id);
+  if (it == by_timer_.end()) return false;
+  uint64_t correlation = it->second;
+  Complete(
+      correlation,
+      Status(StatusCode::kDeadlineExceeded, "no reply within the request timeout (correlation " +
+                                                std::to_string(correlation) + ")"),
+      ctx);
+  return true;
+}
+
+bool Pending::OnUndeliverable(const v1::Envelope& env, const Status& why, NodeContext& ctx) {
+  if (IsReply(env) || !by_correlation_.count(env.correlation())) return false;
+  Complete(env.correlation(), why, ctx);
+  return true;
+}
+
+}  // namespace delegsim::nodes

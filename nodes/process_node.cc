@@ -1,0 +1,1371 @@
+#include "nodes/process_node.h"
+
+#include <algorithm>
+
+#include "kdc/crypto.h"
+#include "kdc/uac.h"
+#include "nodes/kdc_node.h"
+
+namespace delegsim::nodes {
+
+using google::protobuf::RepeatedPtrField;
+
+struct ProcessNode::Frame {
+  const RepeatedPtrField<v1::Operation>* ops = nullptr;
+  int next = 0;
+  Token process;                // the process's primary token
+  std::optional<Token> thread;  // the impersonation token, when impersonating
+  const Token& Effective() const { return thread ? *thread : process; }
+};
+
+struct ProcessNode::Execution {
+  std::string path;
+  std::vector<std::string> chain;  // services on the path so far, this one last
+  v1::Call plan;                   // owns every operation list the frames point into
+  v1::HopResult result;
+  std::vector<Frame> frames;
+  std::map<std::string, int> child_labels;
+  std::function<void(Execution&, NodeContext&)> done;
+};
+
+struct ProcessNode::Outbound {
+  ExecPtr x;
+  const v1::CallSpec* spec = nullptr;
+  Token as;
+  const ServiceInfo* target = nullptr;
+  const HostInfo* target_host = nullptr;
+  std::string path;
+  Decision d;
+  Level level = Level::kImpersonate;
+  bool want_deleg = false;     // delegate asked (or TR-2 on a remote pipe)
+  bool level_explicit = true;  // false when TR-2 decides the level
+  v1::Call call;
+  std::vector<v1::DecisionRecord> kdc_steps;  // KDC decisions on the way
+  // Kerberos state.
+  v1::SealedTicket tgt;
+  v1::TicketBody tgt_view;
+  v1::SealedTicket ticket;
+  v1::TicketBody ticket_view;
+  bool referral_chain_ok = true;  // every referral TGT crossed was OK-AS-DELEGATE (C7)
+  int referrals = 0;
+};
+
+namespace {
+
+constexpr int kMaxReferrals = 4;
+
+bool TicketValid(const v1::TicketBody& t, Time now) {
+  return t.start_ms() <= now && now < t.end_ms();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// Basics.
+
+ProcessNode::ProcessNode(std::string name, std::string host, Topology& topology,
+                         PrincipalId account, std::string key)
+    : topology_(topology),
+      dir_(topology.directory()),
+      name_(std::move(name)),
+      host_(std::move(host)),
+      host_info_(topology.FindHost(host_)),
+      account_(account),
+      key_(std::move(key)) {}
+
+void ProcessNode::OnMessage(const v1::Envelope& env, NodeContext& ctx) {
+  if (pending_.OnReply(env, ctx)) return;
+  if (IsReply(env)) return;  // a late reply to a request that already timed out
+  HandleRequest(env, ctx);
+}
+
+void ProcessNode::OnTimer(TimerId timer, NodeContext& ctx) {
+  if (pending_.OnTimer(timer, ctx)) {
+    Trace(ctx, TraceKind::kTimeout, "", "a request timed out");
+  }
+}
+
+void ProcessNode::OnUndeliverable(const v1::Envelope& env, const Status& why, NodeContext& ctx) {
+  pending_.OnUndeliverable(env, why, ctx);
+}
+
+Token ProcessNode::PrimaryToken() const {
+  const kdc::Principal& p = dir_.Get(account_);
+  Token t;
+  t.user = account_;
+  t.groups = p.groups;
+  t.privileges = p.privileges;
+  t.primary = true;
+  t.level = Level::kDelegate;  // a primary token is not limited by an impersonation level
+  t.host = host_;
+  t.creds.kind = NetCredsKind::kOwnSession;  // the process's own logon: it holds its key
+  t.creds.why = RuleId::kLC5;
+  t.creds.key = key_;
+  return t;
+}
+
+ProcessNode::ExecPtr ProcessNode::NewExecution(std::string path, std::vector<std::string> chain,
+                                               Token process, std::optional<Token> thread) {
+  auto x = std::make_shared<Execution>();
+  x->path = std::move(path);
+  x->chain = std::move(chain);
+  Frame f;
+  f.ops = &x->plan.ops();
+  f.process = std::move(process);
+  f.thread = std::move(thread);
+  x->frames.push_back(std::move(f));
+  return x;
+}
+
+void ProcessNode::Trace(NodeContext& ctx, TraceKind kind, const std::string& path,
+                        std::string summary, const Decision* d) {
+  TraceRecord rec;
+  rec.kind = kind;
+  rec.path = path;
+  rec.summary = std::move(summary);
+  if (d) DescribeDecision(*d, rec);
+  ctx.Trace(std::move(rec));
+}
+
+void ProcessNode::Run(ExecPtr x, NodeContext& ctx) {
+  while (!x->frames.empty()) {
+    Frame& f = x->frames.back();
+    if (f.next >= f.ops->size()) {
+      x->frames.pop_back();
+      continue;
+    }
+    const v1::Operation& op = f.ops->Get(f.next++);
+    if (op.has_call()) {
+      StartOutbound(x, op.call(), ctx);  // resumes Run when the call finishes
+      return;
+    }
+    if (op.has_logon_user()) {
+      if (OpLogonUser(x, op.logon_user(), ctx)) return;  // resumes Run after the AS exchange
+      continue;
+    }
+    RunSync(*x, op, ctx);
+  }
+  auto done = std::move(x->done);
+  if (done) done(*x, ctx);
+}
+
+// ---------------------------------------------------------------------------------------
+// Operations that finish at once.
+
+void ProcessNode::AddOpResult(Execution& x, const std::string& op, const std::string& target,
+                              const Token& as, const Decision& d, const std::string& detail,
+                              NodeContext& ctx, TraceKind kind) {
+  v1::OpResult* r = x.result.add_ops();
+  r->set_op(op);
+  r->set_target(target);
+  r->set_identity(as.anonymous() ? "" : dir_.FullName(as.user));
+  r->set_verdict(std::string(VerdictName(d.verdict())));
+  *r->mutable_decision() = kdc::ToRecord(d);
+  r->set_detail(detail);
+  std::string who = as.anonymous() ? "anonymous" : dir_.FullName(as.user);
+  Trace(ctx, kind, x.path,
+        op + " " + target + " as " + who + ": " + d.Explain() +
+            (detail.empty() ? "" : " [" + detail + "]"),
+        &d);
+}
+
+void ProcessNode::RunSync(Execution& x, const v1::Operation& op, NodeContext& ctx) {
+  switch (op.op_case()) {
+    case v1::Operation::kOpen:
+      OpOpen(x, op.open(), ctx);
+      return;
+    case v1::Operation::kCreateProcess:
+      OpCreateProcess(x, op.create_process(), false, ctx);
+      return;
+    case v1::Operation::kCreateProcessAsUser:
+      OpCreateProcess(x, op.create_process_as_user(), true, ctx);
+      return;
+    case v1::Operation::kRevert: {
+      // TK-7: RevertToSelf clears the thread token; later work runs as the process.
+      Frame& f = x.frames.back();
+      Decision d;
+      d.Read(RuleId::kTK7, {{"was_impersonating", f.thread.has_value()}});
+      d.Allow(RuleId::kTK7);
+      f.thread.reset();
+      AddOpResult(x, "revert", "", f.process, d, "", ctx, TraceKind::kRevert);
+      return;
+    }
+    case v1::Operation::kPrivilegeCheck:
+      OpPrivilegeCheck(x, op.privilege_check(), ctx);
+      return;
+    case v1::Operation::kOpenThreadToken:
+      OpOpenThreadToken(x, op.open_thread_token(), ctx);
+      return;
+    case v1::Operation::kDuplicateToken:
+      OpDuplicateToken(x, op.duplicate_token(), ctx);
+      return;
+    case v1::Operation::kS4ULogon:
+      OpS4uLogon(x, op.s4u_logon(), ctx);
+      return;
+    default:
+      return;
+  }
+}
+
+void ProcessNode::OpOpen(Execution& x, const v1::OpenObject& op, NodeContext& ctx) {
+  const Frame& f = x.frames.back();
+  const Token& as = f.Effective();
+  uint32_t wanted = 0;
+  for (const std::string& r : op.rights()) wanted |= ParseRight(r).value_or(0);
+  if (wanted == 0) wanted = rights::kRead;
+  const char* kind = op.create() ? "create" : (op.check_only() ? "access_check" : "open");
+  Decision d;
+  std::string who = as.anonymous() ? "anonymous" : dir_.Name(as.user);
+
+  if (f.thread) {
+    if (as.level == Level::kAnonymous || as.anonymous()) {
+      // IL-2: an anonymous token carries no client and opens nothing as the client.
+      d.Deny(RuleId::kIL2, "ERROR_BAD_IMPERSONATION_LEVEL", {},
+             {{"thread.level", LevelName(as.level)}, {"thread.identity", "anonymous"}});
+      AddOpResult(x, kind, op.object(), as, d, "", ctx, TraceKind::kAccessCheck);
+      return;
+    }
+    if (as.level == Level::kIdentify && !op.check_only()) {
+      // IL-3: an identification token may be checked, not used to open or create.
+      d.Deny(RuleId::kIL3, "ERROR_BAD_IMPERSONATION_LEVEL", {},
+             {{"thread.level", "identify"}, {"operation", kind}});
+      AddOpResult(x, kind, op.object(), as, d, "", ctx, TraceKind::kAccessCheck);
+      return;
+    }
+    if (as.level == Level::kIdentify)
+      d.Read(RuleId::kIL3, {{"thread.level", "identify"}, {"operation", kind}});
+  }
+
+  SecurableObject* obj = topology_.FindObject(host_, op.object());
+  if (!obj && op.create()) {
+    // TK-1: an object created while impersonating belongs to the client's default owner.
+    SecurableObject created;
+    created.name = op.object();
+    created.host = host_;
+    created.owner = as.user;
+    created.dacl = {Ace{as.user, true, rights::kFull}, Ace{account_, true, rights::kFull}};
+    topology_.AddObject(created);
+    d.Set(RuleId::kTK1, "owner", {{"owner", who}, {"impersonating", f.thread.has_value()}});
+    d.Allow(RuleId::kTK1);
+    AddOpResult(x, kind, op.object(), as, d, "owner=" + dir_.FullName(as.user), ctx,
+                TraceKind::kAccessCheck);
+    return;
+  }
+  if (!obj) {
+    d.Deny(RuleId::kTK11, "ERROR_FILE_NOT_FOUND", {}, {{op.object() + ".exists", false}});
+    AddOpResult(x, kind, op.object(), as, d, "", ctx, TraceKind::kAccessCheck);
+    return;
+  }
+
+  // TK-11: the client's identity and groups against the DACL: denies first, then allows.
+  uint32_t granted = 0;
+  uint32_t denied = 0;
+  std::vector<Fact> facts = {{"identity", who}, {"requested", RightsNames(wanted)}};
+  if (!as.anonymous() && obj->owner == as.user) granted |= rights::kReadControl | rights::kWriteDac;
+  for (const Ace& ace : obj->dacl) {
+    bool matches = !as.anonymous() && dir_.Matches(as.user, ace.who);
+    if (!matches || !(ace.mask & wanted)) continue;
+    facts.emplace_back(std::string(ace.allow ? "allow(" : "deny(") + dir_.Name(ace.who) + ")",
+                       RightsNames(ace.mask));
+    if (ace.allow) {
+      granted |= ace.mask;
+    } else {
+      denied |= ace.mask;
+    }
+  }
+  uint32_t effective = granted & ~denied;
+  if ((effective & wanted) != wanted) {
+    facts.emplace_back("granted", RightsNames(effective & wanted));
+    d.Deny(RuleId::kTK11, "ERROR_ACCESS_DENIED", {}, std::move(facts));
+    AddOpResult(x, kind, op.object(), as, d, "", ctx, TraceKind::kAccessCheck);
+    return;
+  }
+  d.Read(RuleId::kTK11, std::move(facts));
+  d.Allow(as.level == Level::kIdentify && f.thread ? RuleId::kIL3 : RuleId::kTK11);
+  AddOpResult(x, kind, op.object(), as, d, "granted=" + RightsNames(wanted), ctx,
+              TraceKind::kAccessCheck);
+}
+
+void ProcessNode::OpCreateProcess(Execution& x, const v1::ProcessSpec& op, bool as_user,
+                                  NodeContext& ctx) {
+  Frame& f = x.frames.back();
+  Decision d;
+  Token child;
+  if (!as_user) {
+    // TK-2: CreateProcess gives the child the process's primary token, never the client's.
+    child = f.process;
+    d.Set(RuleId::kTK2, "child_identity",
+          {{"impersonating", f.thread.has_value()}, {"child", dir_.Name(child.user)}});
+    d.Allow(RuleId::kTK2);
+  } else {
+    if (!f.thread || f.thread->level < Level::kImpersonate || f.thread->anonymous()) {
+      // IL-3: only an impersonation-level token can become a primary token.
+      d.Deny(RuleId::kIL3, "ERROR_BAD_IMPERSONATION_LEVEL", {},
+             {{"thread.level", f.thread ? LevelName(f.thread->level) : "none"}});
+      AddOpResult(x, "create_process_as_user", "", f.Effective(), d, "", ctx, TraceKind::kProcess);
+      return;
+    }
+    // TK-5: DuplicateTokenEx + CreateProcessAsUser: the client's identity, but network
+    // credentials only when the client's context carried a forwarded TGT.
+    child = *f.thread;
+    child.primary = true;
+    bool keeps = child.creds.kind == NetCredsKind::kTgt;
+    if (!keeps) {
+      child.creds = NetCreds{};
+      child.creds.why = RuleId::kTK5;
+    }
+    d.Set(RuleId::kTK5, "child_net_creds",
+          {{"source.net_creds", NetCredsName(f.thread->creds)},
+           {"child.net_creds", NetCredsName(child.creds)}});
+    d.Allow(RuleId::kTK5);
+  }
+  std::string detail =
+      "process as " + dir_.FullName(child.user) + ", net_creds=" + NetCredsName(child.creds);
+  AddOpResult(x, as_user ? "create_process_as_user" : "create_process", "", child, d, detail, ctx,
+              TraceKind::kProcess);
+  Frame nf;
+  nf.ops = &op.ops();
+  nf.process = std::move(child);
+  x.frames.push_back(std::move(nf));
+}
+
+bool ProcessNode::OpLogonUser(const ExecPtr& x, const v1::LogonUserSpec& op, NodeContext& ctx) {
+  const Frame& f = x->frames.back();
+  Decision d;
+  if (topology_.options().logon_user_requires_tcb) {
+    // TK-3 (C15): on Windows 2000 LogonUser needs SE_TCB_NAME, checked in the primary token.
+    bool tcb = f.process.HasPrivilege("SeTcbPrivilege");
+    if (!tcb) {
+      d.Deny(RuleId::kTK3, "ERROR_PRIVILEGE_NOT_HELD", {},
+             {{"primary.SeTcbPrivilege", false}, {"os_version", "windows2000"}});
+      AddOpResult(*x, "logon_user", op.user(), f.Effective(), d, "", ctx, TraceKind::kProcess);
+      return false;
+    }
+    d.Read(RuleId::kTK3, {{"primary.SeTcbPrivilege", true}});
+  }
+  std::optional<PrincipalId> user = dir_.Find(op.user());
+  if (!user || dir_.Get(*user).kind == kdc::PrincipalKind::kGroup) {
+    d.Deny(RuleId::kDS12, "ERROR_LOGON_FAILURE", "STATUS_NO_SUCH_USER", {{"user", op.user()}});
+    AddOpResult(*x, "logon_user", op.user(), f.Effective(), d, "", ctx, TraceKind::kProcess);
+    return false;
+  }
+  const kdc::Principal& p = dir_.Get(*user);
+  std::string key = kdc::KeyFromPassword(dir_.GetDomain(p.domain).realm, p.name, op.password());
+  auto finish = [this, x, op_ptr = &op, user = *user, key](Decision d, v1::SealedTicket tgt,
+                                                           v1::TicketBody view, NodeContext& ctx) {
+    Token t;
+    t.user = user;
+    t.groups = dir_.Get(user).groups;
+    t.privileges = dir_.Get(user).privileges;
+    t.primary = true;
+    t.level = Level::kDelegate;
+    t.host = host_;
+    if (!d.allowed()) {
+      AddOpResult(*x, "logon_user", dir_.Name(user), x->frames.back().Effective(), d, "", ctx,
+                  TraceKind::kProcess);
+      Run(x, ctx);
+      return;
+    }
+    // TK-6: the password gives a primary token with network credentials of its own.
+    t.creds.kind = NetCredsKind::kOwnSession;
+    t.creds.why = RuleId::kTK6;
+    t.creds.key = key;
+    t.creds.tgt = std::move(tgt);
+    t.creds.tgt_view = std::move(view);
+    d.Set(RuleId::kTK6, "net_creds", {{"password_supplied", true}, {"net_creds", "own_session"}});
+    d.Allow(RuleId::kTK6);
+    AddOpResult(*x, "logon_user", dir_.Name(user), t, d,
+                "process as " + dir_.FullName(user) + ", net_creds=own_session", ctx,
+                TraceKind::kProcess);
+    Frame nf;
+    nf.ops = &op_ptr->ops();
+    nf.process = std::move(t);
+    x->frames.push_back(std::move(nf));
+    Run(x, ctx);
+  };
+  const kdc::Domain& dom = dir_.GetDomain(p.domain);
+  if (dom.workgroup) {
+    // A local account: the host's own SAM checks the password.
+    Decision local;
+    if (!kdc::MacEquals(key, dir_.KeyOf(*user))) {
+      local.Deny(RuleId::kDS12, "ERROR_LOGON_FAILURE", "STATUS_WRONG_PASSWORD",
+                 {{p.name + ".password_valid", false}});
+    } else {
+      local.Read(RuleId::kDS12, {{p.name + ".password_valid", true}});
+    }
+    finish(std::move(local), {}, {}, ctx);
+    return true;
+  }
+  tgt_cache_.erase(*user);  // a fresh logon, with the password given
+  GetTgt(
+      *user, key, x->path,
+      [finish](bool ok, const v1::KdcRep* rep, Decision kd, NodeContext& ctx) {
+        if (!ok) return finish(std::move(kd), {}, {}, ctx);
+        finish(std::move(kd), rep->ticket(), rep->view(), ctx);
+      },
+      ctx);
+  return true;
+}
+
+void ProcessNode::OpPrivilegeCheck(Execution& x, const v1::PrivilegeCheck& op, NodeContext& ctx) {
+  const Frame& f = x.frames.back();
+  // TK-3: TCB and audit privileges are checked in the primary token, not the thread's.
+  bool primary_has = f.process.HasPrivilege(op.privilege());
+  bool thread_has = f.thread && f.thread->HasPrivilege(op.privilege());
+  Decision d;
+  std::vector<Fact> facts = {{"primary." + op.privilege(), primary_has},
+                             {"thread." + op.privilege(), thread_has}};
+  if (!primary_has) {
+    d.Deny(RuleId::kTK3, "ERROR_PRIVILEGE_NOT_HELD", {}, std::move(facts));
+  } else {
+    d.Read(RuleId::kTK3, std::move(facts));
+    d.Allow(RuleId::kTK3);
+  }
+  AddOpResult(x, "privilege_check", op.privilege(), f.process, d, "", ctx, TraceKind::kAccessCheck);
+}
+
+void ProcessNode::OpOpenThreadToken(Execution& x, const v1::OpenThreadTokenSpec& op,
+                                    NodeContext& ctx) {
+  const Frame& f = x.frames.back();
+  Decision d;
+  if (!f.thread) {
+    d.Deny(RuleId::kTK4, "ERROR_NO_TOKEN", {}, {{"impersonating", false}});
+    AddOpResult(x, "open_thread_token", "", f.process, d, "", ctx, TraceKind::kAccessCheck);
+    return;
+  }
+  // TK-4: OpenAsSelf checks access to the token object as the process; otherwise as the
+  // impersonated client, which needs an impersonation-level token to open anything.
+  const Token& checker = op.open_as_self() ? f.process : *f.thread;
+  std::vector<Fact> facts = {{"open_as_self", op.open_as_self()},
+                             {"checked_as", dir_.Name(checker.user)},
+                             {"thread.level", LevelName(f.thread->level)}};
+  if (!op.open_as_self() && (f.thread->level < Level::kImpersonate || f.thread->anonymous())) {
+    d.Deny(RuleId::kTK4, "ERROR_BAD_IMPERSONATION_LEVEL", {}, std::move(facts));
+  } else {
+    d.Read(RuleId::kTK4, std::move(facts));
+    d.Allow(RuleId::kTK4);
+  }
+  AddOpResult(x, "open_thread_token", "", checker, d, "checked as " + dir_.FullName(checker.user),
+              ctx, TraceKind::kAccessCheck);
+}
+
+void ProcessNode::OpDuplicateToken(Execution& x, const v1::DuplicateSpec& op, NodeContext& ctx) {
+  Frame& f = x.frames.back();
+  Decision d;
+  Level wanted = FromWire(op.level()).value_or(Level::kImpersonate);
+  if (op.self()) {
+    // TK-9: ImpersonateSelf gives the thread a copy of the process token at the level asked.
+    Token t = f.process;
+    t.primary = false;
+    t.level = wanted;
+    d.Set(RuleId::kTK9, "thread.level", {{"source", "process"}, {"level", LevelName(wanted)}});
+    d.Allow(RuleId::kTK9);
+    f.thread = t;
+    AddOpResult(x, "impersonate_self", "", t, d, "level=" + std::string(LevelName(wanted)), ctx,
+                TraceKind::kImpersonate);
+    return;
+  }
+  if (!f.thread) {
+    d.Deny(RuleId::kTK9, "ERROR_NO_TOKEN", {}, {{"impersonating", false}});
+    AddOpResult(x, "duplicate_token", "", f.process, d, "", ctx, TraceKind::kImpersonate);
+    return;
+  }
+  std::vector<Fact> facts = {{"source.level", LevelName(f.thread->level)},
+                             {"requested", LevelName(wanted)}};
+  if (wanted > f.thread->level) {
+    // TK-9: a duplicate is never above its source.
+    d.Deny(RuleId::kTK9, "ERROR_BAD_IMPERSONATION_LEVEL", {}, std::move(facts));
+    AddOpResult(x, "duplicate_token", "", *f.thread, d, "", ctx, TraceKind::kImpersonate);
+    return;
+  }
+  d.Set(RuleId::kTK9, "thread.level", std::move(facts));
+  d.Allow(RuleId::kTK9);
+  f.thread->level = wanted;
+  AddOpResult(x, "duplicate_token", "", *f.thread, d, "level=" + std::string(LevelName(wanted)),
+              ctx, TraceKind::kImpersonate);
+}
+
+void ProcessNode::OpS4uLogon(Execution& x, const v1::S4uLogonSpec& op, NodeContext& ctx) {
+  Frame& f = x.frames.back();
+  Decision d;
+  std::optional<PrincipalId> user = dir_.Find(op.user());
+  if (!user) {
+    d.Deny(RuleId::kDS12, "STATUS_NO_SUCH_USER", {}, {{"user", op.user()}});
+    AddOpResult(x, "s4u_logon", op.user(), f.Effective(), d, "", ctx, TraceKind::kProcess);
+    return;
+  }
+  // TK-10: an S4U logon yields an impersonation token only for a TCB caller and without
+  // the identify flag; otherwise an identification token.
+  bool tcb = f.process.HasPrivilege("SeTcbPrivilege");
+  Level level = (tcb && !op.identify()) ? Level::kImpersonate : Level::kIdentify;
+  Token t;
+  t.user = *user;
+  t.groups = dir_.Get(*user).groups;
+  t.privileges = dir_.Get(*user).privileges;
+  t.level = level;
+  t.host = host_;
+  t.creds.why = RuleId::kTK10;
+  d.Set(RuleId::kTK10, "thread.level",
+        {{"primary.SeTcbPrivilege", tcb},
+         {"identify_flag", op.identify()},
+         {"level", LevelName(level)}});
+  d.Allow(RuleId::kTK10);
+  f.thread = t;
+  AddOpResult(x, "s4u_logon", dir_.Name(*user), t, d, "level=" + std::string(LevelName(level)), ctx,
+              TraceKind::kImpersonate);
+}
+
+// ---------------------------------------------------------------------------------------
+// KDC plumbing.
+
+void ProcessNode::AskKdc(kdc::DomainId realm, v1::Envelope req, const std::string& path,
+                         KdcDone done, NodeContext& ctx) {
+  std::optional<NodeId> kdc = topology_.KdcNode(realm);
+  if (!kdc) {
+    Decision d;
+    d.Deny(RuleId::kPK5, "SEC_E_NO_AUTHENTICATING_AUTHORITY", {},
+           {{"kdc(" + dir_.GetDomain(realm).realm + ")", false}});
+    return done(false, nullptr, std::move(d), ctx);
+  }
+  pending_.Request(ctx, *kdc, std::move(req), topology_.options().request_timeout_ms,
+                   [this, done, path](StatusOr<v1::Envelope> reply, NodeContext& ctx) {
+                     if (!reply.ok()) {
+                       Decision d;
+                       d.Deny(RuleId::kDS13, "KDC_ERR_SVC_UNAVAILABLE", {},
+                              {{"kdc_reply", reply.status().message()}});
+                       Trace(ctx, TraceKind::kCallRefused, path,
+                             "KDC unreachable: " + reply.status().message(), &d);
+                       return done(false, nullptr, std::move(d), ctx);
+                     }
+                     if (reply->has_kdc_rep()) {
+                       Decision d = kdc::FromRecord(reply->kdc_rep().decision());
+                       return done(true, &reply->kdc_rep(), std::move(d), ctx);
+                     }
+                     Decision d = kdc::FromRecord(reply->kdc_error().decision());
+                     done(false, nullptr, std::move(d), ctx);
+                   });
+}
+
+void ProcessNode::GetTgt(PrincipalId who, const std::string& key, const std::string& path,
+                         KdcDone done, NodeContext& ctx) {
+  auto cached = tgt_cache_.find(who);
+  if (cached != tgt_cache_.end() && TicketValid(cached->second.second, ctx.Now())) {
+    v1::KdcRep rep;
+    *rep.mutable_ticket() = cached->second.first;
+    *rep.mutable_view() = cached->second.second;
+    Decision d;
+    d.Read(RuleId::kDS8, {{"cached_tgt", true}});
+    d.Allow(RuleId::kDS8);
+    return done(true, &rep, std::move(d), ctx);
+  }
+  const kdc::Principal& p = dir_.Get(who);
+  v1::Envelope env;
+  v1::AsReq* as = env.mutable_as_req();
+  as->set_client(p.name);
+  as->mutable_options()->set_forwardable(topology_.options().client_forwardable);
+  as->set_preauth_etype(v1::ETYPE_AES256);
+  as->set_timestamp_ms(ctx.Now());
+  as->set_preauth(kdc::PreauthProof(key, ctx.Now()));
+  AskKdc(
+      p.domain, std::move(env), path,
+      [this, who, done](bool ok, const v1::KdcRep* rep, Decision d, NodeContext& ctx) {
+        if (ok) tgt_cache_[who] = {rep->ticket(), rep->view()};
+        done(ok, rep, std::move(d), ctx);
+      },
+      ctx);
+}
+
+// ---------------------------------------------------------------------------------------
+// The initiator side of a call.
+
+void ProcessNode::StartOutbound(const ExecPtr& x, const v1::CallSpec& spec, NodeContext& ctx) {
+  auto ob = std::make_shared<Outbound>();
+  ob->x = x;
+  ob->spec = &spec;
+  ob->as = x->frames.back().Effective();
+  std::string label = spec.label().empty() ? spec.service() : spec.label();
+  int n = ++x->child_labels[label];
+  ob->path = x->path + "/" + label + (n > 1 ? "#" + std::to_string(n) : "");
+  ob->target = topology_.FindService(spec.service());
+  Decision& d = ob->d;
+
+  if (!ob->target) {
+    d.Deny(RuleId::kDS6, "EPT_S_NOT_REGISTERED", {},
+           {{"service", spec.service()}, {"exists", false}});
+    return RefuseOutbound(ob, ctx);
+  }
+  ob->target_host = topology_.FindHost(ob->target->host);
+  bool same_host = ob->target->host == host_;
+  v1::Transport transport =
+      spec.transport() == v1::TRANSPORT_UNSPECIFIED ? v1::TRANSPORT_NCACN_IP_TCP : spec.transport();
+  std::optional<Level> requested = FromWire(spec.level());
+  ob->level = requested.value_or(DefaultLevel(spec.api()));
+  if (!requested) {
+    d.Set(RuleId::kDF1, "level",
+          {{"api", ApiName(spec.api())}, {"default_level", LevelName(ob->level)}});
+  }
+
+  v1::Call& call = ob->call;
+  call.set_path(ob->path);
+  call.set_service(spec.service());
+  call.set_from_host(host_);
+  call.set_transport(transport);
+  call.set_api(spec.api());
+  call.set_transport_level(spec.transport_level());
+  *call.mutable_ops() = spec.ops();
+  for (const std::string& s : x->chain) call.add_chain(s);
+
+  // DS-3: ncalrpc never leaves the host.
+  if (transport == v1::TRANSPORT_NCALRPC && !same_host) {
+    d.Deny(RuleId::kDS3, "RPC_S_PROTSEQ_NOT_SUPPORTED", {},
+           {{"transport", "ncalrpc"}, {"from_host", host_}, {"to_host", ob->target->host}});
+    return RefuseOutbound(ob, ctx);
+  }
+  // IL-2 / IL-3: a thread below impersonate cannot act as the client at all.
+  if (!ob->as.primary && (ob->as.level < Level::kImpersonate || ob->as.anonymous())) {
+    RuleId rule = ob->as.level == Level::kIdentify ? RuleId::kIL3 : RuleId::kIL2;
+    d.Deny(rule, "ERROR_BAD_IMPERSONATION_LEVEL", {}, {{"thread.level", LevelName(ob->as.level)}});
+    return RefuseOutbound(ob, ctx);
+  }
+  std::string who = dir_.Name(ob->as.user);
+
+  if (transport == v1::TRANSPORT_NCALRPC) {
+    // LC-1: a local server gets the caller's own logon session.
+    v1::LocalSession* s = call.mutable_local_session();
+    s->set_user(ob->as.user);
+    s->set_host(host_);
+    bool has_creds =
+        ob->as.creds.kind == NetCredsKind::kOwnSession || ob->as.creds.kind == NetCredsKind::kTgt;
+    if (has_creds && !ob->as.creds.tgt.body().empty()) {
+      *s->mutable_tgt() = ob->as.creds.tgt;
+      *s->mutable_tgt_view() = ob->as.creds.tgt_view;
+    }
+    if (has_creds && !ob->as.creds.key.empty()) s->set_key(ob->as.creds.key);
+    call.set_package(v1::PACKAGE_NTLM);
+    call.set_requested_level(ToWire(ob->level));
+    if (!ob->as.primary) call.set_caller_net_creds(NetCredsName(ob->as.creds));
+    d.Read(RuleId::kLC1, {{"transport", "ncalrpc"},
+                          {"same_host", true},
+                          {"caller.net_creds", NetCredsName(ob->as.creds)}});
+    return SendCall(ob, ctx);
+  }
+
+  // A network call as this identity needs network credentials (LC-5).
+  if (!same_host && !ob->as.primary && ob->as.creds.kind == NetCredsKind::kNone &&
+      !spec.protocol_transition()) {
+    d.Read(ob->as.creds.why, {{who + ".net_creds", "none"}});
+    d.Deny(RuleId::kLC5, "DOWNSTREAM_NO_CREDS", "SEC_E_NO_CREDENTIALS",
+           {{"caller.net_creds", "none"}, {"to_host", ob->target->host}});
+    d.Because(ob->as.creds.why, Fact(who + ".net_creds", "none"));
+    return RefuseOutbound(ob, ctx);
+  }
+
+  // PK-4 / PK-5: Negotiate picks Kerberos when it can work, NTLM otherwise.
+  v1::Package asked =
+      spec.package() == v1::PACKAGE_UNSPECIFIED ? v1::PACKAGE_NEGOTIATE : spec.package();
+  std::optional<kdc::DomainId> my_domain =
+      host_info_ ? topology_.KerberosDomain(*host_info_) : std::nullopt;
+  std::optional<kdc::DomainId> their_domain =
+      ob->target_host ? topology_.KerberosDomain(*ob->target_host) : std::nullopt;
+  const kdc::Principal& user = dir_.Get(ob->as.user);
+  bool user_in_domain = !ob->as.anonymous() && !dir_.GetDomain(user.domain).workgroup;
+  bool kerberos_ok = my_domain && their_domain && user_in_domain && !ob->target->spn.empty() &&
+                     !spec.by_ip_address();
+  std::vector<Fact> pk = {
+      {host_ + ".in_domain", my_domain.has_value()},
+      {ob->target->host + ".in_domain", their_domain.has_value()},
+      {who + ".domain_account", user_in_domain},
+      {spec.service() + ".spn", ob->target->spn.empty() ? "none" : ob->target->spn},
+      {"by_ip_address", spec.by_ip_address()}};
+  v1::Package package = asked;
+  if (asked == v1::PACKAGE_NEGOTIATE) {
+    if (same_host) {
+      package = v1::PACKAGE_NTLM;
+      pk.emplace_back("same_host", true);
+      d.Set(RuleId::kPK4, "package", std::move(pk));
+    } else {
+      package = kerberos_ok ? v1::PACKAGE_KERBEROS : v1::PACKAGE_NTLM;
+      RuleId rule = (!my_domain || !their_domain || !user_in_domain) ? RuleId::kPK5 : RuleId::kPK4;
+      d.Set(rule, "package", std::move(pk));
+    }
+  } else if (asked == v1::PACKAGE_KERBEROS && !kerberos_ok) {
+    RuleId rule = (!my_domain || !their_domain || !user_in_domain) ? RuleId::kPK5 : RuleId::kPK4;
+    d.Deny(rule, "SEC_E_NO_AUTHENTICATING_AUTHORITY", {}, std::move(pk));
+    return RefuseOutbound(ob, ctx);
+  }
+  call.set_package(package);
+  // Only an impersonating server's credentials explain anything downstream (LC-2).
+  if (!ob->as.primary) call.set_caller_net_creds(NetCredsName(ob->as.creds));
+
+  if (package == v1::PACKAGE_KERBEROS) {
+    // TR-2: on a remote named pipe the client's level is ignored; whether the server gets
+    // delegate depends on its account (the client delegates to OK-AS-DELEGATE servers).
+    if (transport == v1::TRANSPORT_NCACN_NP && !same_host) {
+      ob->level_explicit = false;
+      ob->want_deleg = true;
+    } else {
+      ob->want_deleg = ob->level == Level::kDelegate;
+    }
+    return OutboundKerberos(ob, ctx);
+  }
+  if (package == v1::PACKAGE_SCHANNEL) {
+    // A client certificate mapped to the account, signed by the account domain's CA.
+    if (ob->as.anonymous() || ob->as.creds.key.empty()) {
+      d.Deny(RuleId::kPK3, "SEC_E_NO_CREDENTIALS", {}, {{who + ".certificate", false}});
+      return RefuseOutbound(ob, ctx);
+    }
+    v1::SchannelCredential* c = call.mutable_schannel();
+    c->set_subject(dir_.FullName(ob->as.user));
+    c->set_signature(kdc::Hmac(dir_.CertificateAuthorityKey(user.domain), c->subject()));
+    call.set_requested_level(ToWire(ob->level));
+    return SendCall(ob, ctx);
+  }
+  return OutboundNtlm(ob, ctx);
+}
+
+void ProcessNode::OutboundNtlm(const std::shared_ptr<Outbound>& ob, NodeContext& ctx) {
+  Decision& d = ob->d;
+  std::string who = dir_.Name(ob->as.user);
+  if (ob->as.anonymous()) {
+    ob->call.set_anonymous(true);
+    ob->call.set_package(v1::PACKAGE_UNSPECIFIED);
+    ob->call.set_requested_level(ToWire(ob->level));
+    return SendCall(ob, ctx);
+  }
+  if (ob->as.creds.key.empty()) {
+    // NTLM answers a challenge with the password's key; a forwarded TGT or S4U ticket
+    // cannot (PK-1: only Kerberos carries delegated credentials).
+    d.Deny(RuleId::kPK1, "SEC_E_NO_CREDENTIALS", {},
+           {{who + ".net_creds", NetCredsName(ob->as.creds)}, {"package", "ntlm"}});
+    return RefuseOutbound(ob, ctx);
+  }
+  v1::Envelope env;
+  env.mutable_ntlm_negotiate()->set_workstation(host_);
+  pending_.Request(ctx, ob->target->node, std::move(env), topology_.options().request_timeout_ms,
+                   [this, ob](StatusOr<v1::Envelope> reply, NodeContext& ctx) {
+                     if (!reply.ok() || !reply->has_ntlm_challenge()) {
+                       ob->d.Deny(
+                           RuleId::kDS13, "RPC_S_CALL_FAILED", {},
+                           {{"ntlm_challenge", reply.ok() ? "missing" : reply.status().message()}});
+                       return RefuseOutbound(ob, ctx);
+                     }
+                     const kdc::Principal& p = dir_.Get(ob->as.user);
+                     v1::NtlmAuthenticate* a = ob->call.mutable_ntlm();
+                     a->set_user(p.name);
+                     a->set_domain(dir_.GetDomain(p.domain).realm);
+                     a->set_challenge(reply->ntlm_challenge().server_challenge());
+                     a->set_proof(kdc::NtlmProof(ob->as.creds.key, a->challenge()));
+                     a->set_workstation(host_);
+                     ob->call.set_requested_level(ToWire(ob->level));
+                     SendCall(ob, ctx);
+                   });
+}
+
+void ProcessNode::OutboundKerberos(const std::shared_ptr<Outbound>& ob, NodeContext& ctx) {
+  const NetCreds& creds = ob->as.creds;
+  bool s4u =
+      ob->spec->protocol_transition() || (!ob->as.primary && creds.kind == NetCredsKind::kS4uProxy);
+  if (s4u) return OutboundS4U(ob, ctx);
+  auto with_tgt = [this, ob](bool ok, const v1::KdcRep* rep, Decision kd, NodeContext& ctx) {
+    if (!ok) {
+      ob->kdc_steps.push_back(kdc::ToRecord(kd));
+      ob->d.Deny(kd.rule(), kd.error(), kd.status(), kd.Facts());
+      ob->d.Because(kd.causes());
+      return RefuseOutbound(ob, ctx);
+    }
+    ob->tgt = rep->ticket();
+    ob->tgt_view = rep->view();
+    OutboundServiceTicket(ob, ctx);
+  };
+  if (!creds.tgt.body().empty() && TicketValid(creds.tgt_view, ctx.Now())) {
+    v1::KdcRep rep;
+    *rep.mutable_ticket() = creds.tgt;
+    *rep.mutable_view() = creds.tgt_view;
+    return with_tgt(true, &rep, Decision(), ctx);
+  }
+  if (creds.key.empty()) {
+    Decision kd;
+    kd.Deny(creds.tgt.body().empty() ? creds.why : RuleId::kDS2, "SEC_E_NO_CREDENTIALS", {},
+            {{dir_.Name(ob->as.user) + ".tgt_valid", false}});
+    return with_tgt(false, nullptr, std::move(kd), ctx);
+  }
+  GetTgt(ob->as.user, creds.key, ob->path, with_tgt, ctx);
+}
+
+void ProcessNode::OutboundServiceTicket(const std::shared_ptr<Outbound>& ob, NodeContext& ctx) {
+  const Options& opt = topology_.options();
+  bool tgt_forwardable = kdc::HasFlag(ob->tgt_view, v1::TICKET_FLAG_FORWARDABLE);
+  v1::Envelope env;
+  v1::TgsReq* req = env.mutable_tgs_req();
+  *req->mutable_tgt() = ob->tgt;
+  req->set_sname(ob->target->spn);
+  // C17: windows clients ask for forwardable service tickets whenever the TGT is one.
+  bool forwardable =
+      opt.deleg_policy == DelegPolicy::kWindows ? tgt_forwardable : opt.client_forwardable;
+  req->mutable_options()->set_forwardable(forwardable);
+  std::optional<kdc::DomainId> realm = dir_.FindDomain(ob->tgt.sname().substr(7));
+  AskKdc(
+      realm.value_or(kdc::kNoDomain), std::move(env), ob->path,
+      [this, ob](bool ok, const v1::KdcRep* rep, Decision kd, NodeContext& ctx) {
+        ob->kdc_steps.push_back(kdc::ToRecord(kd));
+        if (!ok) {
+          ob->d.Deny(kd.rule(), kd.error(), kd.status(), kd.Facts());
+          ob->d.Because(kd.causes());
+          return RefuseOutbound(ob, ctx);
+        }
+        if (kdc::IsTgt(rep->view())) {
+          // A referral: ask the next realm's KDC with the cross-realm TGT.
+          if (++ob->referrals > kMaxReferrals) {
+            ob->d.Deny(RuleId::kDS10, "KDC_ERR_PATH_NOT_ACCEPTED", {},
+                       {{"referrals", ob->referrals}});
+            return RefuseOutbound(ob, ctx);
+          }
+          bool ok_as_delegate = kdc::HasFlag(rep->view(), v1::TICKET_FLAG_OK_AS_DELEGATE);
+          ob->referral_chain_ok = ob->referral_chain_ok && ok_as_delegate;
+          ob->tgt = rep->ticket();
+          ob->tgt_view = rep->view();
+          return OutboundServiceTicket(ob, ctx);
+        }
+        ob->ticket = rep->ticket();
+        ob->ticket_view = rep->view();
+        OutboundDelegation(ob, ctx);
+      },
+      ctx);
+}
+
+void ProcessNode::OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& ctx) {
+  // The service acts for the client with its own TGT: S4U2self (protocol transition,
+  // S4U-3) when asked, then S4U2proxy with the client's ticket as evidence (KCD-*, RB-*).
+  auto proxy = [this, ob](v1::SealedTicket own_tgt, v1::SealedTicket evidence, NodeContext& ctx) {
+    v1::Envelope env;
+    v1::TgsReq* req = env.mutable_tgs_req();
+    *req->mutable_tgt() = own_tgt;
+    req->set_sname(ob->target->spn);
+    req->mutable_options()->set_cname_in_addl_tkt(true);
+    req->mutable_options()->set_forwardable(true);
+    *req->mutable_evidence() = std::move(evidence);
+    req->set_rbcd(true);  // Windows 2012+ always offers resource-based delegation (SFU-CP)
+    AskKdc(
+        dir_.Get(account_).domain, std::move(env), ob->path,
+        [this, ob](bool ok, const v1::KdcRep* rep, Decision kd, NodeContext& ctx) {
+          ob->kdc_steps.push_back(kdc::ToRecord(kd));
+          if (!ok) {
+            ob->d.Deny(kd.rule(), kd.error(), kd.status(), kd.Facts());
+            ob->d.Because(kd.causes());
+            return RefuseOutbound(ob, ctx);
+          }
+          ob->ticket = rep->ticket();
+          ob->ticket_view = rep->view();
+          ob->d.Read(RuleId::kKCD7, {{"ticket_from", "s4u2proxy"}});
+          OutboundDelegation(ob, ctx);
+        },
+        ctx);
+  };
+  GetTgt(
+      account_, key_, ob->path,
+      [this, ob, proxy](bool ok, const v1::KdcRep* rep, Decision kd, NodeContext& ctx) {
+        if (!ok) {
+          ob->kdc_steps.push_back(kdc::ToRecord(kd));
+          ob->d.Deny(kd.rule(), kd.error(), kd.status(), kd.Facts());
+          return RefuseOutbound(ob, ctx);
+        }
+        v1::SealedTicket own_tgt = rep->ticket();
+        if (!ob->spec->protocol_transition()) return proxy(own_tgt, ob->as.creds.evidence, ctx);
+        const ServiceInfo* me = topology_.FindService(name_);
+        v1::Envelope env;
+        v1::TgsReq* req = env.mutable_tgs_req();
+        *req->mutable_tgt() = own_tgt;
+        req->set_sname(me && !me->spn.empty() ? me->spn : dir_.Name(account_));
+        req->set_for_user(dir_.FullName(ob->as.user));
+        req->mutable_options()->set_forwardable(true);
+        AskKdc(
+            dir_.Get(account_).domain, std::move(env), ob->path,
+            [this, ob, proxy, own_tgt](bool ok, const v1::KdcRep* rep, Decision kd,
+                                       NodeContext& ctx) {
+              ob->kdc_steps.push_back(kdc::ToRecord(kd));
+              if (!ok) {
+                ob->d.Deny(kd.rule(), kd.error(), kd.status(), kd.Facts());
+                return RefuseOutbound(ob, ctx);
+              }
+              proxy(own_tgt, rep->ticket(), ctx);
+            },
+            ctx);
+      },
+      ctx);
+}
+
+void ProcessNode::OutboundDelegation(const std::shared_ptr<Outbound>& ob, NodeContext& ctx) {
+  Decision& d = ob->d;
+  const Options& opt = topology_.options();
+  bool via_s4u = ob->ticket_view.pac().transited_services_size() > 0 ||
+                 ob->spec->protocol_transition() ||
+                 (!ob->as.primary && ob->as.creds.kind == NetCredsKind::kS4uProxy);
+  v1::ApReq* ap = ob->call.mutable_kerberos();
+  *ap->mutable_ticket() = ob->ticket;
+  ap->set_client(dir_.FullName(ob->as.user));
+  ap->set_ctime_ms(ctx.Now());
+  bool mutual = ob->spec->mutual() || ob->call.transport() == v1::TRANSPORT_NCACN_NP;
+  ap->mutable_flags()->set_mutual(mutual);
+
+  auto send = [this, ob](bool delegated, NodeContext& ctx) {
+    Decision& d = ob->d;
+    v1::GssFlags* flags = ob->call.mutable_kerberos()->mutable_flags();
+    Level level = ob->level;
+    if (ob->want_deleg && !delegated && ob->level_explicit) {
+      // MA-2: delegate was asked but the context has none.
+      bool ignore =
+          ob->spec->ignore_delegate_failure() || topology_.options().ignore_delegate_failure;
+      if (!ignore) {
+        d.Deny(RuleId::kMA2, "RPC_S_SEC_PKG_ERROR", {},
+               {{"requested_level", "delegate"},
+                {"delegated", false},
+                {"ignore_delegate_failure", false}});
+        return RefuseOutbound(ob, ctx);
+      }
+      d.Clear(RuleId::kMA2, "level", {{"ignore_delegate_failure", true}, {"level", "impersonate"}});
+      level = Level::kImpersonate;
+    }
+    if (!ob->level_explicit) level = delegated ? Level::kDelegate : Level::kImpersonate;
+    // TR-4: the level travels as GSS flags.
+    flags->set_deleg(delegated);
+    flags->set_identify(level == Level::kIdentify);
+    flags->set_anonymous(level == Level::kAnonymous);
+    d.Read(RuleId::kTR4, {{"gss.deleg", delegated},
+                          {"gss.identify", level == Level::kIdentify},
+                          {"gss.mutual", flags->mutual()}});
+    ob->call.set_requested_level(ToWire(ob->level_explicit ? level : ob->level));
+    SendCall(ob, ctx);
+  };
+
+  if (!ob->want_deleg) return send(false, ctx);
+  if (via_s4u) {
+    // KCD-7 / MA-2: constrained delegation never puts delegation on the context.
+    d.Read(RuleId::kMA2, {{"constrained_delegation", true}});
+    return send(false, ctx);
+  }
+  if (!mutual) {
+    // MA-1: no mutual authentication, no delegation.
+    d.Clear(RuleId::kMA1, "delegate", {{"mutual_requested", false}});
+    return send(false, ctx);
+  }
+  // UD-2 (with C6, C7, XR-1): forward the TGT only to OK-AS-DELEGATE services, over a
+  // referral chain that is OK-AS-DELEGATE too (windows policy), or always (mit policy).
+  bool ok_as_delegate = kdc::HasFlag(ob->ticket_view, v1::TICKET_FLAG_OK_AS_DELEGATE);
+  std::vector<Fact> facts = {
+      {"ticket.ok_as_delegate", ok_as_delegate},
+      {"client_policy", opt.deleg_policy == DelegPolicy::kWindows ? "windows" : "always"}};
+  if (ob->referrals > 0) facts.emplace_back("referral_chain.ok_as_delegate", ob->referral_chain_ok);
+  bool forward =
+      opt.deleg_policy == DelegPolicy::kAlways || (ok_as_delegate && ob->referral_chain_ok);
+  if (!forward) {
+    d.Clear(RuleId::kUD2, "delegate", facts);
+    for (const v1::FlagCause& c : ob->ticket_view.causes()) {
+      if (c.flag() != "ok_as_delegate") continue;
+      std::optional<RuleId> r = ParseRuleId(c.rule());
+      size_t eq = c.fact().find('=');
+      if (r)
+        d.Because(*r, Fact(c.fact().substr(0, eq),
+                           eq == std::string::npos ? "" : c.fact().substr(eq + 1)));
+    }
+    if (ob->referrals > 0 && !ob->referral_chain_ok)
+      d.Because(RuleId::kXR1, Fact("referral_chain.ok_as_delegate", false));
+    return send(false, ctx);
+  }
+  d.Read(RuleId::kUD2, std::move(facts));
+  // UD-3: ask the home KDC for a FORWARDED TGT.
+  std::string home = ob->as.creds.tgt_view.realm().empty()
+                         ? dir_.GetDomain(dir_.Get(ob->as.user).domain).realm
+                         : ob->as.creds.tgt_view.realm();
+  auto cached = tgt_cache_.find(ob->as.user);
+  v1::SealedTicket user_tgt = ob->as.creds.tgt.body().empty() && cached != tgt_cache_.end()
+                                  ? cached->second.first
+                                  : ob->as.creds.tgt;
+  v1::Envelope env;
+  v1::TgsReq* req = env.mutable_tgs_req();
+  *req->mutable_tgt() = user_tgt;
+  req->set_sname("krbtgt/" + user_tgt.realm());
+  req->mutable_options()->set_forwarded(true);
+  req->mutable_options()->set_forwardable(true);
+  AskKdc(
+      dir_.FindDomain(user_tgt.realm()).value_or(kdc::kNoDomain), std::move(env), ob->path,
+      [this, ob, send](bool ok, const v1::KdcRep* rep, Decision kd, NodeContext& ctx) {
+        ob->kdc_steps.push_back(kdc::ToRecord(kd));
+        if (!ok) {
+          // UD-4 (AC-1, PU-1): no forwarded TGT; the context has no delegation.
+          ob->d.Clear(kd.rule(), "delegate", kd.Facts());
+          ob->d.Because(kd.causes());
+          return send(false, ctx);
+        }
+        v1::KrbCred* cred = ob->call.mutable_kerberos()->mutable_forwarded_tgt();
+        *cred->mutable_tgt() = rep->ticket();
+        *cred->mutable_view() = rep->view();
+        ob->d.Set(RuleId::kUD3, "delegate", {{"forwarded_tgt", true}});
+        send(true, ctx);
+      },
+      ctx);
+}
+
+void ProcessNode::SendCall(const std::shared_ptr<Outbound>& ob, NodeContext& ctx) {
+  v1::Envelope env;
+  *env.mutable_call() = ob->call;
+  std::string who = ob->as.anonymous() ? "anonymous" : dir_.FullName(ob->as.user);
+  Trace(ctx, TraceKind::kAuthDecision, ob->path,
+        "call " + ob->target->name + " as " + who + " over " +
+            std::string(TransportName(ob->call.transport())) + "/" +
+            std::string(PackageName(ob->call.package())) + ": " + ob->d.Explain(),
+        &ob->d);
+  pending_.Request(ctx, ob->target->node, std::move(env), topology_.options().request_timeout_ms,
+                   [this, ob](StatusOr<v1::Envelope> reply, NodeContext& ctx) {
+                     if (!reply.ok() || !reply->has_call_reply()) {
+                       ob->d.Deny(
+                           RuleId::kDS13, "RPC_S_CALL_FAILED", {},
+                           {{"reply", reply.ok() ? "not a call reply" : reply.status().message()}});
+                       return RefuseOutbound(ob, ctx);
+                     }
+                     FinishOutbound(ob, reply->call_reply().result(), ctx);
+                   });
+}
+
+void ProcessNode::RefuseOutbound(const std::shared_ptr<Outbound>& ob, NodeContext& ctx) {
+  v1::HopResult child;
+  child.set_path(ob->path);
+  child.set_service(ob->spec->service());
+  child.set_host(ob->target ? ob->target->host : "");
+  child.set_from_host(host_);
+  child.set_level(v1::LEVEL_DEFAULT);
+  child.set_net_creds("none");
+  child.set_package(ob->call.package());
+  child.set_verdict("denied");
+  Trace(ctx, TraceKind::kCallRefused, ob->path,
+        "call " + ob->spec->service() + " refused at the caller: " + ob->d.Explain(), &ob->d);
+  FinishOutbound(ob, std::move(child), ctx);
+}
+
+void ProcessNode::FinishOutbound(const std::shared_ptr<Outbound>& ob, v1::HopResult child,
+                                 NodeContext& ctx) {
+  // The caller's decision comes first, then the KDC's, then the callee's own steps.
+  google::protobuf::RepeatedPtrField<v1::DecisionRecord> steps;
+  *steps.Add() = kdc::ToRecord(ob->d);
+  for (v1::DecisionRecord& r : ob->kdc_steps) *steps.Add() = std::move(r);
+  for (const v1::DecisionRecord& r : child.steps()) *steps.Add() = r;
+  *child.mutable_steps() = std::move(steps);
+  if (child.verdict() == "denied" && !child.has_decision())
+    *child.mutable_decision() = kdc::ToRecord(ob->d);
+  if (!ob->ticket_view.sname().empty()) child.set_ticket_flags(ob->ticket_view.flags());
+  Trace(ctx, TraceKind::kCallDone, ob->path, "call " + ob->spec->service() + " " + child.verdict());
+  *ob->x->result.add_children() = std::move(child);
+  Run(ob->x, ctx);
+}
+
+// ---------------------------------------------------------------------------------------
+// ServiceNode.
+
+ServiceNode::ServiceNode(Topology& topology, const ServiceInfo& service)
+    : ProcessNode(service.name, service.host, topology, service.account,
+                  topology.directory().KeyOf(service.account)),
+      service_(service) {}
+
+void ServiceNode::HandleRequest(const v1::Envelope& env, NodeContext& ctx) {
+  if (env.has_ntlm_negotiate()) {
+    // A fresh, deterministic 8-byte challenge per negotiation.
+    std::string challenge =
+        kdc::Hmac(key_, name_ + "/" + std::to_string(++challenge_counter_)).substr(0, 8);
+    challenges_[env.from()] = challenge;
+    v1::Envelope reply;
+    reply.set_to(env.from());
+    reply.set_correlation(env.correlation());
+    reply.mutable_ntlm_challenge()->set_server_challenge(challenge);
+    ctx.Send(std::move(reply));
+    return;
+  }
+  if (env.has_call()) HandleCall(env, ctx);
+}
+
+void ServiceNode::HandleCall(const v1::Envelope& env, NodeContext& ctx) {
+  const v1::Call& call = env.call();
+  Decision d;
+  if (call.transport() == v1::TRANSPORT_NCALRPC && call.from_host() != host_) {
+    // DS-3: ncalrpc is local only.
+    d.Deny(RuleId::kDS3, "RPC_S_PROTSEQ_NOT_SUPPORTED", {},
+           {{"transport", "ncalrpc"}, {"from_host", call.from_host()}, {"host", host_}});
+    return Refuse(env, std::move(d), ctx);
+  }
+  const auto& ts = service_.transports;
+  if (std::find(ts.begin(), ts.end(), call.transport()) == ts.end()) {
+    // DS-6: the service does not listen on that protocol sequence.
+    d.Deny(RuleId::kDS6, "RPC_S_PROTSEQ_NOT_SUPPORTED", {},
+           {{"transport", TransportName(call.transport())}, {name_ + ".listens", false}});
+    return Refuse(env, std::move(d), ctx);
+  }
+  int hop_limit = topology_.options().hop_limit;
+  if (call.chain_size() >= hop_limit) {
+    // DS-4: chains are bounded.
+    d.Deny(RuleId::kDS4, "RPC_S_CALL_FAILED", {},
+           {{"hops", call.chain_size() + 1}, {"hop_limit", hop_limit}});
+    return Refuse(env, std::move(d), ctx);
+  }
+  if (std::find(call.chain().begin(), call.chain().end(), name_) != call.chain().end()) {
+    // DS-5: a chain that re-enters a service already on it is a cycle.
+    d.Deny(RuleId::kDS5, "RPC_S_CALL_FAILED", {}, {{"service", name_}, {"already_on_chain", true}});
+    return Refuse(env, std::move(d), ctx);
+  }
+
+  switch (call.auth_case()) {
+    case v1::Call::kKerberos: {
+      const v1::ApReq& ap = call.kerberos();
+      StatusOr<v1::TicketBody> t = kdc::Open(ap.ticket(), key_);
+      if (!t.ok()) {
+        // DS-1: a forged or altered ticket.
+        d.Deny(RuleId::kDS1, "KRB_AP_ERR_MODIFIED", {}, {{"ticket.seal_valid", false}});
+        return Refuse(env, std::move(d), ctx);
+      }
+      if (t->server() != account_) {
+        d.Deny(
+            RuleId::kDS11, "KRB_AP_ERR_NOT_US", {},
+            {{"ticket.server", dir_.Name(t->server())}, {"service.account", dir_.Name(account_)}});
+        return Refuse(env, std::move(d), ctx);
+      }
+      if (ctx.Now() < t->start_ms() || ctx.Now() >= t->end_ms()) {
+        d.Deny(RuleId::kDS2,
+               ctx.Now() < t->start_ms() ? "KRB_AP_ERR_TKT_NYV" : "KRB_AP_ERR_TKT_EXPIRED", {},
+               {{"ticket.end_ms", t->end_ms()}, {"now_ms", ctx.Now()}});
+        return Refuse(env, std::move(d), ctx);
+      }
+      d.Read(RuleId::kDS1,
+             {{"ticket.seal_valid", true}, {"ticket.flags", kdc::KlistFlags(t->flags())}});
+      d.Allow(RuleId::kDS1);
+      std::vector<PrincipalId> groups(t->pac().groups().begin(), t->pac().groups().end());
+      return Authenticated(env, t->client(), std::move(groups), std::move(d), ctx);
+    }
+    case v1::Call::kNtlm: {
+      const v1::NtlmAuthenticate& a = call.ntlm();
+      auto issued = challenges_.find(env.from());
+      if (issued == challenges_.end() || issued->second != a.challenge()) {
+        d.Deny(RuleId::kDS12, "SEC_E_INVALID_TOKEN", {}, {{"challenge_matches", false}});
+        return Refuse(env, std::move(d), ctx);
+      }
+      challenges_.erase(issued);
+      std::optional<kdc::DomainId> domain = dir_.FindDomain(a.domain());
+      std::optional<kdc::DomainId> mine =
+          host_info_ ? topology_.KerberosDomain(*host_info_) : std::nullopt;
+      bool local = domain && dir_.GetDomain(*domain).workgroup;
+      if (local || !mine) {
+        // A local account (or a workgroup server): the host's SAM validates it.
+        kdc::NtlmResult r = topology_.kdc().ValidateNtlm(a);
+        if (local && kdc::ToLower(a.domain()) != kdc::ToLower(host_)) {
+          Decision other;
+          other.Deny(RuleId::kDS12, "STATUS_LOGON_FAILURE", "STATUS_NO_SUCH_USER",
+                     {{"account_domain", a.domain()}, {"host", host_}});
+          r.decision = std::move(other);
+        }
+        if (!r.decision.allowed()) return Refuse(env, std::move(r.decision), ctx);
+        return Authenticated(env, r.user, dir_.Get(r.user).groups, std::move(r.decision), ctx);
+      }
+      if (!domain || !dir_.TrustPath(*domain, *mine)) {
+        d.Deny(RuleId::kDS12, "STATUS_LOGON_FAILURE", "STATUS_NO_TRUST_SAM_ACCOUNT",
+               {{"account_domain", a.domain()}, {"trusted", false}});
+        return Refuse(env, std::move(d), ctx);
+      }
+      // NetLogon pass-through to the account's domain controller.
+      v1::Envelope req;
+      *req.mutable_ntlm_validate_req()->mutable_authenticate() = a;
+      req.mutable_ntlm_validate_req()->set_service_host(host_);
+      std::optional<NodeId> dc = topology_.KdcNode(*domain);
+      if (!dc) {
+        d.Deny(RuleId::kDS12, "STATUS_LOGON_FAILURE", "STATUS_NO_LOGON_SERVERS",
+               {{"dc", a.domain()}});
+        return Refuse(env, std::move(d), ctx);
+      }
+      pending_.Request(ctx, *dc, std::move(req), topology_.options().request_timeout_ms,
+                       [this, env](StatusOr<v1::Envelope> reply, NodeContext& ctx) {
+                         Decision d;
+                         if (!reply.ok() || !reply->has_ntlm_validate_rep()) {
+                           d.Deny(
+                               RuleId::kDS13, "STATUS_NO_LOGON_SERVERS", {},
+                               {{"netlogon", reply.ok() ? "bad reply" : reply.status().message()}});
+                           return Refuse(env, std::move(d), ctx);
+                         }
+                         const v1::NtlmValidateRep& rep = reply->ntlm_validate_rep();
+                         d = kdc::FromRecord(rep.decision());
+                         if (!rep.ok()) return Refuse(env, std::move(d), ctx);
+                         std::vector<PrincipalId> groups(rep.groups().begin(), rep.groups().end());
+                         Authenticated(env, rep.user(), std::move(groups), std::move(d), ctx);
+                       });
+      return;
+    }
+    case v1::Call::kSchannel: {
+      const v1::SchannelCredential& c = call.schannel();
+      std::optional<PrincipalId> user = dir_.Find(c.subject());
+      bool ok =
+          user && kdc::MacEquals(
+                      kdc::Hmac(dir_.CertificateAuthorityKey(dir_.Get(*user).domain), c.subject()),
+                      c.signature());
+      if (!ok) {
+        d.Deny(RuleId::kDS12, "SEC_E_CERT_UNKNOWN", {}, {{"certificate_valid", false}});
+        return Refuse(env, std::move(d), ctx);
+      }
+      d.Read(RuleId::kDS12, {{"certificate_valid", true}, {"subject", c.subject()}});
+      d.Allow(RuleId::kDS12);
+      return Authenticated(env, *user, dir_.Get(*user).groups, std::move(d), ctx);
+    }
+    case v1::Call::kAnonymous:
+      d.Read(RuleId::kIL2, {{"credentials", "none"}});
+      d.Allow(RuleId::kIL2);
+      return Authenticated(env, kdc::kNobody, {}, std::move(d), ctx);
+    default:
+      if (call.has_local_session() && call.transport() == v1::TRANSPORT_NCALRPC) {
+        PrincipalId user = call.local_session().user();
+        if (user == kdc::kNobody || user > dir_.principal_count()) {
+          d.Deny(RuleId::kDS12, "STATUS_LOGON_FAILURE", {},
+                 {{"local_session.user", static_cast<int64_t>(user)}});
+          return Refuse(env, std::move(d), ctx);
+        }
+        d.Read(RuleId::kLC1, {{"local_session", dir_.Name(user)}});
+        d.Allow(RuleId::kLC1);
+        return Authenticated(env, user, dir_.Get(user).groups, std::move(d), ctx);
+      }
+      d.Deny(RuleId::kDS12, "SEC_E_INVALID_TOKEN", {}, {{"credentials", "missing"}});
+      return Refuse(env, std::move(d), ctx);
+  }
+}
+
+void ServiceNode::Authenticated(const v1::Envelope& env, PrincipalId user,
+                                std::vector<PrincipalId> groups, Decision auth, NodeContext& ctx) {
+  const v1::Call& call = env.call();
+  const kdc::Principal& account = dir_.Get(account_);
+  Inbound in;
+  in.transport = call.transport();
+  in.same_host = call.from_host() == host_;
+  in.package = call.auth_case() == v1::Call::kAnonymous ? v1::PACKAGE_UNSPECIFIED : call.package();
+  in.requested = FromWire(call.requested_level());
+  in.api = call.api();
+  bool forwarded = call.has_kerberos() && call.kerberos().flags().deleg() &&
+                   !call.kerberos().forwarded_tgt().tgt().body().empty();
+  if (call.has_kerberos()) in.flags = call.kerberos().flags();
+  in.tgt_forwarded = forwarded;
+  in.transport_level = call.transport_level();
+  const std::string& cc = call.caller_net_creds();
+  in.caller_creds = cc == "own_session"             ? NetCredsKind::kOwnSession
+                    : cc == "tgt"                   ? NetCredsKind::kTgt
+                    : cc.rfind("s4u_proxy", 0) == 0 ? NetCredsKind::kS4uProxy
+                                                    : NetCredsKind::kNone;
+  in.caller_is_service_account = user == account_;
+  const v1::LocalSession& ls = call.local_session();
+  in.local_session_creds = !ls.tgt().body().empty() || !ls.key().empty();
+
+  ServerFacts server;
+  server.account = account.name;
+  server.trusted_for_delegation = account.uac & kdc::uf::kTrustedForDelegation;
+  server.trusted_to_auth_for_delegation = account.uac & kdc::uf::kTrustedToAuthForDelegation;
+  server.has_impersonate_privilege =
+      std::find(service_.privileges.begin(), service_.privileges.end(), "SeImpersonatePrivilege") !=
+      service_.privileges.end();
+  server.s4u_targets = service_.s4u_targets;
+  HopContext h = DeriveHopContext(in, server);
+
+  Token client;
+  bool hidden = h.level == Level::kAnonymous;  // IL-2: no identity at anonymous level
+  client.user = hidden ? kdc::kNobody : user;
+  if (!hidden) {
+    client.groups = std::move(groups);
+    if (user != kdc::kNobody) client.privileges = dir_.Get(user).privileges;
+  }
+  client.level = h.level;
+  client.host = host_;
+  client.creds.kind = h.creds;
+  client.creds.why = h.creds_rule;
+  switch (h.creds) {
+    case NetCredsKind::kTgt:
+      client.creds.tgt = call.kerberos().forwarded_tgt().tgt();
+      client.creds.tgt_view = call.kerberos().forwarded_tgt().view();
+      break;
+    case NetCredsKind::kOwnSession:
+      client.creds.tgt = ls.tgt();
+      client.creds.tgt_view = ls.tgt_view();
+      client.creds.key = ls.key();
+      break;
+    case NetCredsKind::kS4uProxy:
+      if (call.has_kerberos()) {
+        client.creds.evidence = call.kerberos().ticket();
+        client.creds.evidence_view = kdc::Open(call.kerberos().ticket(), key_).value();
+      }
+      client.creds.targets = service_.s4u_targets;
+      break;
+    case NetCredsKind::kNone:
+      break;
+  }
+
+  v1::HopResult r;
+  r.set_path(call.path());
+  r.set_service(name_);
+  r.set_host(host_);
+  r.set_from_host(call.from_host());
+  r.set_identity(client.anonymous() ? "" : dir_.FullName(client.user));
+  r.set_level(ToWire(h.level));
+  r.set_net_creds(NetCredsName(client.creds));
+  r.set_package(in.package);
+  r.set_verdict("allowed");
+  *r.mutable_decision() = kdc::ToRecord(h.decision);
+  *r.add_steps() = kdc::ToRecord(auth);
+  *r.add_steps() = kdc::ToRecord(h.decision);
+
+  Trace(ctx, TraceKind::kImpersonate, call.path(),
+        "impersonating " +
+            (client.anonymous() ? std::string("anonymous") : dir_.FullName(client.user)) + " at " +
+            std::string(LevelName(h.level)) + ", net_creds=" + r.net_creds() + ": " +
+            h.decision.Explain(),
+        &h.decision);
+
+  std::vector<std::string> chain(call.chain().begin(), call.chain().end());
+  chain.push_back(name_);
+  ExecPtr x = NewExecution(call.path(), std::move(chain), PrimaryToken(), std::move(client));
+  x->plan = call;
+  x->result = std::move(r);
+  x->done = [this, env](Execution& x, NodeContext& ctx) { Reply(env, std::move(x.result), ctx); };
+  Run(x, ctx);
+}
+
+void ServiceNode::Reply(const v1::Envelope& request, v1::HopResult result, NodeContext& ctx) {
+  v1::Envelope reply;
+  reply.set_to(request.from());
+  reply.set_correlation(request.correlation());
+  *reply.mutable_call_reply()->mutable_result() = std::move(result);
+  ctx.Send(std::move(reply));
+}
+
+void ServiceNode::Refuse(const v1::Envelope& request, Decision d, NodeContext& ctx) {
+  const v1::Call& call = request.call();
+  Trace(ctx, TraceKind::kCallRefused, call.path(), "refused " + call.path() + ": " + d.Explain(),
+        &d);
+  v1::HopResult r;
+  r.set_path(call.path());
+  r.set_service(name_);
+  r.set_host(host_);
+  r.set_from_host(call.from_host());
+  r.set_level(v1::LEVEL_DEFAULT);
+  r.set_net_creds("none");
+  r.set_package(call.package());
+  r.set_verdict("denied");
+  *r.mutable_decision() = kdc::ToRecord(d);
+  *r.add_steps() = kdc::ToRecord(d);
+  Reply(request, std::move(r), ctx);
+}
+
+// ---------------------------------------------------------------------------------------
+// ClientNode.
+
+ClientNode::ClientNode(Topology& topology, std::string host, PrincipalId user, std::string key)
+    : ProcessNode(topology.directory().Name(user) + "@" + host, host, topology, user,
+                  std::move(key)) {}
+
+void ClientNode::StartCall(const std::string& label, const v1::CallSpec& spec, NodeContext& ctx,
+                           CallDone done) {
+  ExecPtr x = NewExecution(label, {}, PrimaryToken(), std::nullopt);
+  *x->plan.add_ops()->mutable_call() = spec;
+  x->done = [done = std::move(done), spec](Execution& x, NodeContext& ctx) {
+    done(x.result.children_size() > 0 ? x.result.children(0) : v1::HopResult(), ctx);
+  };
+  Run(x, ctx);
+}
+
+}  // namespace delegsim::nodes

@@ -1,0 +1,149 @@
+// Process nodes: a service (which is also every downstream server) and a client logon
+// session, both running operation lists the way a Windows process would.
+//
+// A ServiceNode accepts calls: it authenticates the caller (Kerberos AP-REQ, NTLM,
+// Schannel, anonymous, or the caller's own logon session over ncalrpc), derives the hop
+// context (nodes/hop_context.h), impersonates the client and runs the call's operations:
+// open objects (TK-11, IL-2, IL-3, TK-1), call the next service, create processes
+// (TK-2, TK-5), LogonUser (TK-6), RevertToSelf (TK-7), privilege checks (TK-3),
+// OpenThreadToken (TK-4), DuplicateToken (TK-9), S4U logons (TK-10). It replies with a
+// HopResult tree. A ClientNode is a user's interactive session that starts calls.
+//
+// Outbound calls (the initiator side) choose the package (PK-4, PK-5), obtain tickets
+// from the KDC nodes, decide whether to delegate (MA-1, UD-2, UD-3, MA-2, XR-1) and
+// use the token's network credentials as LC-5 allows.
+//
+//   auto web = std::make_unique<ServiceNode>(topology, *topology.FindService("web"));
+//   auto alice = std::make_unique<ClientNode>(topology, "ws1", alice_id, alice_key);
+//   // later, as an event of the runtime:
+//   alice_node.StartCall("c1", spec, ctx, [](const v1::HopResult& r, NodeContext&) {...});
+#ifndef DELEGSIM_NODES_PROCESS_NODE_H_
+#define DELEGSIM_NODES_PROCESS_NODE_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nodes/context.h"
+#include "nodes/hop_context.h"
+#include "nodes/pending.h"
+#include "nodes/token.h"
+#include "nodes/topology.h"
+
+namespace delegsim::nodes {
+
+class ProcessNode : public Node {
+ public:
+  ProcessNode(const ProcessNode&) = delete;
+  ProcessNode& operator=(const ProcessNode&) = delete;
+
+  std::string_view name() const override { return name_; }
+  const std::string& host() const { return host_; }
+  void OnMessage(const v1::Envelope& env, NodeContext& ctx) override;
+  void OnTimer(TimerId timer, NodeContext& ctx) override;
+  void OnUndeliverable(const v1::Envelope& env, const Status& why, NodeContext& ctx) override;
+
+ protected:
+  // `topology` is borrowed and must outlive the node. `account` is the identity of the
+  // process's primary token and `key` its long-term key.
+  ProcessNode(std::string name, std::string host, Topology& topology, PrincipalId account,
+              std::string key);
+
+  struct Frame;
+  struct Execution;
+  struct Outbound;
+  using ExecPtr = std::shared_ptr<Execution>;
+  using KdcDone = std::function<void(bool ok, const v1::KdcRep* rep, Decision d, NodeContext&)>;
+
+  // Requests that are not replies: a service answers calls and NTLM negotiation.
+  virtual void HandleRequest(const v1::Envelope& env, NodeContext& ctx) = 0;
+
+  Token PrimaryToken() const;
+  ExecPtr NewExecution(std::string path, std::vector<std::string> chain, Token process,
+                       std::optional<Token> thread);
+  void Run(ExecPtr x, NodeContext& ctx);
+  void Trace(NodeContext& ctx, TraceKind kind, const std::string& path, std::string summary,
+             const Decision* d = nullptr);
+
+  Topology& topology_;
+  const kdc::Directory& dir_;
+  const std::string name_;
+  const std::string host_;
+  const HostInfo* host_info_;
+  const PrincipalId account_;
+  const std::string key_;
+  Pending pending_;
+
+ private:
+  // Operations.
+  void RunSync(Execution& x, const v1::Operation& op, NodeContext& ctx);
+  void OpOpen(Execution& x, const v1::OpenObject& op, NodeContext& ctx);
+  void OpCreateProcess(Execution& x, const v1::ProcessSpec& op, bool as_user, NodeContext& ctx);
+  bool OpLogonUser(const ExecPtr& x, const v1::LogonUserSpec& op, NodeContext& ctx);
+  void OpPrivilegeCheck(Execution& x, const v1::PrivilegeCheck& op, NodeContext& ctx);
+  void OpOpenThreadToken(Execution& x, const v1::OpenThreadTokenSpec& op, NodeContext& ctx);
+  void OpDuplicateToken(Execution& x, const v1::DuplicateSpec& op, NodeContext& ctx);
+  void OpS4uLogon(Execution& x, const v1::S4uLogonSpec& op, NodeContext& ctx);
+  void AddOpResult(Execution& x, const std::string& op, const std::string& target, const Token& as,
+                   const Decision& d, const std::string& detail, NodeContext& ctx, TraceKind kind);
+
+  // The initiator side of a call.
+  void StartOutbound(const ExecPtr& x, const v1::CallSpec& spec, NodeContext& ctx);
+  void OutboundKerberos(const std::shared_ptr<Outbound>& ob, NodeContext& ctx);
+  void OutboundServiceTicket(const std::shared_ptr<Outbound>& ob, NodeContext& ctx);
+  void OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& ctx);
+  void OutboundDelegation(const std::shared_ptr<Outbound>& ob, NodeContext& ctx);
+  void OutboundNtlm(const std::shared_ptr<Outbound>& ob, NodeContext& ctx);
+  void SendCall(const std::shared_ptr<Outbound>& ob, NodeContext& ctx);
+  void FinishOutbound(const std::shared_ptr<Outbound>& ob, v1::HopResult child, NodeContext& ctx);
+  void RefuseOutbound(const std::shared_ptr<Outbound>& ob, NodeContext& ctx);
+
+  // KDC plumbing.
+  void AskKdc(kdc::DomainId realm, v1::Envelope req, const std::string& path, KdcDone done,
+              NodeContext& ctx);
+  void GetTgt(PrincipalId who, const std::string& key, const std::string& path, KdcDone done,
+              NodeContext& ctx);
+
+  std::map<PrincipalId, std::pair<v1::SealedTicket, v1::TicketBody>> tgt_cache_;
+};
+
+class ServiceNode final : public ProcessNode {
+ public:
+  ServiceNode(Topology& topology, const ServiceInfo& service);
+
+ private:
+  void HandleRequest(const v1::Envelope& env, NodeContext& ctx) override;
+  void HandleCall(const v1::Envelope& env, NodeContext& ctx);
+  void Authenticated(const v1::Envelope& env, PrincipalId user, std::vector<PrincipalId> groups,
+                     Decision auth, NodeContext& ctx);
+  void Reply(const v1::Envelope& request, v1::HopResult result, NodeContext& ctx);
+  void Refuse(const v1::Envelope& request, Decision d, NodeContext& ctx);
+
+  const ServiceInfo service_;
+  std::map<NodeId, std::string> challenges_;  // last NTLM challenge issued to each peer
+  uint64_t challenge_counter_ = 0;
+};
+
+class ClientNode final : public ProcessNode {
+ public:
+  using CallDone = std::function<void(const v1::HopResult& result, NodeContext& ctx)>;
+
+  // A logon session of `user` (holding `key`) on `host`.
+  ClientNode(Topology& topology, std::string host, PrincipalId user, std::string key);
+
+  // Runs one call (`spec`) as the user; `label` names it in result paths ("c1").
+  // `done` receives the hop tree of the called service (verdict denied when the call
+  // was refused before or at the service).
+  void StartCall(const std::string& label, const v1::CallSpec& spec, NodeContext& ctx,
+                 CallDone done);
+
+ private:
+  void HandleRequest(const v1::Envelope&, NodeContext&) override {}
+};
+
+}  // namespace delegsim::nodes
+
+#endif  // DELEGSIM_NODES_PROCESS_NODE_H_

@@ -1,0 +1,78 @@
+#include "nodes/topology.h"
+
+#include <array>
+
+namespace delegsim::nodes {
+namespace {
+constexpr std::array<std::pair<const char*, uint32_t>, 7> kRights = {{
+    {"read", rights::kRead},
+    {"write", rights::kWrite},
+    {"delete", rights::kDelete},
+    {"read_control", rights::kReadControl},
+    {"write_dac", rights::kWriteDac},
+    {"execute", rights::kExecute},
+    {"full", rights::kFull},
+}};
+}  // namespace
+
+std::optional<uint32_t> ParseRight(std::string_view name) {
+  for (const auto& [n, mask] : kRights) {
+    if (name == n) return mask;
+  }
+  return std::nullopt;
+}
+
+std::string RightsNames(uint32_t mask) {
+  if (mask == rights::kFull) return "full";
+  std::string out;
+  for (const auto& [n, bit] : kRights) {
+    if (bit == rights::kFull || !(mask & bit)) continue;
+    out += (out.empty() ? "" : ",") + std::string(n);
+  }
+  return out.empty() ? "none" : out;
+}
+
+void Topology::AddObject(SecurableObject object) {
+  auto key = std::make_pair(object.host, object.name);
+  objects_[key] = std::move(object);
+}
+
+const HostInfo* Topology::FindHost(std::string_view name) const {
+  for (const HostInfo& h : hosts_) {
+    if (h.name == name) return &h;
+  }
+  return nullptr;
+}
+
+const ServiceInfo* Topology::FindService(std::string_view name) const {
+  for (const ServiceInfo& s : services_) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+ServiceInfo* Topology::MutableService(std::string_view name) {
+  for (ServiceInfo& s : services_) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::optional<NodeId> Topology::KdcNode(kdc::DomainId domain) const {
+  auto it = kdc_nodes_.find(domain);
+  if (it == kdc_nodes_.end()) return std::nullopt;
+  return it->second;
+}
+
+SecurableObject* Topology::FindObject(std::string_view host, std::string_view name) {
+  auto it = objects_.find(std::make_pair(std::string(host), std::string(name)));
+  return it == objects_.end() ? nullptr : &it->second;
+}
+
+std::optional<kdc::DomainId> Topology::KerberosDomain(const HostInfo& host) const {
+  if (host.workgroup || host.domain == kdc::kNoDomain) return std::nullopt;
+  if (dir_.GetDomain(host.domain).workgroup) return std::nullopt;
+  return host.domain;
+}
+
+}  // namespace delegsim::nodes

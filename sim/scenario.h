@@ -1,0 +1,118 @@
+// Scenario: the in-memory model of a delegation design — domains, trusts, hosts,
+// accounts, groups, services, securable objects, the calls to run and the clock steps
+// between them, and the expectations to check. The JSON loader (sim/loader.h) fills it
+// from a file; tests may build it directly. Names are resolved when a World is built.
+#ifndef DELEGSIM_SIM_SCENARIO_H_
+#define DELEGSIM_SIM_SCENARIO_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proto/envelope.pb.h"
+
+namespace delegsim::sim {
+
+struct DomainSpec {
+  std::string realm;   // "CORP.EXAMPLE"
+  std::string forest;  // defaults to the realm
+  int functional_level = 7;
+  std::string dc_host;  // host of the domain controller; default "dc.<realm lower-case>"
+};
+
+struct TrustSpec {
+  std::string trusting;  // resource domain
+  std::string trusted;   // account domain
+  bool two_way = true;
+  uint32_t attributes = 0;  // kdc::trust_attr bits
+};
+
+struct HostSpec {
+  std::string name;
+  std::string domain;  // empty: workgroup host
+};
+
+enum class AccountKind : uint8_t { kUser, kComputer, kService };
+
+struct AccountSpec {
+  std::string name;
+  std::string domain;  // realm, or a workgroup host name for a local account
+  AccountKind kind = AccountKind::kUser;
+  std::vector<std::string> spns;
+  bool trusted_for_delegation = false;          // TD
+  bool not_delegated = false;                   // ND ("sensitive")
+  bool trusted_to_auth_for_delegation = false;  // T2A4D
+  bool disabled = false;
+  std::vector<std::string> allowed_to_delegate_to;   // A2D2 (SPNs)
+  std::vector<std::string> allowed_to_act;           // RBCD: account or group names
+  std::vector<std::string> allowed_to_authenticate;  // XR-3
+  std::vector<std::string> member_of;
+  std::vector<std::string> privileges;
+  std::string password;
+};
+
+struct GroupSpec {
+  std::string name;
+  std::string domain;
+  std::vector<std::string> members;  // accounts or groups
+};
+
+struct ServiceSpec {
+  std::string name;
+  std::string host;
+  std::string account;
+  std::string spn;  // empty: the account's first SPN, if any
+  std::vector<v1::Transport> transports;
+  std::vector<std::string> privileges = {"SeImpersonatePrivilege"};
+};
+
+struct AceSpec {
+  std::string who;
+  bool allow = true;
+  std::vector<std::string> rights;
+};
+
+struct ObjectSpec {
+  std::string name;
+  std::string host;
+  std::string owner;
+  std::vector<AceSpec> acl;
+};
+
+struct StepSpec {
+  enum class Kind : uint8_t { kCall, kAdvanceClock } kind = Kind::kCall;
+  std::string label;  // the call's name: the first element of its hop paths
+  std::string user;
+  std::string from_host;
+  v1::CallSpec call;       // the first hop and, nested in its ops, everything after
+  int64_t advance_ms = 0;  // kAdvanceClock
+};
+
+struct Options {
+  std::string profile = "windows";
+  bool legacy_rbcd_nonforwardable_ok = false;
+  bool ignore_delegate_failure = false;
+  std::string client_policy = "windows";  // "windows" | "mit"
+  bool logon_user_requires_tcb = false;
+  int hop_limit = 16;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  Options options;
+  uint64_t seed = 1;
+  std::vector<DomainSpec> domains;
+  std::vector<TrustSpec> trusts;
+  std::vector<HostSpec> hosts;
+  std::vector<AccountSpec> accounts;
+  std::vector<GroupSpec> groups;
+  std::vector<ServiceSpec> services;
+  std::vector<ObjectSpec> objects;
+  std::vector<StepSpec> steps;
+};
+
+}  // namespace delegsim::sim
+
+#endif  // DELEGSIM_SIM_SCENARIO_H_

@@ -1,0 +1,330 @@
+#include "sim/world.h"
+
+#include <algorithm>
+
+#include "kdc/uac.h"
+#include "nodes/kdc_node.h"
+#include "nodes/process_node.h"
+
+namespace delegsim::sim {
+namespace {
+
+std::string HostAddress(size_t index) {
+  return "127.0." + std::to_string(1 + index / 250) + "." + std::to_string(2 + index % 250);
+}
+
+kdc::PrincipalKind KindOf(AccountKind k) {
+  switch (k) {
+    case AccountKind::kComputer:
+      return kdc::PrincipalKind::kComputer;
+    case AccountKind::kService:
+      return kdc::PrincipalKind::kService;
+    default:
+      return kdc::PrincipalKind::kUser;
+  }
+}
+
+}  // namespace
+
+World::~World() {
+  if (runtime_) runtime_->Shutdown();
+}
+
+StatusOr<std::unique_ptr<World>> World::Build(const Scenario& s,
+                                              std::unique_ptr<nodes::Runtime> runtime) {
+  std::unique_ptr<World> w(new World());
+  w->scenario_ = s;
+  w->runtime_ = std::move(runtime);
+  w->dir_ = std::make_unique<kdc::Directory>();
+  kdc::Directory& dir = *w->dir_;
+
+  StatusOr<kdc::Profile> profile = kdc::Profile::FromName(s.options.profile);
+  if (!profile.ok()) return profile.status();
+  profile->legacy_rbcd_nonforwardable_ok = s.options.legacy_rbcd_nonforwardable_ok;
+
+  // Domains, then one local account database per workgroup host.
+  for (const DomainSpec& d : s.domains) {
+    dir.AddDomain(d.realm, d.forest.empty() ? d.realm : d.forest, d.functional_level);
+  }
+  for (const HostSpec& h : s.hosts) {
+    if (h.domain.empty()) dir.AddDomain(h.name, h.name, 0, /*workgroup=*/true);
+  }
+  auto domain_of = [&](const std::string& name) -> StatusOr<kdc::DomainId> {
+    std::optional<kdc::DomainId> d = dir.FindDomain(name);
+    if (!d) return NotFound("unknown domain or workgroup host '" + name + "'");
+    return *d;
+  };
+
+  std::vector<kdc::PrincipalId> account_ids;
+  for (const AccountSpec& a : s.accounts) {
+    StatusOr<kdc::DomainId> d = domain_of(a.domain);
+    if (!d.ok())
+      return Status(d.status().code(), "account '" + a.name + "': " + d.status().message());
+    kdc::PrincipalId id = dir.AddPrincipal(KindOf(a.kind), a.name, *d);
+    kdc::Principal& p = dir.Mutable(id);
+    if (a.trusted_for_delegation) p.uac |= kdc::uf::kTrustedForDelegation;
+    if (a.not_delegated) p.uac |= kdc::uf::kNotDelegated;
+    if (a.trusted_to_auth_for_delegation) p.uac |= kdc::uf::kTrustedToAuthForDelegation;
+    if (a.disabled) p.uac |= kdc::uf::kAccountDisable;
+    p.spns = a.spns;
+    p.allowed_to_delegate_to = a.allowed_to_delegate_to;
+    p.privileges = a.privileges;
+    p.password = a.password;
+    account_ids.push_back(id);
+  }
+  std::vector<kdc::PrincipalId> group_ids;
+  for (const GroupSpec& g : s.groups) {
+    StatusOr<kdc::DomainId> d = domain_of(g.domain);
+    if (!d.ok())
+      return Status(d.status().code(), "group '" + g.name + "': " + d.status().message());
+    group_ids.push_back(dir.AddPrincipal(kdc::PrincipalKind::kGroup, g.name, *d));
+  }
+  for (const TrustSpec& t : s.trusts) {
+    StatusOr<kdc::DomainId> a = domain_of(t.trusting);
+    StatusOr<kdc::DomainId> b = domain_of(t.trusted);
+    if (!a.ok()) return a.status();
+    if (!b.ok()) return b.status();
+    dir.AddTrust({*a, *b, t.two_way, t.attributes});
+  }
+  std::string secret = "delegsim-seed-" + std::to_string(s.seed);
+  if (Status st = dir.Finalize(secret); !st.ok()) return st;
+
+  // References by name, resolved now that every principal exists.
+  auto find = [&](const std::string& name, const std::string& where) -> StatusOr<kdc::PrincipalId> {
+    std::optional<kdc::PrincipalId> id = dir.Find(name);
+    if (!id) return NotFound(where + ": unknown account or group '" + name + "'");
+    return *id;
+  };
+  for (size_t i = 0; i < s.accounts.size(); ++i) {
+    const AccountSpec& a = s.accounts[i];
+    kdc::Principal& p = dir.Mutable(account_ids[i]);
+    for (const std::string& g : a.member_of) {
+      StatusOr<kdc::PrincipalId> id = find(g, "account '" + a.name + "' member_of");
+      if (!id.ok()) return id.status();
+      p.member_of.push_back(*id);
+    }
+    for (const std::string& n : a.allowed_to_act) {
+      StatusOr<kdc::PrincipalId> id = find(n, "account '" + a.name + "' allowed_to_act");
+      if (!id.ok()) return id.status();
+      p.allowed_to_act.push_back(*id);
+    }
+    for (const std::string& n : a.allowed_to_authenticate) {
+      StatusOr<kdc::PrincipalId> id = find(n, "account '" + a.name + "' allowed_to_authenticate");
+      if (!id.ok()) return id.status();
+      p.allowed_to_authenticate.push_back(*id);
+    }
+  }
+  for (size_t i = 0; i < s.groups.size(); ++i) {
+    for (const std::string& m : s.groups[i].members) {
+      StatusOr<kdc::PrincipalId> id = find(m, "group '" + s.groups[i].name + "' members");
+      if (!id.ok()) return id.status();
+      dir.AddMember(group_ids[i], *id);
+    }
+  }
+  if (Status st = dir.Finalize(secret); !st.ok()) return st;
+
+  w->kdc_ = std::make_unique<kdc::Kdc>(dir, *profile);
+  nodes::Options opt;
+  opt.deleg_policy =
+      s.options.client_policy == "mit" ? nodes::DelegPolicy::kAlways : nodes::DelegPolicy::kWindows;
+  opt.client_forwardable = true;
+  opt.ignore_delegate_failure = s.options.ignore_delegate_failure;
+  opt.logon_user_requires_tcb = s.options.logon_user_requires_tcb;
+  opt.hop_limit = s.options.hop_limit;
+  w->topology_ = std::make_unique<nodes::Topology>(dir, *w->kdc_, opt);
+  nodes::Topology& topo = *w->topology_;
+
+  // Hosts: the scenario's, then a domain controller host for each domain that names none.
+  std::vector<HostSpec> hosts = s.hosts;
+  std::vector<std::string> dc_hosts;
+  for (const DomainSpec& d : s.domains) {
+    std::string dc = d.dc_host.empty() ? "dc." + kdc::ToLower(d.realm) : d.dc_host;
+    dc_hosts.push_back(dc);
+    bool declared =
+        std::any_of(hosts.begin(), hosts.end(), [&](const HostSpec& h) { return h.name == dc; });
+    if (!declared) hosts.push_back({dc, d.realm});
+  }
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    nodes::HostInfo h;
+    h.name = hosts[i].name;
+    h.workgroup = hosts[i].domain.empty();
+    StatusOr<kdc::DomainId> d = domain_of(h.workgroup ? h.name : hosts[i].domain);
+    if (!d.ok()) return Status(d.status().code(), "host '" + h.name + "': " + d.status().message());
+    h.domain = *d;
+    h.address = HostAddress(i);
+    topo.AddHost(std::move(h));
+  }
+
+  // Node ids follow the order nodes are added: KDCs, services, client sessions.
+  nodes::NodeId next_id = 1;
+  std::vector<std::pair<kdc::DomainId, std::string>> kdcs;
+  for (size_t i = 0; i < s.domains.size(); ++i) {
+    kdc::DomainId d = *dir.FindDomain(s.domains[i].realm);
+    topo.SetKdcNode(d, next_id++);
+    kdcs.emplace_back(d, dc_hosts[i]);
+  }
+  for (const ServiceSpec& spec : s.services) {
+    nodes::ServiceInfo info;
+    info.name = spec.name;
+    info.host = spec.host;
+    if (!topo.FindHost(spec.host))
+      return NotFound("service '" + spec.name + "': unknown host '" + spec.host + "'");
+    StatusOr<kdc::PrincipalId> account = find(spec.account, "service '" + spec.name + "' account");
+    if (!account.ok()) return account.status();
+    info.account = *account;
+    const kdc::Principal& p = dir.Get(*account);
+    info.spn = spec.spn.empty() ? (p.spns.empty() ? "" : p.spns.front()) : spec.spn;
+    info.transports =
+        spec.transports.empty()
+            ? std::vector<v1::Transport>{v1::TRANSPORT_NCALRPC, v1::TRANSPORT_NCACN_IP_TCP,
+                                         v1::TRANSPORT_NCACN_NP}
+            : spec.transports;
+    info.privileges = spec.privileges;
+    // KCD-7: the SPNs this account may reach by S4U2proxy: its A2D2, and every SPN whose
+    // account lists it (or a group of it) in msDS-AllowedToActOnBehalfOfOtherIdentity.
+    for (kdc::SpnId spn : p.a2d2) info.s4u_targets.push_back(dir.SpnName(spn));
+    for (kdc::PrincipalId id = 1; id <= dir.principal_count(); ++id) {
+      const kdc::Principal& target = dir.Get(id);
+      if (target.allowed_to_act.empty() || !dir.AnyMatches(*account, target.allowed_to_act))
+        continue;
+      for (const std::string& t : target.spns) {
+        std::string lower = kdc::ToLower(t);
+        if (std::find(info.s4u_targets.begin(), info.s4u_targets.end(), lower) ==
+            info.s4u_targets.end()) {
+          info.s4u_targets.push_back(lower);
+        }
+      }
+    }
+    info.node = next_id++;
+    topo.AddService(std::move(info));
+  }
+  struct ClientPlan {
+    std::string user;
+    std::string host;
+    kdc::PrincipalId id;
+  };
+  std::vector<ClientPlan> clients;
+  for (const StepSpec& step : s.steps) {
+    if (step.kind != StepSpec::Kind::kCall) continue;
+    std::string key = step.user + "@" + step.from_host;
+    bool seen = std::any_of(w->clients_.begin(), w->clients_.end(),
+                            [&](const auto& c) { return c.first == key; });
+    if (seen) continue;
+    StatusOr<kdc::PrincipalId> user = find(step.user, "call '" + step.label + "' user");
+    if (!user.ok()) return user.status();
+    if (!topo.FindHost(step.from_host)) {
+      return NotFound("call '" + step.label + "': unknown host '" + step.from_host + "'");
+    }
+    w->clients_.emplace_back(key, next_id++);
+    clients.push_back({step.user, step.from_host, *user});
+  }
+
+  auto address_of = [&](const std::string& host) { return topo.FindHost(host)->address; };
+  auto add = [&](std::unique_ptr<nodes::Node> node, const std::string& host,
+                 nodes::NodeId expected) -> Status {
+    nodes::NodeId id = w->runtime_->AddNode(std::move(node), address_of(host));
+    if (id != expected)
+      return Internal("runtime assigned node id " + std::to_string(id) + ", expected " +
+                      std::to_string(expected));
+    return Status::Ok();
+  };
+  for (const auto& [domain, host] : kdcs) {
+    std::string name = "kdc." + kdc::ToLower(dir.GetDomain(domain).realm);
+    if (Status st = add(std::make_unique<nodes::KdcNode>(name, *w->kdc_, domain), host,
+                        *topo.KdcNode(domain));
+        !st.ok()) {
+      return st;
+    }
+  }
+  for (const nodes::ServiceInfo& info : topo.services()) {
+    if (Status st = add(std::make_unique<nodes::ServiceNode>(topo, info), info.host, info.node);
+        !st.ok()) {
+      return st;
+    }
+  }
+  for (size_t i = 0; i < clients.size(); ++i) {
+    const ClientPlan& c = clients[i];
+    if (Status st = add(std::make_unique<nodes::ClientNode>(topo, c.host, c.id, dir.KeyOf(c.id)),
+                        c.host, w->clients_[i].second);
+        !st.ok()) {
+      return st;
+    }
+  }
+  for (const ObjectSpec& o : s.objects) {
+    nodes::SecurableObject obj;
+    obj.name = o.name;
+    obj.host = o.host;
+    if (!topo.FindHost(o.host))
+      return NotFound("object '" + o.name + "': unknown host '" + o.host + "'");
+    StatusOr<kdc::PrincipalId> owner = find(o.owner, "object '" + o.name + "' owner");
+    if (!owner.ok()) return owner.status();
+    obj.owner = *owner;
+    for (const AceSpec& a : o.acl) {
+      StatusOr<kdc::PrincipalId> who = find(a.who, "object '" + o.name + "' acl");
+      if (!who.ok()) return who.status();
+      nodes::Ace ace{*who, a.allow, 0};
+      for (const std::string& r : a.rights) {
+        std::optional<uint32_t> mask = nodes::ParseRight(r);
+        if (!mask) return InvalidArgument("object '" + o.name + "': unknown right '" + r + "'");
+        ace.mask |= *mask;
+      }
+      obj.dacl.push_back(ace);
+    }
+    topo.AddObject(std::move(obj));
+  }
+  World* raw = w.get();
+  w->runtime_->SetTraceSink([raw](const nodes::TraceRecord& rec) {
+    raw->trace_.push_back(rec);
+    if (raw->extra_sink_) raw->extra_sink_(rec);
+  });
+  return w;
+}
+
+nodes::NodeId World::ServiceNode(std::string_view service) const {
+  const nodes::ServiceInfo* info = topology_->FindService(service);
+  return info ? info->node : 0;
+}
+
+nodes::NodeId World::ClientNode(std::string_view user, std::string_view host) const {
+  std::string key = std::string(user) + "@" + std::string(host);
+  for (const auto& [k, id] : clients_) {
+    if (k == key) return id;
+  }
+  return 0;
+}
+
+Status World::Run() {
+  if (Status st = runtime_->Start(); !st.ok()) return st;
+  for (const StepSpec& step : scenario_.steps) {
+    if (step.kind == StepSpec::Kind::kAdvanceClock) {
+      runtime_->AdvanceClock(step.advance_ms);
+      continue;
+    }
+    nodes::NodeId client = ClientNode(step.user, step.from_host);
+    // Shared with the completion callback, which may outlive this iteration if the call
+    // never completes within its budget and its reply arrives later.
+    struct State {
+      bool done = false;
+      v1::HopResult result;
+    };
+    auto state = std::make_shared<State>();
+    runtime_->Post(client, [&step, state](nodes::Node& node, nodes::NodeContext& ctx) {
+      static_cast<nodes::ClientNode&>(node).StartCall(
+          step.label, step.call, ctx, [state](const v1::HopResult& result, nodes::NodeContext&) {
+            state->result = result;
+            state->done = true;
+          });
+    });
+    Status st = runtime_->RunUntil([&] { return state->done; }, kCallBudgetMs);
+    CallOutcome outcome;
+    outcome.label = step.label;
+    outcome.result = state->result;
+    if (!state->done) {
+      outcome.status = st.ok() ? Internal("call '" + step.label + "' never completed") : st;
+    }
+    outcomes_.push_back(std::move(outcome));
+  }
+  return Status::Ok();
+}
+
+}  // namespace delegsim::sim

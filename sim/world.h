@@ -1,0 +1,72 @@
+// World: a scenario brought to life — the directory, the KDC engine, the topology and
+// one node per KDC realm, service and calling user session, on a runtime.
+//
+//   StatusOr<std::unique_ptr<World>> w = World::Build(scenario,
+//   std::make_unique<VirtualRuntime>()); Status s = (*w)->Run();                 // every step, in
+//   order for (const CallOutcome& o : (*w)->outcomes()) ...o.result...   // the hop tree of each
+//   call
+#ifndef DELEGSIM_SIM_WORLD_H_
+#define DELEGSIM_SIM_WORLD_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kdc/directory.h"
+#include "kdc/kdc.h"
+#include "nodes/runtime.h"
+#include "nodes/topology.h"
+#include "sim/scenario.h"
+
+namespace delegsim::sim {
+
+struct CallOutcome {
+  std::string label;
+  v1::HopResult result;  // the first hop's tree
+  Status status;         // not OK when the call did not complete (runtime failure)
+};
+
+class World {
+ public:
+  // Fails with a located message when a name in the scenario resolves to nothing (the
+  // loader validates first, so this is a programming error for loaded scenarios).
+  static StatusOr<std::unique_ptr<World>> Build(const Scenario& scenario,
+                                                std::unique_ptr<nodes::Runtime> runtime);
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  // Runs every step in order; each call runs until its reply (bounded).
+  Status Run();
+  // Bound on one call, in ms of the runtime's time.
+  static constexpr nodes::Time kCallBudgetMs = 120'000;
+
+  void SetTraceSink(nodes::TraceSink sink) { extra_sink_ = std::move(sink); }
+  const std::vector<CallOutcome>& outcomes() const { return outcomes_; }
+  const std::vector<nodes::TraceRecord>& trace() const { return trace_; }
+  const kdc::Directory& directory() const { return *dir_; }
+  const nodes::Topology& topology() const { return *topology_; }
+  nodes::Runtime& runtime() { return *runtime_; }
+  const Scenario& scenario() const { return scenario_; }
+  // Node id of a service, or 0.
+  nodes::NodeId ServiceNode(std::string_view service) const;
+  // Node id of the session of `user` on `host`, or 0.
+  nodes::NodeId ClientNode(std::string_view user, std::string_view host) const;
+
+ private:
+  World() = default;
+
+  Scenario scenario_;
+  std::unique_ptr<kdc::Directory> dir_;
+  std::unique_ptr<kdc::Kdc> kdc_;
+  std::unique_ptr<nodes::Topology> topology_;
+  std::unique_ptr<nodes::Runtime> runtime_;
+  std::vector<std::pair<std::string, nodes::NodeId>> clients_;  // "user@host" -> node
+  std::vector<CallOutcome> outcomes_;
+  std::vector<nodes::TraceRecord> trace_;
+  nodes::TraceSink extra_sink_;
+};
+
+}  // namespace delegsim::sim
+
+#endif  // DELEGSIM_SIM_WORLD_H_
