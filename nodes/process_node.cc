@@ -213,23 +213,27 @@ void ProcessNode::OpOpen(Execution& x, const v1::OpenObject& op, NodeContext& ct
   uint32_t wanted = 0;
   for (const std::string& r : op.rights()) wanted |= ParseRight(r).value_or(0);
   if (wanted == 0) wanted = rights::kRead;
-  const char* kind = op.create() ? "create" : (op.check_only() ? "access_check" : "open");
+  const char* kind = op.create() ? "create" : (op.check_only() ? "check" : "open");
   Decision d;
   std::string who = as.anonymous() ? "anonymous" : dir_.Name(as.user);
+  auto record = [&](const Decision& d, const std::string& detail) {
+    AddOpResult(x, kind, op.object(), as, d, detail, ctx, TraceKind::kAccessCheck);
+    x.result.mutable_ops(x.result.ops_size() - 1)->set_rights(RightsNames(wanted));
+  };
 
   if (f.thread) {
     if (as.level == Level::kAnonymous || as.anonymous()) {
       // IL-2: an anonymous token carries no client and opens nothing as the client.
       d.Deny(RuleId::kIL2, "ERROR_BAD_IMPERSONATION_LEVEL", {},
              {{"thread.level", LevelName(as.level)}, {"thread.identity", "anonymous"}});
-      AddOpResult(x, kind, op.object(), as, d, "", ctx, TraceKind::kAccessCheck);
+      record(d, "");
       return;
     }
     if (as.level == Level::kIdentify && !op.check_only()) {
       // IL-3: an identification token may be checked, not used to open or create.
       d.Deny(RuleId::kIL3, "ERROR_BAD_IMPERSONATION_LEVEL", {},
              {{"thread.level", "identify"}, {"operation", kind}});
-      AddOpResult(x, kind, op.object(), as, d, "", ctx, TraceKind::kAccessCheck);
+      record(d, "");
       return;
     }
     if (as.level == Level::kIdentify)
@@ -247,13 +251,12 @@ void ProcessNode::OpOpen(Execution& x, const v1::OpenObject& op, NodeContext& ct
     topology_.AddObject(created);
     d.Set(RuleId::kTK1, "owner", {{"owner", who}, {"impersonating", f.thread.has_value()}});
     d.Allow(RuleId::kTK1);
-    AddOpResult(x, kind, op.object(), as, d, "owner=" + dir_.FullName(as.user), ctx,
-                TraceKind::kAccessCheck);
+    record(d, "owner=" + dir_.FullName(as.user));
     return;
   }
   if (!obj) {
     d.Deny(RuleId::kTK11, "ERROR_FILE_NOT_FOUND", {}, {{op.object() + ".exists", false}});
-    AddOpResult(x, kind, op.object(), as, d, "", ctx, TraceKind::kAccessCheck);
+    record(d, "");
     return;
   }
 
@@ -277,13 +280,12 @@ void ProcessNode::OpOpen(Execution& x, const v1::OpenObject& op, NodeContext& ct
   if ((effective & wanted) != wanted) {
     facts.emplace_back("granted", RightsNames(effective & wanted));
     d.Deny(RuleId::kTK11, "ERROR_ACCESS_DENIED", {}, std::move(facts));
-    AddOpResult(x, kind, op.object(), as, d, "", ctx, TraceKind::kAccessCheck);
+    record(d, "");
     return;
   }
   d.Read(RuleId::kTK11, std::move(facts));
   d.Allow(as.level == Level::kIdentify && f.thread ? RuleId::kIL3 : RuleId::kTK11);
-  AddOpResult(x, kind, op.object(), as, d, "granted=" + RightsNames(wanted), ctx,
-              TraceKind::kAccessCheck);
+  record(d, "granted=" + RightsNames(wanted));
 }
 
 void ProcessNode::OpCreateProcess(Execution& x, const v1::ProcessSpec& op, bool as_user,

@@ -14,6 +14,12 @@
 
 namespace delegsim::sim {
 
+// Where a value was written in the scenario file, for messages.
+struct Origin {
+  std::string path;  // JSON path, "$.expect[3]"
+  int line = 0;      // 1-based; 0 when unknown (built in code)
+};
+
 struct DomainSpec {
   std::string realm;   // "CORP.EXAMPLE"
   std::string forest;  // defaults to the realm
@@ -81,12 +87,31 @@ struct ObjectSpec {
 };
 
 struct StepSpec {
+  Origin origin;
   enum class Kind : uint8_t { kCall, kAdvanceClock } kind = Kind::kCall;
   std::string label;  // the call's name: the first element of its hop paths
   std::string user;
   std::string from_host;
   v1::CallSpec call;       // the first hop and, nested in its ops, everything after
   int64_t advance_ms = 0;  // kAdvanceClock
+};
+
+// One assertion about a hop (addressed by its path, "c1/web/db") or about one of the
+// operations a hop ran (`op_target` set: the object, privilege or user it named).
+struct Expectation {
+  Origin origin;
+  std::string path;
+  std::string op_target;  // empty: the expectation is about the hop itself
+  std::string op;         // optional operation kind ("open", "logon_user", ...) to pick among ops
+  std::optional<std::string> verdict;     // "allowed" | "denied"
+  std::optional<std::string> identity;    // full or bare name, or "anonymous"
+  std::optional<std::string> level;       // "anonymous" | "identify" | "impersonate" | "delegate"
+  std::optional<std::string> net_creds;   // "none", "tgt", "own_session", "s4u_proxy" or with targets
+  std::optional<std::string> decided_by;  // the deciding rule id
+  std::optional<std::string> error;       // the protocol error
+  std::vector<std::string> rules;         // each must be among the rules named
+  std::vector<std::string> not_rules;     // none of these may be named
+  std::vector<std::pair<std::string, bool>> ticket_flags;  // {"ok_as_delegate", true}
 };
 
 struct Options {
@@ -111,6 +136,7 @@ struct Scenario {
   std::vector<ServiceSpec> services;
   std::vector<ObjectSpec> objects;
   std::vector<StepSpec> steps;
+  std::vector<Expectation> expectations;
 };
 
 }  // namespace delegsim::sim

@@ -1,0 +1,56 @@
+// The delegsim command line: rules, validate, run, check (and step, see cli/step.h).
+//
+// Exit status of every command: 0 when it completed and every expectation held, 1 when
+// an expectation (or a scenario under `check`) failed, 2 when the input was invalid or
+// the run could not complete.
+#ifndef DELEGSIM_CLI_COMMANDS_H_
+#define DELEGSIM_CLI_COMMANDS_H_
+
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "nodes/runtime.h"
+
+namespace delegsim::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitExpectationFailed = 1;
+inline constexpr int kExitInvalid = 2;
+
+// "virtual" or "tcp".
+StatusOr<std::unique_ptr<nodes::Runtime>> MakeRuntime(const std::string& kind);
+// True when output to this stream should be coloured (a terminal, NO_COLOR unset).
+bool UseColor(bool stdout_stream);
+
+struct RunOptions {
+  std::string file;
+  std::string runtime = "tcp";
+  std::string trace_file;  // JSON Lines
+  bool json = false;
+  bool color = false;
+  std::optional<uint64_t> seed;
+  std::optional<std::string> profile;
+};
+int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err);
+
+int ValidateCommand(const std::vector<std::string>& files, std::ostream& out, std::ostream& err);
+
+struct CheckOptions {
+  std::vector<std::string> paths;
+  std::string runtime = "virtual";
+  std::string junit_file;
+};
+int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& err);
+
+int RulesCommand(bool json, std::ostream& out);
+
+// Parses argv and dispatches.
+int Main(int argc, char** argv);
+
+}  // namespace delegsim::cli
+
+#endif  // DELEGSIM_CLI_COMMANDS_H_

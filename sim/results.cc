@@ -1,0 +1,340 @@
+#include "sim/results.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "kdc/kdc.h"
+#include "kdc/ticket.h"
+#include "nodes/token.h"
+
+namespace delegsim::sim {
+namespace {
+
+void Walk(const v1::HopResult& h, const std::function<void(const v1::HopResult&)>& fn) {
+  fn(h);
+  for (const v1::HopResult& c : h.children()) Walk(c, fn);
+}
+
+void AddUnique(std::vector<std::string>& out, const std::string& s) {
+  if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+}
+
+bool SameIdentity(const std::string& expected, const std::string& actual) {
+  if (expected == "anonymous") return actual.empty();
+  if (actual.empty()) return false;
+  std::string e = kdc::ToLower(expected);
+  std::string a = kdc::ToLower(actual);
+  if (e.find('@') == std::string::npos) a = a.substr(0, a.find('@'));
+  return e == a;
+}
+
+uint32_t FlagBit(const std::string& name) {
+  static const std::pair<const char*, uint32_t> kFlags[] = {
+      {"forwardable", v1::TICKET_FLAG_FORWARDABLE}, {"forwarded", v1::TICKET_FLAG_FORWARDED},
+      {"proxiable", v1::TICKET_FLAG_PROXIABLE},     {"proxy", v1::TICKET_FLAG_PROXY},
+      {"renewable", v1::TICKET_FLAG_RENEWABLE},     {"initial", v1::TICKET_FLAG_INITIAL},
+      {"pre_authent", v1::TICKET_FLAG_PRE_AUTHENT}, {"ok_as_delegate", v1::TICKET_FLAG_OK_AS_DELEGATE},
+  };
+  for (const auto& [n, bit] : kFlags) {
+    if (name == n) return bit;
+  }
+  return 0;
+}
+
+std::string Join(const std::vector<std::string>& v, const char* sep = ", ") {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+  return out;
+}
+
+}  // namespace
+
+const v1::HopResult* FindHop(const std::vector<CallOutcome>& outcomes, const std::string& path) {
+  const v1::HopResult* found = nullptr;
+  for (const CallOutcome& o : outcomes) {
+    Walk(o.result, [&](const v1::HopResult& h) {
+      if (!found && h.path() == path) found = &h;
+    });
+  }
+  return found;
+}
+
+std::vector<const v1::HopResult*> AllHops(const std::vector<CallOutcome>& outcomes) {
+  std::vector<const v1::HopResult*> out;
+  for (const CallOutcome& o : outcomes) {
+    if (o.result.path().empty()) continue;
+    Walk(o.result, [&](const v1::HopResult& h) { out.push_back(&h); });
+  }
+  return out;
+}
+
+std::vector<std::string> RecordRules(const v1::DecisionRecord& d) {
+  std::vector<std::string> out;
+  Decision decision = kdc::FromRecord(d);
+  for (RuleId r : decision.Rules()) out.emplace_back(RuleCode(r));
+  return out;
+}
+
+std::vector<std::string> HopRules(const v1::HopResult& hop) {
+  std::vector<std::string> out;
+  if (hop.has_decision() && !hop.decision().rule().empty()) AddUnique(out, hop.decision().rule());
+  for (const v1::DecisionRecord& step : hop.steps()) {
+    for (const std::string& r : RecordRules(step)) AddUnique(out, r);
+  }
+  return out;
+}
+
+std::vector<std::string> HopFacts(const v1::HopResult& hop) {
+  std::vector<std::string> out;
+  for (const v1::DecisionRecord& step : hop.steps()) {
+    for (const v1::CheckRecord& c : step.checks()) {
+      for (const std::string& f : c.facts()) AddUnique(out, f);
+    }
+  }
+  return out;
+}
+
+std::string HopLevel(const v1::HopResult& hop) {
+  std::optional<nodes::Level> l = nodes::FromWire(hop.level());
+  return l ? std::string(nodes::LevelName(*l)) : "none";
+}
+
+std::string ExpectationFailure::ToString(const std::string& file) const {
+  std::string where = file;
+  if (origin.line > 0) where += ":" + std::to_string(origin.line);
+  return where + ": " + path + " " + field + ": expected " + expected + ", got " + actual;
+}
+
+ExpectationReport CheckExpectations(const Scenario& scenario,
+                                    const std::vector<CallOutcome>& outcomes) {
+  ExpectationReport report;
+  for (const Expectation& e : scenario.expectations) {
+    std::vector<ExpectationFailure> failures;
+    auto fail = [&](const std::string& field, const std::string& expected, const std::string& actual) {
+      std::string path = e.path + (e.op_target.empty() ? "" : "#" + e.op_target);
+      failures.push_back({e.origin, path, field, expected, actual});
+    };
+    const v1::HopResult* hop = FindHop(outcomes, e.path);
+    if (!hop) {
+      fail("hop", "a hop at " + e.path, "no such hop (the chain stopped earlier)");
+    } else if (!e.op_target.empty()) {
+      const v1::OpResult* op = nullptr;
+      for (const v1::OpResult& o : hop->ops()) {
+        if (o.target() == e.op_target && (e.op.empty() || e.op == o.op())) {
+          op = &o;
+          break;
+        }
+      }
+      if (!op) {
+        fail("operation", (e.op.empty() ? std::string("an operation") : e.op) + " on " + e.op_target, "none ran");
+      } else {
+        std::vector<std::string> rules = RecordRules(op->decision());
+        if (e.verdict && *e.verdict != op->verdict()) fail("verdict", *e.verdict, op->verdict());
+        if (e.identity && !SameIdentity(*e.identity, op->identity())) {
+          fail("identity", *e.identity, op->identity().empty() ? "anonymous" : op->identity());
+        }
+        if (e.decided_by && *e.decided_by != op->decision().rule()) fail("decided_by", *e.decided_by, op->decision().rule());
+        if (e.error && *e.error != op->decision().error()) fail("error", *e.error, op->decision().error());
+        for (const std::string& r : e.rules) {
+          if (std::find(rules.begin(), rules.end(), r) == rules.end()) fail("rules", "to name " + r, Join(rules));
+        }
+        for (const std::string& r : e.not_rules) {
+          if (std::find(rules.begin(), rules.end(), r) != rules.end()) fail("not_rules", "not to name " + r, Join(rules));
+        }
+      }
+    } else {
+      std::vector<std::string> rules = HopRules(*hop);
+      if (e.verdict && *e.verdict != hop->verdict()) fail("verdict", *e.verdict, hop->verdict());
+      if (e.identity && !SameIdentity(*e.identity, hop->identity())) {
+        fail("identity", *e.identity, hop->identity().empty() ? "anonymous" : hop->identity());
+      }
+      if (e.level && *e.level != HopLevel(*hop)) fail("level", *e.level, HopLevel(*hop));
+      if (e.net_creds) {
+        const std::string& actual = hop->net_creds();
+        bool ok = *e.net_creds == actual ||
+                  (e.net_creds->find('{') == std::string::npos && actual.rfind(*e.net_creds + "{", 0) == 0);
+        if (!ok) fail("net_creds", *e.net_creds, actual);
+      }
+      if (e.decided_by && *e.decided_by != hop->decision().rule()) fail("decided_by", *e.decided_by, hop->decision().rule());
+      if (e.error && *e.error != hop->decision().error()) fail("error", *e.error, hop->decision().error());
+      for (const std::string& r : e.rules) {
+        if (std::find(rules.begin(), rules.end(), r) == rules.end()) fail("rules", "to name " + r, Join(rules));
+      }
+      for (const std::string& r : e.not_rules) {
+        if (std::find(rules.begin(), rules.end(), r) != rules.end()) fail("not_rules", "not to name " + r, Join(rules));
+      }
+      for (const auto& [flag, want] : e.ticket_flags) {
+        bool have = hop->ticket_flags() & FlagBit(flag);
+        if (have != want) {
+          fail("ticket_flags." + flag, want ? "set" : "clear",
+               (have ? "set" : "clear") + std::string(" (flags ") + kdc::KlistFlags(hop->ticket_flags()) + ")");
+        }
+      }
+    }
+    if (failures.empty()) {
+      ++report.passed;
+    } else {
+      ++report.failed;
+      report.failures.insert(report.failures.end(), failures.begin(), failures.end());
+    }
+  }
+  return report;
+}
+
+std::string TraceLineText(const nodes::TraceRecord& r) {
+  char head[64];
+  std::snprintf(head, sizeof head, "[%8lld ms] #%04llu ", static_cast<long long>(r.time),
+                static_cast<unsigned long long>(r.seq));
+  std::string kind(nodes::TraceKindName(r.kind));
+  kind.resize(std::max<size_t>(kind.size(), 17), ' ');
+  std::string node = r.node;
+  node.resize(std::max<size_t>(node.size(), 22), ' ');
+  std::string out = head + node + " " + kind + " ";
+  if (!r.path.empty()) out += r.path + "  ";
+  out += r.summary;
+  if (!r.rules.empty()) out += "  [" + Join(r.rules, ",") + "]";
+  return out;
+}
+
+std::string TraceLineJson(const nodes::TraceRecord& r) {
+  nlohmann::ordered_json j;
+  j["time"] = r.time;
+  j["seq"] = r.seq;
+  j["node"] = r.node;
+  j["kind"] = std::string(nodes::TraceKindName(r.kind));
+  j["path"] = r.path;
+  j["summary"] = r.summary;
+  j["rules"] = r.rules;
+  j["facts"] = r.facts;
+  if (!r.explain.empty()) j["explain"] = r.explain;
+  return j.dump();
+}
+
+namespace {
+
+struct Painter {
+  bool color;
+  std::string operator()(const std::string& s, const char* code) const {
+    return color ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
+  }
+  std::string Verdict(const std::string& v) const {
+    return v == "allowed" ? (*this)("ALLOWED", "32") : (*this)("DENIED", "31;1");
+  }
+};
+
+void RenderHop(const v1::HopResult& h, const std::string& indent, bool last, const Painter& paint,
+               std::string& out) {
+  std::string branch = indent + (last ? "└── " : "├── ");
+  std::string child_indent = indent + (last ? "    " : "│   ");
+  std::string who = h.identity().empty() ? (h.verdict() == "allowed" ? "anonymous" : "-") : h.identity();
+  out += branch + paint(h.service(), "1") + " on " + h.host() + "  " + paint.Verdict(h.verdict());
+  if (h.verdict() == "allowed") {
+    out += "  " + who + " · " + HopLevel(h) + " · net_creds=" + h.net_creds() + " · " +
+           std::string(nodes::PackageName(h.package()));
+    if (h.ticket_flags()) out += " · ticket " + kdc::KlistFlags(h.ticket_flags());
+  }
+  out += "\n";
+  Decision d = kdc::FromRecord(h.decision());
+  out += child_indent + "  why: " + d.Explain() + "\n";
+  out += child_indent + "  rules: " + Join(HopRules(h)) + "\n";
+  size_t items = static_cast<size_t>(h.ops_size() + h.children_size());
+  size_t i = 0;
+  for (const v1::OpResult& op : h.ops()) {
+    bool is_last = ++i == items;
+    Decision od = kdc::FromRecord(op.decision());
+    out += child_indent + (is_last ? "└── " : "├── ") + op.op() + (op.target().empty() ? "" : " " + op.target()) +
+           (op.rights().empty() ? "" : " (" + op.rights() + ")") + " as " +
+           (op.identity().empty() ? "anonymous" : op.identity()) + ": " +
+           paint(od.Explain(), op.verdict() == "allowed" ? "32" : "31") +
+           (op.detail().empty() ? "" : " [" + op.detail() + "]") + "\n";
+  }
+  for (const v1::HopResult& c : h.children()) RenderHop(c, child_indent, ++i == items, paint, out);
+}
+
+}  // namespace
+
+std::string RenderReport(const World& world, const ExpectationReport& expectations,
+                         const std::string& file, bool color) {
+  Painter paint{color};
+  const Scenario& s = world.scenario();
+  std::string out = paint("scenario " + s.name, "1") + (s.description.empty() ? "" : ": " + s.description) + "\n";
+  out += "profile " + s.options.profile + " · client policy " + s.options.client_policy + " · seed " +
+         std::to_string(s.seed) + " · runtime " + std::string(const_cast<World&>(world).runtime().kind()) + "\n";
+  size_t call_index = 0;
+  for (const StepSpec& step : s.steps) {
+    if (step.kind == StepSpec::Kind::kAdvanceClock) {
+      out += "\n" + paint("clock +" + std::to_string(step.advance_ms) + " ms", "2") + "\n";
+      continue;
+    }
+    const CallOutcome& o = world.outcomes().at(call_index++);
+    out += "\n" + paint(o.label, "1") + "  " + step.user + " on " + step.from_host + "\n";
+    if (!o.status.ok()) {
+      out += "└── " + paint("did not complete: " + o.status.ToString(), "31") + "\n";
+      continue;
+    }
+    RenderHop(o.result, "", true, paint, out);
+  }
+  out += "\nexpectations: " + std::to_string(expectations.passed) + " passed, " +
+         std::to_string(expectations.failed) + " failed\n";
+  for (const ExpectationFailure& f : expectations.failures) out += "  " + paint("FAIL", "31;1") + " " + f.ToString(file) + "\n";
+  return out;
+}
+
+std::string RenderJson(const World& world, const ExpectationReport& expectations) {
+  nlohmann::ordered_json j;
+  const Scenario& s = world.scenario();
+  j["scenario"] = s.name;
+  j["profile"] = s.options.profile;
+  j["seed"] = s.seed;
+  j["runtime"] = std::string(const_cast<World&>(world).runtime().kind());
+  nlohmann::ordered_json hops = nlohmann::ordered_json::array();
+  nlohmann::ordered_json accesses = nlohmann::ordered_json::array();
+  for (const v1::HopResult* h : AllHops(world.outcomes())) {
+    nlohmann::ordered_json hj;
+    hj["path"] = h->path();
+    hj["from_host"] = h->from_host();
+    hj["service"] = h->service();
+    hj["host"] = h->host();
+    hj["identity"] = h->identity().empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(h->identity());
+    hj["level"] = HopLevel(*h);
+    hj["net_creds"] = h->net_creds();
+    hj["package"] = std::string(nodes::PackageName(h->package()));
+    hj["verdict"] = h->verdict();
+    hj["decided_by"] = h->decision().rule();
+    hj["error"] = h->decision().error();
+    hj["reason"] = kdc::FromRecord(h->decision()).Explain();
+    hj["rules"] = HopRules(*h);
+    hj["facts"] = HopFacts(*h);
+    hj["ticket_flags"] = kdc::FlagNames(h->ticket_flags());
+    hops.push_back(hj);
+    for (const v1::OpResult& op : h->ops()) {
+      nlohmann::ordered_json aj;
+      aj["path"] = h->path();
+      aj["op"] = op.op();
+      aj["object"] = op.target();
+      aj["rights"] = op.rights();
+      aj["identity"] = op.identity().empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(op.identity());
+      aj["verdict"] = op.verdict();
+      aj["decided_by"] = op.decision().rule();
+      aj["rules"] = RecordRules(op.decision());
+      aj["detail"] = op.detail();
+      accesses.push_back(aj);
+    }
+  }
+  j["hops"] = hops;
+  j["accesses"] = accesses;
+  nlohmann::ordered_json ej;
+  ej["passed"] = expectations.passed;
+  ej["failed"] = expectations.failed;
+  ej["failures"] = nlohmann::ordered_json::array();
+  for (const ExpectationFailure& f : expectations.failures) {
+    ej["failures"].push_back({{"line", f.origin.line}, {"json_path", f.origin.path}, {"path", f.path},
+                              {"field", f.field}, {"expected", f.expected}, {"actual", f.actual}});
+  }
+  j["expectations"] = ej;
+  return j.dump(2);
+}
+
+}  // namespace delegsim::sim

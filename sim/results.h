@@ -1,0 +1,59 @@
+// Reading a world's results: find hops by path, list the rules and facts a hop's
+// decisions named, check expectations, and render trace and report as text or JSON.
+#ifndef DELEGSIM_SIM_RESULTS_H_
+#define DELEGSIM_SIM_RESULTS_H_
+
+#include <string>
+#include <vector>
+
+#include "nodes/context.h"
+#include "sim/scenario.h"
+#include "sim/world.h"
+
+namespace delegsim::sim {
+
+// The hop with this path among the outcomes, or nullptr.
+const v1::HopResult* FindHop(const std::vector<CallOutcome>& outcomes, const std::string& path);
+// Every hop, depth first, in call order.
+std::vector<const v1::HopResult*> AllHops(const std::vector<CallOutcome>& outcomes);
+// Rule ids named by a decision record (decider first), and by all decisions of a hop.
+std::vector<std::string> RecordRules(const v1::DecisionRecord& d);
+std::vector<std::string> HopRules(const v1::HopResult& hop);
+std::vector<std::string> HopFacts(const v1::HopResult& hop);
+// "delegate", ..., or "none" when the hop was refused.
+std::string HopLevel(const v1::HopResult& hop);
+
+struct ExpectationFailure {
+  Origin origin;
+  std::string path;    // hop path (and "#target" for operations)
+  std::string field;   // "level", "rules", ...
+  std::string expected;
+  std::string actual;
+  std::string ToString(const std::string& file) const;
+};
+
+struct ExpectationReport {
+  int passed = 0;
+  int failed = 0;
+  std::vector<ExpectationFailure> failures;
+};
+
+ExpectationReport CheckExpectations(const Scenario& scenario,
+                                    const std::vector<CallOutcome>& outcomes);
+
+// Trace renderings: one line per record ("[   12 ms] #0034 web  IMPERSONATE c1/web ...")
+// and JSON Lines (one object per record: time, seq, node, kind, path, summary, rules,
+// facts, explain).
+std::string TraceLineText(const nodes::TraceRecord& r);
+std::string TraceLineJson(const nodes::TraceRecord& r);
+
+// The readable report of `delegsim run`: each call as a tree with each hop's identity,
+// level, net_creds, verdict and deciding rules, then the expectation failures.
+std::string RenderReport(const World& world, const ExpectationReport& expectations,
+                         const std::string& file, bool color);
+// The `--json` document: {scenario, profile, seed, runtime, hops[], accesses[], expectations}.
+std::string RenderJson(const World& world, const ExpectationReport& expectations);
+
+}  // namespace delegsim::sim
+
+#endif  // DELEGSIM_SIM_RESULTS_H_
