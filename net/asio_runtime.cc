@@ -1,0 +1,514 @@
+#include "net/asio_runtime.h"
+
+#include <algorithm>
+#include <asio.hpp>
+#include <cassert>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <utility>
+
+#include "net/connection.h"
+#include "net/envelope_info.h"
+
+namespace delegsim::net {
+namespace {
+
+using asio::ip::tcp;
+using nodes::TimerId;
+using nodes::TraceKind;
+using nodes::TraceRecord;
+using Clock = std::chrono::steady_clock;
+
+std::string ToString(const tcp::endpoint& endpoint) {
+  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+// How long Shutdown() waits for aborted operations to finish; they finish at once, this
+// only bounds a bug.
+constexpr auto kShutdownDrainBudget = std::chrono::seconds(2);
+
+}  // namespace
+
+class AsioRuntime::Impl final : public Connection::Events {
+ public:
+  explicit Impl(AsioRuntimeOptions options) : options_(options) {}
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  NodeId AddNode(std::unique_ptr<Node> node, const std::string& host_address);
+  Node& GetNode(NodeId id) { return *Slot(id).node; }
+  void SetTraceSink(nodes::TraceSink sink) { trace_sink_ = std::move(sink); }
+  Status Start();
+  void Post(NodeId id, std::function<void(Node&, NodeContext&)> fn);
+  Status RunUntil(const std::function<bool()>& done, Time budget_ms);
+  void AdvanceClock(Time delta_ms) { advanced_ms_ += std::max<Time>(delta_ms, 0); }
+  Time Now() const;
+  void Shutdown();
+
+  void InjectRawBytes(NodeId from, NodeId to, std::string bytes);
+  uint16_t ListenPort(NodeId id) const { return IsNode(id) ? Slot(id).listen_port : 0; }
+  std::string HostAddress(NodeId id) const { return IsNode(id) ? Slot(id).host : ""; }
+  std::vector<ConnectionInfo> Connections() const;
+
+  // Connection::Events.
+  Status OnFrame(Connection& connection, v1::Envelope env) override;
+  void OnWireError(Connection& connection, const Status& error) override;
+  void OnClosed(Connection& connection, const std::string& reason) override;
+
+ private:
+  // The NodeContext handed to one node: every action is attributed to that node.
+  class BoundContext final : public NodeContext {
+   public:
+    BoundContext(Impl& runtime, NodeId node) : runtime_(runtime), node_(node) {}
+    BoundContext(const BoundContext&) = delete;
+    BoundContext& operator=(const BoundContext&) = delete;
+
+    Time Now() const override { return runtime_.Now(); }
+    void Send(v1::Envelope env) override { runtime_.Send(node_, std::move(env)); }
+    TimerId StartTimer(Time delay) override { return runtime_.StartTimer(node_, delay); }
+    void CancelTimer(TimerId id) override { runtime_.CancelTimer(node_, id); }
+    void Trace(TraceRecord record) override { runtime_.Trace(node_, std::move(record)); }
+
+   private:
+    Impl& runtime_;
+    NodeId node_;
+  };
+
+  struct NodeSlot {
+    std::unique_ptr<Node> node;
+    std::string host;
+    std::unique_ptr<BoundContext> context;
+    asio::ip::address_v4 address;             // parsed by Start()
+    std::unique_ptr<tcp::acceptor> listener;  // open between Start() and Shutdown()
+    uint16_t listen_port = 0;
+  };
+
+  // The runtime's view of one connection end.
+  struct Link {
+    std::shared_ptr<Connection> connection;
+    NodeId node = 0;  // owner of this end
+    NodeId peer = 0;  // 0 until an accepted end receives its first frame
+    UnansweredRequests unanswered;
+  };
+
+  struct TimerSlot {
+    NodeId node = 0;
+    std::unique_ptr<asio::steady_timer> timer;
+  };
+
+  bool IsNode(NodeId id) const { return id >= 1 && id <= nodes_.size(); }
+  NodeSlot& Slot(NodeId id) {
+    assert(IsNode(id));
+    return nodes_[id - 1];
+  }
+  const NodeSlot& Slot(NodeId id) const {
+    assert(IsNode(id));
+    return nodes_[id - 1];
+  }
+  std::string NodeName(NodeId id) const {
+    return IsNode(id) ? std::string(Slot(id).node->name()) : "node " + std::to_string(id);
+  }
+  // "CALL c1/web (correlation 7)", for DROP records and rejections.
+  static std::string Describe(const v1::Envelope& env) {
+    return DescribeEnvelope(env) + " (correlation " + std::to_string(env.correlation()) + ")";
+  }
+
+  void Send(NodeId from, v1::Envelope env);
+  TimerId StartTimer(NodeId node, Time delay);
+  void CancelTimer(NodeId node, TimerId id);
+  // Fills time, seq and node, hands the record to the sink; returns the seq.
+  uint64_t Trace(NodeId node, TraceRecord record);
+  uint64_t Trace(NodeId node, TraceKind kind, std::string summary, std::string path = "");
+
+  void Accept(NodeId node);
+  Link& SendingLink(NodeId from, NodeId to);
+  void Deliver(NodeId node, const v1::Envelope& env);
+  // Reports `env` back to its sender `node` as a separate event.
+  void PostUndeliverable(NodeId node, v1::Envelope env, Status why);
+
+  const AsioRuntimeOptions options_;
+  // Declared first so that it is destroyed last: sockets and timers below refer to it.
+  asio::io_context io_;
+  std::vector<NodeSlot> nodes_;     // NodeId n at index n - 1
+  std::map<uint64_t, Link> links_;  // by connection id
+  // (node, peer) -> id of the connection node writes its envelopes for peer on.
+  std::map<std::pair<NodeId, NodeId>, uint64_t> sending_links_;
+  std::map<TimerId, TimerSlot> timers_;
+  nodes::TraceSink trace_sink_;
+  uint64_t next_seq_ = 1;
+  uint64_t next_connection_id_ = 1;
+  TimerId next_timer_id_ = 1;
+  Clock::time_point start_time_;
+  Time advanced_ms_ = 0;
+  bool started_ = false;
+  bool shut_down_ = false;
+};
+
+// ---------------------------------------------------------------------------------------
+// Set-up and driving.
+
+NodeId AsioRuntime::Impl::AddNode(std::unique_ptr<Node> node, const std::string& host_address) {
+  assert(!started_ && "AsioRuntime: add every node before Start()");
+  assert(node != nullptr);
+  const NodeId id = static_cast<NodeId>(nodes_.size() + 1);
+  NodeSlot slot;
+  slot.node = std::move(node);
+  slot.host = host_address;
+  slot.context = std::make_unique<BoundContext>(*this, id);
+  nodes_.push_back(std::move(slot));
+  return id;
+}
+
+Status AsioRuntime::Impl::Start() {
+  if (started_) return FailedPrecondition("AsioRuntime::Start: already started");
+  if (shut_down_) return FailedPrecondition("AsioRuntime::Start: runtime is shut down");
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    NodeSlot& slot = nodes_[i];
+    const std::string where = "node " + std::string(slot.node->name()) + " (" + slot.host + ")";
+    asio::error_code error;
+    slot.address = asio::ip::make_address_v4(slot.host, error);
+    if (error || !slot.address.is_loopback()) {
+      return InvalidArgument(where +
+                             ": host address is not an IPv4 loopback address (127.0.0.0/8)");
+    }
+    auto listener = std::make_unique<tcp::acceptor>(io_);
+    const tcp::endpoint endpoint(slot.address, 0);
+    listener->open(endpoint.protocol(), error);
+    if (!error) listener->bind(endpoint, error);
+    if (!error) listener->listen(asio::socket_base::max_listen_connections, error);
+    if (error) return Unavailable(where + ": cannot listen: " + error.message());
+    slot.listen_port = listener->local_endpoint(error).port();
+    slot.listener = std::move(listener);
+  }
+  start_time_ = Clock::now();
+  started_ = true;
+  for (NodeId id = 1; id <= nodes_.size(); ++id) Accept(id);
+  return Status::Ok();
+}
+
+void AsioRuntime::Impl::Post(NodeId id, std::function<void(Node&, NodeContext&)> fn) {
+  assert(IsNode(id));
+  if (shut_down_ || !IsNode(id)) return;
+  asio::post(io_, [this, id, fn = std::move(fn)] {
+    if (shut_down_) return;
+    NodeSlot& slot = Slot(id);
+    fn(*slot.node, *slot.context);
+  });
+}
+
+Status AsioRuntime::Impl::RunUntil(const std::function<bool()>& done, Time budget_ms) {
+  if (shut_down_) {
+    if (done()) return Status::Ok();
+    return FailedPrecondition("AsioRuntime::RunUntil: runtime is shut down");
+  }
+  const Clock::time_point deadline =
+      Clock::now() + std::chrono::milliseconds(std::max<Time>(budget_ms, 0));
+  io_.restart();
+  while (!done()) {
+    const Clock::time_point now = Clock::now();
+    if (now >= deadline) {
+      return Status(StatusCode::kDeadlineExceeded,
+                    "AsioRuntime::RunUntil: condition still false after " +
+                        std::to_string(budget_ms) + " ms of real time");
+    }
+    if (io_.run_one_for(deadline - now) == 0 && io_.stopped()) {
+      return Status::Ok();  // out of work: nothing can make `done` true any more
+    }
+  }
+  return Status::Ok();
+}
+
+Time AsioRuntime::Impl::Now() const {
+  if (!started_) return advanced_ms_;
+  const auto elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start_time_);
+  return static_cast<Time>(elapsed.count()) + advanced_ms_;
+}
+
+void AsioRuntime::Impl::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  asio::error_code ignored;
+  for (NodeSlot& slot : nodes_) {
+    if (slot.listener != nullptr) slot.listener->close(ignored);
+  }
+  for (auto& [id, link] : links_) link.connection->CloseQuietly();
+  for (auto& [id, slot] : timers_) slot.timer->cancel();
+  // Let every aborted operation and posted event run (they return at once, seeing
+  // shut_down_), so that no handler outlives this call.
+  io_.restart();
+  const Clock::time_point deadline = Clock::now() + kShutdownDrainBudget;
+  while (!io_.stopped() && Clock::now() < deadline) io_.run_one_for(deadline - Clock::now());
+  if (!io_.stopped()) {
+    std::fprintf(
+        stderr, "AsioRuntime::Shutdown: io_context not drained after %lld ms\n",
+        static_cast<long long>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(kShutdownDrainBudget).count()));
+  }
+  links_.clear();
+  sending_links_.clear();
+  timers_.clear();
+  for (NodeSlot& slot : nodes_) slot.listener.reset();
+}
+
+// ---------------------------------------------------------------------------------------
+// Node actions.
+
+void AsioRuntime::Impl::Send(NodeId from, v1::Envelope env) {
+  if (shut_down_) return;
+  env.set_from(from);
+  const NodeId to = env.to();
+  const std::string path = env.has_call() ? env.call().path() : "";
+  const uint64_t seq =
+      Trace(from, TraceKind::kSend, DescribeEnvelope(env) + " -> " + NodeName(to), path);
+  if (!IsNode(to)) {
+    PostUndeliverable(from, std::move(env), NotFound("no node " + std::to_string(to)));
+    return;
+  }
+  if (!started_) {
+    PostUndeliverable(from, std::move(env), FailedPrecondition("AsioRuntime: Send before Start()"));
+    return;
+  }
+  StatusOr<std::string> frame = EncodeFrame(env, options_.max_frame_body_bytes);
+  if (!frame.ok()) {
+    PostUndeliverable(from, std::move(env), frame.status());
+    return;
+  }
+  Link& link = SendingLink(from, to);
+  if (IsRequest(env)) link.unanswered.Add(seq, std::move(env));
+  link.connection->Write(std::move(*frame));
+}
+
+TimerId AsioRuntime::Impl::StartTimer(NodeId node, Time delay) {
+  const TimerId id = next_timer_id_++;
+  if (shut_down_) return id;  // never fires
+  auto timer = std::make_unique<asio::steady_timer>(
+      io_, std::chrono::milliseconds(std::max<Time>(delay, 0)));
+  timer->async_wait([this, id](const asio::error_code& error) {
+    if (error || shut_down_) return;  // cancelled
+    auto it = timers_.find(id);
+    if (it == timers_.end()) return;
+    const NodeId owner = it->second.node;
+    timers_.erase(it);
+    NodeSlot& slot = Slot(owner);
+    slot.node->OnTimer(id, *slot.context);
+  });
+  timers_.emplace(id, TimerSlot{node, std::move(timer)});
+  return id;
+}
+
+void AsioRuntime::Impl::CancelTimer(NodeId node, TimerId id) {
+  auto it = timers_.find(id);
+  // Destroying the timer aborts its wait; the handler then finds nothing to fire.
+  if (it != timers_.end() && it->second.node == node) timers_.erase(it);
+}
+
+uint64_t AsioRuntime::Impl::Trace(NodeId node, TraceRecord record) {
+  const uint64_t seq = next_seq_++;
+  if (shut_down_ || !trace_sink_) return seq;
+  record.time = Now();
+  record.seq = seq;
+  record.node = NodeName(node);
+  trace_sink_(record);
+  return seq;
+}
+
+uint64_t AsioRuntime::Impl::Trace(NodeId node, TraceKind kind, std::string summary,
+                                  std::string path) {
+  TraceRecord record;
+  record.kind = kind;
+  record.summary = std::move(summary);
+  record.path = std::move(path);
+  return Trace(node, std::move(record));
+}
+
+// ---------------------------------------------------------------------------------------
+// Connections.
+
+void AsioRuntime::Impl::Accept(NodeId node) {
+  Slot(node).listener->async_accept(
+      [this, node](const asio::error_code& error, tcp::socket socket) {
+        if (shut_down_ || error == asio::error::operation_aborted) return;
+        if (error) {
+          // Not an event of the simulated world (e.g. out of file descriptors): log, go on.
+          std::fprintf(stderr, "AsioRuntime: %s: accept: %s\n", NodeName(node).c_str(),
+                       error.message().c_str());
+        } else {
+          const uint64_t id = next_connection_id_++;
+          Link link;
+          link.connection =
+              Connection::Adopt(std::move(socket), id, *this, options_.max_frame_body_bytes);
+          link.node = node;
+          auto [it, inserted] = links_.emplace(id, std::move(link));
+          it->second.connection->Start();
+        }
+        Accept(node);
+      });
+}
+
+AsioRuntime::Impl::Link& AsioRuntime::Impl::SendingLink(NodeId from, NodeId to) {
+  if (auto it = sending_links_.find({from, to}); it != sending_links_.end()) {
+    return links_.at(it->second);
+  }
+  const uint64_t id = next_connection_id_++;
+  const NodeSlot& target = Slot(to);
+  Link link;
+  link.connection = Connection::Open(io_, id, *this, Slot(from).address,
+                                     tcp::endpoint(target.address, target.listen_port),
+                                     options_.max_frame_body_bytes);
+  link.node = from;
+  link.peer = to;
+  auto [it, inserted] = links_.emplace(id, std::move(link));
+  sending_links_[{from, to}] = id;
+  it->second.connection->Start();
+  return it->second;
+}
+
+Status AsioRuntime::Impl::OnFrame(Connection& connection, v1::Envelope env) {
+  Link& link = links_.at(connection.id());
+  const std::string where = " on connection " + ToString(connection.remote_endpoint()) + " -> " +
+                            ToString(connection.local_endpoint());
+  Status rejected;
+  if (env.to() != link.node) {
+    rejected = InvalidArgument("misaddressed frame: " + Describe(env) + " for " +
+                               NodeName(env.to()) + " arrived at " + NodeName(link.node));
+  } else if (link.peer == 0 && !IsNode(env.from())) {
+    rejected = InvalidArgument("rejected frame: " + Describe(env) + " claims unknown sender " +
+                               NodeName(env.from()));
+  } else if (link.peer == 0 && connection.remote_endpoint().address() != Slot(env.from()).address) {
+    rejected =
+        InvalidArgument("rejected frame: " + Describe(env) + " claims sender " +
+                        NodeName(env.from()) + " of host " + Slot(env.from()).host +
+                        " but comes from " + connection.remote_endpoint().address().to_string());
+  } else if (link.peer != 0 && env.from() != link.peer) {
+    rejected =
+        InvalidArgument("rejected frame: " + Describe(env) + " claims sender " +
+                        NodeName(env.from()) + " on a connection from " + NodeName(link.peer));
+  }
+  if (!rejected.ok()) {
+    Trace(link.node, TraceKind::kDrop, rejected.message() + where);
+    return rejected;
+  }
+  if (link.peer == 0) {
+    // First frame on an accepted connection: it names the peer, and the connection
+    // carries this node's replies unless one already does.
+    link.peer = env.from();
+    sending_links_.try_emplace({link.node, link.peer}, connection.id());
+  }
+  if (IsReply(env)) {
+    // Book the answer now rather than at delivery, so that a close right after this
+    // frame does not report its request as undeliverable.
+    if (auto it = sending_links_.find({link.node, link.peer}); it != sending_links_.end()) {
+      links_.at(it->second).unanswered.Answer(env.correlation());
+    }
+  }
+  asio::post(io_, [this, node = link.node, env = std::move(env)] { Deliver(node, env); });
+  return Status::Ok();
+}
+
+void AsioRuntime::Impl::OnWireError(Connection& connection, const Status& error) {
+  const Link& link = links_.at(connection.id());
+  std::string summary = error.message() + " on connection " +
+                        ToString(connection.remote_endpoint()) + " -> " +
+                        ToString(connection.local_endpoint());
+  if (link.peer != 0) summary += " from " + NodeName(link.peer);
+  Trace(link.node, TraceKind::kWireDecodeError, std::move(summary));
+}
+
+void AsioRuntime::Impl::OnClosed(Connection& connection, const std::string& reason) {
+  auto it = links_.find(connection.id());
+  if (it == links_.end()) return;
+  Link link = std::move(it->second);
+  links_.erase(it);
+  if (link.peer != 0) {
+    auto sending = sending_links_.find({link.node, link.peer});
+    if (sending != sending_links_.end() && sending->second == connection.id()) {
+      sending_links_.erase(sending);
+    }
+  }
+  if (shut_down_) return;
+  const std::string local = ToString(connection.local_endpoint());
+  const std::string remote = ToString(connection.remote_endpoint());
+  Trace(link.node, TraceKind::kConnectionClosed,
+        "connection " + local + " -> " + remote +
+            (link.peer != 0 ? " (" + NodeName(link.peer) + ")" : "") + " closed: " + reason);
+  const Status why =
+      Unavailable("connection " + connection.local_endpoint().address().to_string() + " -> " +
+                  connection.remote_endpoint().address().to_string() + " closed: " + reason);
+  for (v1::Envelope& request : link.unanswered.TakeAll()) {
+    PostUndeliverable(link.node, std::move(request), why);
+  }
+}
+
+void AsioRuntime::Impl::Deliver(NodeId node, const v1::Envelope& env) {
+  if (shut_down_) return;
+  const std::string path = env.has_call() ? env.call().path() : "";
+  Trace(node, TraceKind::kDeliver, DescribeEnvelope(env) + " -> " + NodeName(node), path);
+  NodeSlot& slot = Slot(node);
+  slot.node->OnMessage(env, *slot.context);
+}
+
+void AsioRuntime::Impl::PostUndeliverable(NodeId node, v1::Envelope env, Status why) {
+  asio::post(io_, [this, node, env = std::move(env), why = std::move(why)] {
+    if (shut_down_) return;
+    const std::string path = env.has_call() ? env.call().path() : "";
+    Trace(node, TraceKind::kDrop,
+          Describe(env) + " to " + NodeName(env.to()) + " undeliverable: " + why.ToString(), path);
+    NodeSlot& slot = Slot(node);
+    slot.node->OnUndeliverable(env, why, *slot.context);
+  });
+}
+
+void AsioRuntime::Impl::InjectRawBytes(NodeId from, NodeId to, std::string bytes) {
+  if (shut_down_ || !started_ || !IsNode(from) || !IsNode(to)) return;
+  SendingLink(from, to).connection->Write(std::move(bytes));
+}
+
+std::vector<ConnectionInfo> AsioRuntime::Impl::Connections() const {
+  std::vector<ConnectionInfo> result;
+  for (const auto& [id, link] : links_) {
+    ConnectionInfo info;
+    info.id = id;
+    info.node = link.node;
+    info.peer = link.peer;
+    info.accepted = link.connection->accepted();
+    auto sending = sending_links_.find({link.node, link.peer});
+    info.carries_sends = sending != sending_links_.end() && sending->second == id;
+    info.local_endpoint = ToString(link.connection->local_endpoint());
+    info.remote_endpoint = ToString(link.connection->remote_endpoint());
+    info.unanswered_requests = link.unanswered.size();
+    result.push_back(std::move(info));
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------
+// AsioRuntime: forwards to Impl, which keeps <asio.hpp> out of this class's header.
+
+AsioRuntime::AsioRuntime(AsioRuntimeOptions options) : impl_(std::make_unique<Impl>(options)) {}
+AsioRuntime::~AsioRuntime() { impl_->Shutdown(); }
+
+NodeId AsioRuntime::AddNode(std::unique_ptr<Node> node, const std::string& host_address) {
+  return impl_->AddNode(std::move(node), host_address);
+}
+Node& AsioRuntime::GetNode(NodeId id) { return impl_->GetNode(id); }
+void AsioRuntime::SetTraceSink(nodes::TraceSink sink) { impl_->SetTraceSink(std::move(sink)); }
+Status AsioRuntime::Start() { return impl_->Start(); }
+void AsioRuntime::Post(NodeId id, std::function<void(Node&, NodeContext&)> fn) {
+  impl_->Post(id, std::move(fn));
+}
+Status AsioRuntime::RunUntil(const std::function<bool()>& done, Time budget_ms) {
+  return impl_->RunUntil(done, budget_ms);
+}
+void AsioRuntime::AdvanceClock(Time delta_ms) { impl_->AdvanceClock(delta_ms); }
+Time AsioRuntime::Now() const { return impl_->Now(); }
+void AsioRuntime::Shutdown() { impl_->Shutdown(); }
+void AsioRuntime::InjectRawBytes(NodeId from, NodeId to, std::string bytes) {
+  impl_->InjectRawBytes(from, to, std::move(bytes));
+}
+uint16_t AsioRuntime::ListenPort(NodeId id) const { return impl_->ListenPort(id); }
+std::string AsioRuntime::HostAddress(NodeId id) const { return impl_->HostAddress(id); }
+std::vector<ConnectionInfo> AsioRuntime::Connections() const { return impl_->Connections(); }
+
+}  // namespace delegsim::net

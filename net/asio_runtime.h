@@ -1,0 +1,131 @@
+// AsioRuntime: the real-network Runtime. Nodes run on one asio::io_context, on the thread
+// that calls RunUntil; every simulated host is a loopback address (127.0.0.0/8) and every
+// node listens on its host's address. An envelope crosses a real TCP connection between
+// the sender's and the receiver's host addresses as a length-prefixed frame
+// (net/frame.h), so node code meets real sockets, real interleavings and real failures.
+//
+//   AsioRuntime rt;
+//   NodeId web = rt.AddNode(std::make_unique<ServiceNode>(...), "127.0.1.2");
+//   if (Status s = rt.Start(); !s.ok()) return s;
+//   rt.Post(client, [](Node& n, NodeContext& ctx) { ... });
+//   Status s = rt.RunUntil([&] { return done; }, 5'000);
+//
+// Connections: one per ordered pair of nodes, opened lazily by the first Send in either
+// direction from the sender's host address (bound before connecting) to the receiver's
+// listener, and reused both ways: the accepting node learns its peer from the first
+// frame's `from`. If both sides connect at once, both connections live; each direction
+// keeps using the connection it sent on first, so delivery stays exactly once and in
+// order per direction. Writes are queued, one async_write at a time per socket.
+//
+// Checks on receipt: a frame whose header exceeds the maximum or whose body is not a
+// v1::Envelope is traced WIRE_DECODE_ERROR; a well-formed envelope that is not addressed
+// to the receiving node, names an unknown sender, or comes from an address other than its
+// sender's host is traced DROP. Either way that connection is closed (CONNECTION_CLOSED)
+// and the node keeps serving its other connections.
+//
+// Failures reach the sender as events: when a connection closes, every request sent on it
+// (as_req, tgs_req, ntlm_negotiate, ntlm_validate_req, call) not yet answered by a reply
+// with the same correlation is passed to the sender's Node::OnUndeliverable with
+// kUnavailable "connection 127.0.1.2 -> 127.0.1.3 closed: <reason>". Sending to an unknown
+// node gives kNotFound, an envelope above the frame maximum kResourceExhausted, and a
+// Send before Start() kFailedPrecondition. Each is traced DROP when it is reported.
+//
+// Time: Now() is integer milliseconds: real time elapsed since Start() plus every
+// AdvanceClock delta. Timers wait in real time; AdvanceClock does not hurry them.
+//
+// Threading: not thread-safe. Call everything from one thread; nodes run on it, inside
+// RunUntil. No other thread is created.
+#ifndef DELEGSIM_NET_ASIO_RUNTIME_H_
+#define DELEGSIM_NET_ASIO_RUNTIME_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "net/frame.h"
+#include "nodes/context.h"
+#include "nodes/runtime.h"
+
+namespace delegsim::net {
+
+using nodes::Node;
+using nodes::NodeContext;
+using nodes::NodeId;
+using nodes::Time;
+
+struct AsioRuntimeOptions {
+  // Largest frame body accepted or sent, in bytes (see net/frame.h).
+  size_t max_frame_body_bytes = kDefaultMaxFrameBodyBytes;
+};
+
+// One live end of a connection, as seen by Connections().
+struct ConnectionInfo {
+  uint64_t id = 0;                 // runtime-wide, in opening order
+  NodeId node = 0;                 // the node this end belongs to
+  NodeId peer = 0;                 // 0 while an accepted end has not received a frame yet
+  bool accepted = false;           // true: accepted by node's listener; false: opened by node
+  bool carries_sends = false;      // node's envelopes to peer are written on this end
+  std::string local_endpoint;      // "127.0.1.3:40001"
+  std::string remote_endpoint;     // "127.0.1.2:53122"
+  size_t unanswered_requests = 0;  // requests sent on this end still waiting for a reply
+};
+
+class AsioRuntime final : public nodes::Runtime {
+ public:
+  explicit AsioRuntime(AsioRuntimeOptions options = {});
+  // Shutdown(), then releases the nodes.
+  ~AsioRuntime() override;
+  AsioRuntime(const AsioRuntime&) = delete;
+  AsioRuntime& operator=(const AsioRuntime&) = delete;
+
+  // Precondition: Start() not yet called. The address is checked by Start().
+  NodeId AddNode(std::unique_ptr<Node> node, const std::string& host_address) override;
+  // Precondition: `id` was returned by AddNode.
+  Node& GetNode(NodeId id) override;
+  void SetTraceSink(nodes::TraceSink sink) override;
+  // Opens one listener per node on its host address, ephemeral port. kInvalidArgument
+  // for an address that is not IPv4 loopback, kUnavailable if one cannot be bound,
+  // kFailedPrecondition if called twice or after Shutdown().
+  Status Start() override;
+  // Runs `fn` on node `id` as an event. Ignored after Shutdown(); precondition: valid id.
+  void Post(NodeId id, std::function<void(Node&, NodeContext&)> fn) override;
+  // Runs events until `done()` holds (OK), nothing is left to do (OK; never the case
+  // once listeners are open) or `budget_ms` of real time passes (kDeadlineExceeded).
+  // `done` is checked before every event. After Shutdown(): OK if `done()` holds,
+  // otherwise kFailedPrecondition, at once.
+  Status RunUntil(const std::function<bool()>& done, Time budget_ms) override;
+  // Adds `delta_ms` (>= 0; negative deltas are ignored) to the simulated clock.
+  void AdvanceClock(Time delta_ms) override;
+  Time Now() const override;
+  // Closes every connection, listener and timer and drains the io_context. Emits no
+  // trace and calls no node: afterwards nothing runs. Idempotent.
+  void Shutdown() override;
+  std::string_view kind() const override { return "tcp"; }
+
+  // --- Observation and fault injection, for tests. Call between RunUntil calls. ---
+
+  // Writes `bytes` verbatim on the connection `from` uses to send to `to`, opening it if
+  // needed, behind any frames already queued, as if `from` had written them: a tampered
+  // body, a lying header. The receiver's reaction is traced as for any frame. Ignored
+  // before Start(), after Shutdown(), or for an unknown node.
+  void InjectRawBytes(NodeId from, NodeId to, std::string bytes);
+  // The port node `id` listens on (on HostAddress(id)); 0 before Start().
+  uint16_t ListenPort(NodeId id) const;
+  // The host address node `id` was added with; empty for an unknown node.
+  std::string HostAddress(NodeId id) const;
+  // Every live connection end, by id.
+  std::vector<ConnectionInfo> Connections() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace delegsim::net
+
+#endif  // DELEGSIM_NET_ASIO_RUNTIME_H_
