@@ -250,7 +250,9 @@ bool ResolveTarget(Exchange& x) {
 }
 
 // Copies the header's FORWARDABLE into the draft, applying UD-5, AC-1, C13 and UD-6.
-bool DeriveForwardable(Exchange& x, bool requested) {
+// `explicit_request` is false when the client did not put FORWARDABLE in its request and
+// the KDC derives the flag anyway (a referral inherits it from the header TGT).
+bool DeriveForwardable(Exchange& x, bool requested, bool explicit_request = true) {
   const Principal& client = x.P(x.out.client());
   if (!requested) {
     x.d.Read(RuleId::kUD6, {{"forwardable_requested", false}});
@@ -274,8 +276,10 @@ bool DeriveForwardable(Exchange& x, bool requested) {
     SetFlag(x.out, TICKET_FLAG_FORWARDABLE, true);
     return true;
   }
-  if (x.profile.tgs_rejects_forbidden_forwardable) {
-    // UD-6 (Heimdal, C12): the request is refused instead of silently trimmed.
+  if (x.profile.tgs_rejects_forbidden_forwardable && explicit_request &&
+      blocked->first == RuleId::kUD5) {
+    // UD-6 (Heimdal, C12): FORWARDABLE asked with a non-forwardable TGT is refused instead
+    // of silently trimmed. Other limits (C13: an ND server) still clear it silently.
     x.d.Read(blocked->first, {blocked->second});
     x.d.Deny(RuleId::kUD6, kBadOption, {},
              {{"forwardable_requested", true}, {"profile", x.profile.name}});
@@ -402,7 +406,9 @@ bool IssueReferral(Exchange& x) {
   x.out.set_trust_attributes(trust->attributes);
   x.d.Read(RuleId::kDS10, {{"trust(" + there.realm + "->" + here.realm + ").attributes",
                             static_cast<uint32_t>(trust->attributes)}});
-  if (!DeriveForwardable(x, true)) return false;
+  // UD-5: the referral inherits FORWARDABLE from the header TGT; only a FORWARDABLE the
+  // client put in its request can be refused (UD-6, C12).
+  if (!DeriveForwardable(x, true, x.req->options().forwardable())) return false;
 
   // XR-1: OK-AS-DELEGATE on the referral iff EnableConditions and not DisableConditions.
   uint32_t a = trust->attributes;
