@@ -30,8 +30,8 @@ std::string_view TraceKindName(TraceKind kind) {
       return "PROCESS";
     case TraceKind::kCallRefused:
       return "CALL_REFUSED";
-    case TraceKind::kCallDone:
-      return "CALL_DONE";
+    case TraceKind::kHop:
+      return "HOP";
     case TraceKind::kTimeout:
       return "TIMEOUT";
   }

@@ -16,6 +16,7 @@
 #define DELEGSIM_NODES_CONTEXT_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,7 +45,7 @@ enum class TraceKind : uint8_t {
   kAccessCheck,       // an access check or object open
   kProcess,           // a process was created or a logon made
   kCallRefused,       // a call was refused (by the caller or the callee)
-  kCallDone,          // a call finished at its caller
+  kHop,               // a hop's final outcome, recorded by its caller (`hop` is set)
   kTimeout,           // a bounded wait ran out
 };
 std::string_view TraceKindName(TraceKind kind);
@@ -60,6 +61,8 @@ struct TraceRecord {
   std::vector<std::string> rules;  // rule ids that decided, decider first
   std::vector<std::string> facts;  // "name=value", in the order read
   std::string explain;             // Decision::Explain() for decisions
+  // kHop only: the hop's outcome (without its children, which have records of their own).
+  std::shared_ptr<const v1::HopResult> hop;
 };
 
 class NodeContext {

@@ -26,21 +26,22 @@ void Pending::Request(NodeContext& ctx, NodeId to, v1::Envelope env, Time timeou
   ctx.Send(std::move(env));
 }
 
-void Pending::Complete(uint64_t correlation, StatusOr<v1::Envelope> result, NodeContext& ctx) {
+void Pending::Complete(uint64_t correlation, const v1::Envelope* reply, const Status& status,
+                       NodeContext& ctx) {
   auto it = by_correlation_.find(correlation);
   if (it == by_correlation_.end()) return;
   Entry entry = std::move(it->second);
   by_correlation_.erase(it);
   by_timer_.erase(entry.timer);
   ctx.CancelTimer(entry.timer);
-  entry.done(std::move(result), ctx);
+  entry.done(reply, status, ctx);
 }
 
 bool Pending::OnReply(const v1::Envelope& env, NodeContext& ctx) {
   if (!IsReply(env)) return false;
   auto it = by_correlation_.find(env.correlation());
   if (it == by_correlation_.end() || it->second.to != env.from()) return false;
-  Complete(env.correlation(), env, ctx);
+  Complete(env.correlation(), &env, Status::Ok(), ctx);
   return true;
 }
 
@@ -49,7 +50,7 @@ bool Pending::OnTimer(TimerId id, NodeContext& ctx) {
   if (it == by_timer_.end()) return false;
   uint64_t correlation = it->second;
   Complete(
-      correlation,
+      correlation, nullptr,
       Status(StatusCode::kDeadlineExceeded, "no reply within the request timeout (correlation " +
                                                 std::to_string(correlation) + ")"),
       ctx);
@@ -58,7 +59,7 @@ bool Pending::OnTimer(TimerId id, NodeContext& ctx) {
 
 bool Pending::OnUndeliverable(const v1::Envelope& env, const Status& why, NodeContext& ctx) {
   if (IsReply(env) || !by_correlation_.count(env.correlation())) return false;
-  Complete(env.correlation(), why, ctx);
+  Complete(env.correlation(), nullptr, why, ctx);
   return true;
 }
 

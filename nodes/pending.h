@@ -4,7 +4,7 @@
 // callback; the reply, a timeout, or an undeliverable notice completes it exactly once.
 //
 //   pending_.Request(ctx, kdc, std::move(env), timeout,
-//                    [](StatusOr<v1::Envelope> reply, NodeContext& ctx) { ... });
+//                    [](const v1::Envelope* reply, const Status& s, NodeContext& ctx) {...});
 //   // in OnMessage: if (pending_.OnReply(env, ctx)) return;
 #ifndef DELEGSIM_NODES_PENDING_H_
 #define DELEGSIM_NODES_PENDING_H_
@@ -21,7 +21,10 @@ bool IsReply(const v1::Envelope& env);
 
 class Pending {
  public:
-  using Callback = std::function<void(StatusOr<v1::Envelope>, NodeContext&)>;
+  // `reply` is the answer (valid only during the call), or nullptr with a non-OK `status`
+  // for a timeout or an undeliverable request.
+  using Callback =
+      std::function<void(const v1::Envelope* reply, const Status& status, NodeContext&)>;
 
   Pending() = default;
   Pending(const Pending&) = delete;
@@ -40,7 +43,8 @@ class Pending {
     TimerId timer = 0;
     NodeId to = 0;
   };
-  void Complete(uint64_t correlation, StatusOr<v1::Envelope> result, NodeContext& ctx);
+  void Complete(uint64_t correlation, const v1::Envelope* reply, const Status& status,
+                NodeContext& ctx);
 
   uint64_t next_correlation_ = 1;
   std::map<uint64_t, Entry> by_correlation_;

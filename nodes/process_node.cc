@@ -25,6 +25,7 @@ struct ProcessNode::Execution {
   v1::HopResult result;
   std::vector<Frame> frames;
   std::map<std::string, int> child_labels;
+  std::shared_ptr<const v1::HopResult> last_hop;  // the outcome of the last call made
   std::function<void(Execution&, NodeContext&)> done;
 };
 
@@ -401,9 +402,9 @@ bool ProcessNode::OpLogonUser(const ExecPtr& x, const v1::LogonUserSpec& op, Nod
   tgt_cache_.erase(*user);  // a fresh logon, with the password given
   GetTgt(
       *user, key, x->path,
-      [finish](bool ok, const v1::KdcRep* rep, Decision kd, NodeContext& ctx) {
-        if (!ok) return finish(std::move(kd), {}, {}, ctx);
-        finish(std::move(kd), rep->ticket(), rep->view(), ctx);
+      [finish](bool ok, const v1::KdcRep* rep, const v1::DecisionRecord& kr, NodeContext& ctx) {
+        if (!ok) return finish(kdc::FromRecord(kr), {}, {}, ctx);
+        finish(Decision(), rep->ticket(), rep->view(), ctx);
       },
       ctx);
   return true;
@@ -520,6 +521,15 @@ void ProcessNode::OpS4uLogon(Execution& x, const v1::S4uLogonSpec& op, NodeConte
 // ---------------------------------------------------------------------------------------
 // KDC plumbing.
 
+namespace {
+// The outbound call fails for the reason the KDC (or the KDC plumbing) gave.
+void DenyFromKdc(Decision& d, const v1::DecisionRecord& record) {
+  Decision kd = kdc::FromRecord(record);
+  d.Deny(kd.rule(), kd.error(), kd.status(), kd.Facts());
+  d.Because(kd.causes());
+}
+}  // namespace
+
 void ProcessNode::AskKdc(kdc::DomainId realm, v1::Envelope req, const std::string& path,
                          KdcDone done, NodeContext& ctx) {
   std::optional<NodeId> kdc = topology_.KdcNode(realm);
@@ -527,25 +537,22 @@ void ProcessNode::AskKdc(kdc::DomainId realm, v1::Envelope req, const std::strin
     Decision d;
     d.Deny(RuleId::kPK5, "SEC_E_NO_AUTHENTICATING_AUTHORITY", {},
            {{"kdc(" + dir_.GetDomain(realm).realm + ")", false}});
-    return done(false, nullptr, std::move(d), ctx);
+    return done(false, nullptr, kdc::ToRecord(d), ctx);
   }
-  pending_.Request(ctx, *kdc, std::move(req), topology_.options().request_timeout_ms,
-                   [this, done, path](StatusOr<v1::Envelope> reply, NodeContext& ctx) {
-                     if (!reply.ok()) {
-                       Decision d;
-                       d.Deny(RuleId::kDS13, "KDC_ERR_SVC_UNAVAILABLE", {},
-                              {{"kdc_reply", reply.status().message()}});
-                       Trace(ctx, TraceKind::kCallRefused, path,
-                             "KDC unreachable: " + reply.status().message(), &d);
-                       return done(false, nullptr, std::move(d), ctx);
-                     }
-                     if (reply->has_kdc_rep()) {
-                       Decision d = kdc::FromRecord(reply->kdc_rep().decision());
-                       return done(true, &reply->kdc_rep(), std::move(d), ctx);
-                     }
-                     Decision d = kdc::FromRecord(reply->kdc_error().decision());
-                     done(false, nullptr, std::move(d), ctx);
-                   });
+  pending_.Request(
+      ctx, *kdc, std::move(req), topology_.options().request_timeout_ms,
+      [this, done, path](const v1::Envelope* reply, const Status& status, NodeContext& ctx) {
+        if (!reply) {
+          Decision d;
+          d.Deny(RuleId::kDS13, "KDC_ERR_SVC_UNAVAILABLE", {}, {{"kdc_reply", status.message()}});
+          Trace(ctx, TraceKind::kCallRefused, path, "KDC unreachable: " + status.message(), &d);
+          return done(false, nullptr, kdc::ToRecord(d), ctx);
+        }
+        if (reply->has_kdc_rep()) {
+          return done(true, &reply->kdc_rep(), reply->kdc_rep().decision(), ctx);
+        }
+        done(false, nullptr, reply->kdc_error().decision(), ctx);
+      });
 }
 
 void ProcessNode::GetTgt(PrincipalId who, const std::string& key, const std::string& path,
@@ -555,10 +562,7 @@ void ProcessNode::GetTgt(PrincipalId who, const std::string& key, const std::str
     v1::KdcRep rep;
     *rep.mutable_ticket() = cached->second.first;
     *rep.mutable_view() = cached->second.second;
-    Decision d;
-    d.Read(RuleId::kDS8, {{"cached_tgt", true}});
-    d.Allow(RuleId::kDS8);
-    return done(true, &rep, std::move(d), ctx);
+    return done(true, &rep, v1::DecisionRecord(), ctx);  // a cached TGT: no KDC decision
   }
   const kdc::Principal& p = dir_.Get(who);
   v1::Envelope env;
@@ -570,9 +574,10 @@ void ProcessNode::GetTgt(PrincipalId who, const std::string& key, const std::str
   as->set_preauth(kdc::PreauthProof(key, ctx.Now()));
   AskKdc(
       p.domain, std::move(env), path,
-      [this, who, done](bool ok, const v1::KdcRep* rep, Decision d, NodeContext& ctx) {
+      [this, who, done](bool ok, const v1::KdcRep* rep, const v1::DecisionRecord& kr,
+                        NodeContext& ctx) {
         if (ok) tgt_cache_[who] = {rep->ticket(), rep->view()};
-        done(ok, rep, std::move(d), ctx);
+        done(ok, rep, kr, ctx);
       },
       ctx);
 }
@@ -744,11 +749,11 @@ void ProcessNode::OutboundNtlm(const std::shared_ptr<Outbound>& ob, NodeContext&
   v1::Envelope env;
   env.mutable_ntlm_negotiate()->set_workstation(host_);
   pending_.Request(ctx, ob->target->node, std::move(env), topology_.options().request_timeout_ms,
-                   [this, ob](StatusOr<v1::Envelope> reply, NodeContext& ctx) {
-                     if (!reply.ok() || !reply->has_ntlm_challenge()) {
+                   [this, ob](const v1::Envelope* reply, const Status& status, NodeContext& ctx) {
+                     if (!reply || !reply->has_ntlm_challenge()) {
                        ob->d.Deny(
                            RuleId::kDS13, "RPC_S_CALL_FAILED", {},
-                           {{"ntlm_challenge", reply.ok() ? "missing" : reply.status().message()}});
+                           {{"ntlm_challenge", reply != nullptr ? "missing" : status.message()}});
                        return RefuseOutbound(ob, ctx);
                      }
                      const kdc::Principal& p = dir_.Get(ob->as.user);
@@ -768,11 +773,11 @@ void ProcessNode::OutboundKerberos(const std::shared_ptr<Outbound>& ob, NodeCont
   bool s4u =
       ob->spec->protocol_transition() || (!ob->as.primary && creds.kind == NetCredsKind::kS4uProxy);
   if (s4u) return OutboundS4U(ob, ctx);
-  auto with_tgt = [this, ob](bool ok, const v1::KdcRep* rep, Decision kd, NodeContext& ctx) {
+  auto with_tgt = [this, ob](bool ok, const v1::KdcRep* rep, const v1::DecisionRecord& kr,
+                             NodeContext& ctx) {
     if (!ok) {
-      ob->kdc_steps.push_back(kdc::ToRecord(kd));
-      ob->d.Deny(kd.rule(), kd.error(), kd.status(), kd.Facts());
-      ob->d.Because(kd.causes());
+      ob->kdc_steps.push_back(kr);
+      DenyFromKdc(ob->d, kr);
       return RefuseOutbound(ob, ctx);
     }
     ob->tgt = rep->ticket();
@@ -783,13 +788,13 @@ void ProcessNode::OutboundKerberos(const std::shared_ptr<Outbound>& ob, NodeCont
     v1::KdcRep rep;
     *rep.mutable_ticket() = creds.tgt;
     *rep.mutable_view() = creds.tgt_view;
-    return with_tgt(true, &rep, Decision(), ctx);
+    return with_tgt(true, &rep, v1::DecisionRecord(), ctx);
   }
   if (creds.key.empty()) {
     Decision kd;
     kd.Deny(creds.tgt.body().empty() ? creds.why : RuleId::kDS2, "SEC_E_NO_CREDENTIALS", {},
             {{dir_.Name(ob->as.user) + ".tgt_valid", false}});
-    return with_tgt(false, nullptr, std::move(kd), ctx);
+    return with_tgt(false, nullptr, kdc::ToRecord(kd), ctx);
   }
   GetTgt(ob->as.user, creds.key, ob->path, with_tgt, ctx);
 }
@@ -808,11 +813,10 @@ void ProcessNode::OutboundServiceTicket(const std::shared_ptr<Outbound>& ob, Nod
   std::optional<kdc::DomainId> realm = dir_.FindDomain(ob->tgt.sname().substr(7));
   AskKdc(
       realm.value_or(kdc::kNoDomain), std::move(env), ob->path,
-      [this, ob](bool ok, const v1::KdcRep* rep, Decision kd, NodeContext& ctx) {
-        ob->kdc_steps.push_back(kdc::ToRecord(kd));
+      [this, ob](bool ok, const v1::KdcRep* rep, const v1::DecisionRecord& kr, NodeContext& ctx) {
+        ob->kdc_steps.push_back(kr);
         if (!ok) {
-          ob->d.Deny(kd.rule(), kd.error(), kd.status(), kd.Facts());
-          ob->d.Because(kd.causes());
+          DenyFromKdc(ob->d, kr);
           return RefuseOutbound(ob, ctx);
         }
         if (kdc::IsTgt(rep->view())) {
@@ -849,11 +853,10 @@ void ProcessNode::OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& 
     req->set_rbcd(true);  // Windows 2012+ always offers resource-based delegation (SFU-CP)
     AskKdc(
         dir_.Get(account_).domain, std::move(env), ob->path,
-        [this, ob](bool ok, const v1::KdcRep* rep, Decision kd, NodeContext& ctx) {
-          ob->kdc_steps.push_back(kdc::ToRecord(kd));
+        [this, ob](bool ok, const v1::KdcRep* rep, const v1::DecisionRecord& kr, NodeContext& ctx) {
+          ob->kdc_steps.push_back(kr);
           if (!ok) {
-            ob->d.Deny(kd.rule(), kd.error(), kd.status(), kd.Facts());
-            ob->d.Because(kd.causes());
+            DenyFromKdc(ob->d, kr);
             return RefuseOutbound(ob, ctx);
           }
           ob->ticket = rep->ticket();
@@ -865,10 +868,11 @@ void ProcessNode::OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& 
   };
   GetTgt(
       account_, key_, ob->path,
-      [this, ob, proxy](bool ok, const v1::KdcRep* rep, Decision kd, NodeContext& ctx) {
+      [this, ob, proxy](bool ok, const v1::KdcRep* rep, const v1::DecisionRecord& kr,
+                        NodeContext& ctx) {
         if (!ok) {
-          ob->kdc_steps.push_back(kdc::ToRecord(kd));
-          ob->d.Deny(kd.rule(), kd.error(), kd.status(), kd.Facts());
+          ob->kdc_steps.push_back(kr);
+          DenyFromKdc(ob->d, kr);
           return RefuseOutbound(ob, ctx);
         }
         v1::SealedTicket own_tgt = rep->ticket();
@@ -882,11 +886,11 @@ void ProcessNode::OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& 
         req->mutable_options()->set_forwardable(true);
         AskKdc(
             dir_.Get(account_).domain, std::move(env), ob->path,
-            [this, ob, proxy, own_tgt](bool ok, const v1::KdcRep* rep, Decision kd,
+            [this, ob, proxy, own_tgt](bool ok, const v1::KdcRep* rep, const v1::DecisionRecord& kr,
                                        NodeContext& ctx) {
-              ob->kdc_steps.push_back(kdc::ToRecord(kd));
+              ob->kdc_steps.push_back(kr);
               if (!ok) {
-                ob->d.Deny(kd.rule(), kd.error(), kd.status(), kd.Facts());
+                DenyFromKdc(ob->d, kr);
                 return RefuseOutbound(ob, ctx);
               }
               proxy(own_tgt, rep->ticket(), ctx);
@@ -990,10 +994,12 @@ void ProcessNode::OutboundDelegation(const std::shared_ptr<Outbound>& ob, NodeCo
   req->mutable_options()->set_forwardable(true);
   AskKdc(
       dir_.FindDomain(user_tgt.realm()).value_or(kdc::kNoDomain), std::move(env), ob->path,
-      [this, ob, send](bool ok, const v1::KdcRep* rep, Decision kd, NodeContext& ctx) {
-        ob->kdc_steps.push_back(kdc::ToRecord(kd));
+      [this, ob, send](bool ok, const v1::KdcRep* rep, const v1::DecisionRecord& kr,
+                       NodeContext& ctx) {
+        ob->kdc_steps.push_back(kr);
         if (!ok) {
           // UD-4 (AC-1, PU-1): no forwarded TGT; the context has no delegation.
+          Decision kd = kdc::FromRecord(kr);
           ob->d.Clear(kd.rule(), "delegate", kd.Facts());
           ob->d.Because(kd.causes());
           return send(false, ctx);
@@ -1017,11 +1023,11 @@ void ProcessNode::SendCall(const std::shared_ptr<Outbound>& ob, NodeContext& ctx
             std::string(PackageName(ob->call.package())) + ": " + ob->d.Explain(),
         &ob->d);
   pending_.Request(ctx, ob->target->node, std::move(env), topology_.options().request_timeout_ms,
-                   [this, ob](StatusOr<v1::Envelope> reply, NodeContext& ctx) {
-                     if (!reply.ok() || !reply->has_call_reply()) {
+                   [this, ob](const v1::Envelope* reply, const Status& status, NodeContext& ctx) {
+                     if (!reply || !reply->has_call_reply()) {
                        ob->d.Deny(
                            RuleId::kDS13, "RPC_S_CALL_FAILED", {},
-                           {{"reply", reply.ok() ? "not a call reply" : reply.status().message()}});
+                           {{"reply", reply != nullptr ? "not a call reply" : status.message()}});
                        return RefuseOutbound(ob, ctx);
                      }
                      FinishOutbound(ob, reply->call_reply().result(), ctx);
@@ -1048,14 +1054,26 @@ void ProcessNode::FinishOutbound(const std::shared_ptr<Outbound>& ob, v1::HopRes
   // The caller's decision comes first, then the KDC's, then the callee's own steps.
   google::protobuf::RepeatedPtrField<v1::DecisionRecord> steps;
   *steps.Add() = kdc::ToRecord(ob->d);
-  for (v1::DecisionRecord& r : ob->kdc_steps) *steps.Add() = std::move(r);
-  for (const v1::DecisionRecord& r : child.steps()) *steps.Add() = r;
-  *child.mutable_steps() = std::move(steps);
+  for (v1::DecisionRecord& r : ob->kdc_steps) steps.Add(std::move(r));
+  for (v1::DecisionRecord& r : *child.mutable_steps()) steps.Add(std::move(r));
+  child.mutable_steps()->Swap(&steps);
   if (child.verdict() == "denied" && !child.has_decision())
     *child.mutable_decision() = kdc::ToRecord(ob->d);
   if (!ob->ticket_view.sname().empty()) child.set_ticket_flags(ob->ticket_view.flags());
-  Trace(ctx, TraceKind::kCallDone, ob->path, "call " + ob->spec->service() + " " + child.verdict());
-  *ob->x->result.add_children() = std::move(child);
+  // The hop is recorded once, here, by its caller; its own calls were recorded before it.
+  auto hop = std::make_shared<const v1::HopResult>(std::move(child));
+  TraceRecord rec;
+  rec.kind = TraceKind::kHop;
+  rec.path = ob->path;
+  rec.summary = ob->spec->service() + " " + hop->verdict() +
+                (hop->identity().empty() ? "" : " as " + hop->identity()) + ", level " +
+                std::string(FromWire(hop->level()) ? LevelName(*FromWire(hop->level())) : "none") +
+                ", net_creds=" + hop->net_creds();
+  if (!hop->decision().rule().empty()) rec.rules.push_back(hop->decision().rule());
+  rec.explain = kdc::FromRecord(hop->decision()).Explain();
+  rec.hop = hop;
+  ob->x->last_hop = hop;
+  ctx.Trace(std::move(rec));
   Run(ob->x, ctx);
 }
 
@@ -1178,21 +1196,21 @@ void ServiceNode::HandleCall(const v1::Envelope& env, NodeContext& ctx) {
                {{"dc", a.domain()}});
         return Refuse(env, std::move(d), ctx);
       }
-      pending_.Request(ctx, *dc, std::move(req), topology_.options().request_timeout_ms,
-                       [this, env](StatusOr<v1::Envelope> reply, NodeContext& ctx) {
-                         Decision d;
-                         if (!reply.ok() || !reply->has_ntlm_validate_rep()) {
-                           d.Deny(
-                               RuleId::kDS13, "STATUS_NO_LOGON_SERVERS", {},
-                               {{"netlogon", reply.ok() ? "bad reply" : reply.status().message()}});
-                           return Refuse(env, std::move(d), ctx);
-                         }
-                         const v1::NtlmValidateRep& rep = reply->ntlm_validate_rep();
-                         d = kdc::FromRecord(rep.decision());
-                         if (!rep.ok()) return Refuse(env, std::move(d), ctx);
-                         std::vector<PrincipalId> groups(rep.groups().begin(), rep.groups().end());
-                         Authenticated(env, rep.user(), std::move(groups), std::move(d), ctx);
-                       });
+      pending_.Request(
+          ctx, *dc, std::move(req), topology_.options().request_timeout_ms,
+          [this, env](const v1::Envelope* reply, const Status& status, NodeContext& ctx) {
+            Decision d;
+            if (!reply || !reply->has_ntlm_validate_rep()) {
+              d.Deny(RuleId::kDS13, "STATUS_NO_LOGON_SERVERS", {},
+                     {{"netlogon", reply != nullptr ? "bad reply" : status.message()}});
+              return Refuse(env, std::move(d), ctx);
+            }
+            const v1::NtlmValidateRep& rep = reply->ntlm_validate_rep();
+            d = kdc::FromRecord(rep.decision());
+            if (!rep.ok()) return Refuse(env, std::move(d), ctx);
+            std::vector<PrincipalId> groups(rep.groups().begin(), rep.groups().end());
+            Authenticated(env, rep.user(), std::move(groups), std::move(d), ctx);
+          });
       return;
     }
     case v1::Call::kSchannel: {
@@ -1365,7 +1383,7 @@ void ClientNode::StartCall(const std::string& label, const v1::CallSpec& spec, N
   ExecPtr x = NewExecution(label, {}, PrimaryToken(), std::nullopt);
   *x->plan.add_ops()->mutable_call() = spec;
   x->done = [done = std::move(done), spec](Execution& x, NodeContext& ctx) {
-    done(x.result.children_size() > 0 ? x.result.children(0) : v1::HopResult(), ctx);
+    done(x.last_hop ? *x.last_hop : v1::HopResult(), ctx);
   };
   Run(x, ctx);
 }

@@ -56,7 +56,9 @@ class ProcessNode : public Node {
   struct Execution;
   struct Outbound;
   using ExecPtr = std::shared_ptr<Execution>;
-  using KdcDone = std::function<void(bool ok, const v1::KdcRep* rep, Decision d, NodeContext&)>;
+  // `record` is the KDC's decision (or the local reason no KDC answered).
+  using KdcDone = std::function<void(bool ok, const v1::KdcRep* rep,
+                                     const v1::DecisionRecord& record, NodeContext&)>;
 
   // Requests that are not replies: a service answers calls and NTLM negotiation.
   virtual void HandleRequest(const v1::Envelope& env, NodeContext& ctx) = 0;

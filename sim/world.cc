@@ -1,6 +1,8 @@
 #include "sim/world.h"
 
 #include <algorithm>
+#include <functional>
+#include <map>
 
 #include "kdc/uac.h"
 #include "nodes/kdc_node.h"
@@ -274,7 +276,8 @@ StatusOr<std::unique_ptr<World>> World::Build(const Scenario& s,
   }
   World* raw = w.get();
   w->runtime_->SetTraceSink([raw](const nodes::TraceRecord& rec) {
-    raw->trace_.push_back(rec);
+    if (rec.hop && raw->assemble_) raw->hops_.push_back(rec.hop);
+    if (raw->keep_trace_) raw->trace_.push_back(rec);
     if (raw->extra_sink_) raw->extra_sink_(rec);
   });
   return w;
@@ -293,6 +296,31 @@ nodes::NodeId World::ClientNode(std::string_view user, std::string_view host) co
   return 0;
 }
 
+v1::HopResult AssembleHops(const std::string& label,
+                           const std::vector<std::shared_ptr<const v1::HopResult>>& hops) {
+  // Children complete before their parent, so walk from the end: each hop takes, in
+  // order, the earlier records whose parent path is its own.
+  std::map<std::string, std::vector<const v1::HopResult*>> by_parent;
+  for (const auto& h : hops) {
+    const std::string& path = h->path();
+    size_t slash = path.rfind('/');
+    if (slash == std::string::npos) continue;
+    by_parent[path.substr(0, slash)].push_back(h.get());
+  }
+  std::function<v1::HopResult(const v1::HopResult&)> build = [&](const v1::HopResult& h) {
+    v1::HopResult out = h;
+    out.clear_children();
+    auto it = by_parent.find(h.path());
+    if (it != by_parent.end()) {
+      for (const v1::HopResult* c : it->second) *out.add_children() = build(*c);
+    }
+    return out;
+  };
+  auto roots = by_parent.find(label);
+  if (roots == by_parent.end() || roots->second.empty()) return v1::HopResult();
+  return build(*roots->second.back());
+}
+
 Status World::Run() {
   if (Status st = runtime_->Start(); !st.ok()) return st;
   for (const StepSpec& step : scenario_.steps) {
@@ -308,6 +336,7 @@ Status World::Run() {
       v1::HopResult result;
     };
     auto state = std::make_shared<State>();
+    hops_.clear();
     runtime_->Post(client, [&step, state](nodes::Node& node, nodes::NodeContext& ctx) {
       static_cast<nodes::ClientNode&>(node).StartCall(
           step.label, step.call, ctx, [state](const v1::HopResult& result, nodes::NodeContext&) {
@@ -318,7 +347,7 @@ Status World::Run() {
     Status st = runtime_->RunUntil([&] { return state->done; }, kCallBudgetMs);
     CallOutcome outcome;
     outcome.label = step.label;
-    outcome.result = state->result;
+    if (assemble_) outcome.result = AssembleHops(step.label, hops_);
     if (!state->done) {
       outcome.status = st.ok() ? Internal("call '" + step.label + "' never completed") : st;
     }

@@ -42,6 +42,11 @@ class World {
   static constexpr nodes::Time kCallBudgetMs = 120'000;
 
   void SetTraceSink(nodes::TraceSink sink) { extra_sink_ = std::move(sink); }
+  // Whether trace() keeps every record (default). Benchmarks turn it off.
+  void KeepTrace(bool keep) { keep_trace_ = keep; }
+  // Whether each call's hop tree is assembled into outcomes() (default). Benchmarks that
+  // only measure throughput turn it off; outcomes() then carry labels and statuses only.
+  void AssembleOutcomes(bool assemble) { assemble_ = assemble; }
   const std::vector<CallOutcome>& outcomes() const { return outcomes_; }
   const std::vector<nodes::TraceRecord>& trace() const { return trace_; }
   const kdc::Directory& directory() const { return *dir_; }
@@ -65,7 +70,16 @@ class World {
   std::vector<CallOutcome> outcomes_;
   std::vector<nodes::TraceRecord> trace_;
   nodes::TraceSink extra_sink_;
+  bool keep_trace_ = true;
+  bool assemble_ = true;
+  // HOP records of the call under way, assembled into its tree when it completes.
+  std::vector<std::shared_ptr<const v1::HopResult>> hops_;
 };
+
+// Builds the hop tree of call `label` from its HOP records (children in completion
+// order, which is call order). The first hop's tree, or an empty result.
+v1::HopResult AssembleHops(const std::string& label,
+                           const std::vector<std::shared_ptr<const v1::HopResult>>& hops);
 
 }  // namespace delegsim::sim
 
