@@ -16,18 +16,15 @@
 #include <string>
 #include <vector>
 
+#include "nodes/envelope.h"
 #include "proto/envelope.pb.h"
 
 namespace delegsim::net {
 
-bool IsRequest(const v1::Envelope& env);
-bool IsReply(const v1::Envelope& env);
-// The body's field name ("call", "kdc_rep"); "empty" when no body is set.
-std::string BodyName(const v1::Envelope& env);
-// A one-line description for SEND / DELIVER records, in the virtual runtime's words so
-// that both runtimes' traces read alike: "CALL c1/web", "TGS-REQ S4U2proxy http/b...",
-// "KRB-ERROR KDC_ERR_BADOPTION", "REPLY c1/web allowed".
-std::string DescribeEnvelope(const v1::Envelope& env);
+using nodes::BodyName;
+using nodes::DescribeEnvelope;
+using nodes::IsReply;
+using nodes::IsRequest;
 
 // Requests sent on one connection that no reply has answered yet, in send order.
 class UnansweredRequests {

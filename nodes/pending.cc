@@ -2,19 +2,6 @@
 
 namespace delegsim::nodes {
 
-bool IsReply(const v1::Envelope& env) {
-  switch (env.body_case()) {
-    case v1::Envelope::kKdcRep:
-    case v1::Envelope::kKdcError:
-    case v1::Envelope::kNtlmChallenge:
-    case v1::Envelope::kNtlmValidateRep:
-    case v1::Envelope::kCallReply:
-      return true;
-    default:
-      return false;
-  }
-}
-
 void Pending::Request(NodeContext& ctx, NodeId to, v1::Envelope env, Time timeout_ms,
                       Callback done) {
   uint64_t correlation = next_correlation_++;

@@ -13,11 +13,9 @@
 #include <map>
 
 #include "nodes/context.h"
+#include "nodes/envelope.h"
 
 namespace delegsim::nodes {
-
-// True for envelope bodies that answer a request.
-bool IsReply(const v1::Envelope& env);
 
 class Pending {
  public:

@@ -1,6 +1,6 @@
 #include "sim/virtual_runtime.h"
 
-#include "nodes/pending.h"
+#include "nodes/envelope.h"
 
 namespace delegsim::sim {
 
@@ -43,49 +43,8 @@ class VirtualRuntime::Context final : public NodeContext {
   void CancelTimer(TimerId id) override { rt_.cancelled_.insert(id); }
   void Trace(TraceRecord record) override { rt_.Emit(self_, std::move(record)); }
 
-  // "AS-REQ -> kdc.corp" style one-liners for SEND / DELIVER records.
   static std::string Describe(const v1::Envelope& env, std::string_view peer) {
-    std::string what;
-    switch (env.body_case()) {
-      case v1::Envelope::kAsReq:
-        what = "AS-REQ " + env.as_req().client();
-        break;
-      case v1::Envelope::kTgsReq:
-        what = env.tgs_req().options().cname_in_addl_tkt()
-                   ? "TGS-REQ S4U2proxy " + env.tgs_req().sname()
-               : !env.tgs_req().for_user().empty() ? "TGS-REQ S4U2self " + env.tgs_req().for_user()
-                                                   : "TGS-REQ " + env.tgs_req().sname();
-        break;
-      case v1::Envelope::kKdcRep:
-        what = "KDC-REP " + env.kdc_rep().view().sname();
-        break;
-      case v1::Envelope::kKdcError:
-        what = "KRB-ERROR " + env.kdc_error().error();
-        break;
-      case v1::Envelope::kNtlmNegotiate:
-        what = "NTLM NEGOTIATE";
-        break;
-      case v1::Envelope::kNtlmChallenge:
-        what = "NTLM CHALLENGE";
-        break;
-      case v1::Envelope::kNtlmValidateReq:
-        what = "NETLOGON validate " + env.ntlm_validate_req().authenticate().user();
-        break;
-      case v1::Envelope::kNtlmValidateRep:
-        what = std::string("NETLOGON ") + (env.ntlm_validate_rep().ok() ? "ok" : "refused");
-        break;
-      case v1::Envelope::kCall:
-        what = "CALL " + env.call().path();
-        break;
-      case v1::Envelope::kCallReply:
-        what =
-            "REPLY " + env.call_reply().result().path() + " " + env.call_reply().result().verdict();
-        break;
-      default:
-        what = "EMPTY";
-        break;
-    }
-    return what + " -> " + std::string(peer);
+    return nodes::DescribeEnvelope(env) + " -> " + std::string(peer);
   }
 
  private:
