@@ -32,10 +32,14 @@ bool SameIdentity(const std::string& expected, const std::string& actual) {
 
 uint32_t FlagBit(const std::string& name) {
   static const std::pair<const char*, uint32_t> kFlags[] = {
-      {"forwardable", v1::TICKET_FLAG_FORWARDABLE}, {"forwarded", v1::TICKET_FLAG_FORWARDED},
-      {"proxiable", v1::TICKET_FLAG_PROXIABLE},     {"proxy", v1::TICKET_FLAG_PROXY},
-      {"renewable", v1::TICKET_FLAG_RENEWABLE},     {"initial", v1::TICKET_FLAG_INITIAL},
-      {"pre_authent", v1::TICKET_FLAG_PRE_AUTHENT}, {"ok_as_delegate", v1::TICKET_FLAG_OK_AS_DELEGATE},
+      {"forwardable", v1::TICKET_FLAG_FORWARDABLE},
+      {"forwarded", v1::TICKET_FLAG_FORWARDED},
+      {"proxiable", v1::TICKET_FLAG_PROXIABLE},
+      {"proxy", v1::TICKET_FLAG_PROXY},
+      {"renewable", v1::TICKET_FLAG_RENEWABLE},
+      {"initial", v1::TICKET_FLAG_INITIAL},
+      {"pre_authent", v1::TICKET_FLAG_PRE_AUTHENT},
+      {"ok_as_delegate", v1::TICKET_FLAG_OK_AS_DELEGATE},
   };
   for (const auto& [n, bit] : kFlags) {
     if (name == n) return bit;
@@ -112,7 +116,8 @@ ExpectationReport CheckExpectations(const Scenario& scenario,
   ExpectationReport report;
   for (const Expectation& e : scenario.expectations) {
     std::vector<ExpectationFailure> failures;
-    auto fail = [&](const std::string& field, const std::string& expected, const std::string& actual) {
+    auto fail = [&](const std::string& field, const std::string& expected,
+                    const std::string& actual) {
       std::string path = e.path + (e.op_target.empty() ? "" : "#" + e.op_target);
       failures.push_back({e.origin, path, field, expected, actual});
     };
@@ -128,20 +133,26 @@ ExpectationReport CheckExpectations(const Scenario& scenario,
         }
       }
       if (!op) {
-        fail("operation", (e.op.empty() ? std::string("an operation") : e.op) + " on " + e.op_target, "none ran");
+        fail("operation",
+             (e.op.empty() ? std::string("an operation") : e.op) + " on " + e.op_target,
+             "none ran");
       } else {
         std::vector<std::string> rules = RecordRules(op->decision());
         if (e.verdict && *e.verdict != op->verdict()) fail("verdict", *e.verdict, op->verdict());
         if (e.identity && !SameIdentity(*e.identity, op->identity())) {
           fail("identity", *e.identity, op->identity().empty() ? "anonymous" : op->identity());
         }
-        if (e.decided_by && *e.decided_by != op->decision().rule()) fail("decided_by", *e.decided_by, op->decision().rule());
-        if (e.error && *e.error != op->decision().error()) fail("error", *e.error, op->decision().error());
+        if (e.decided_by && *e.decided_by != op->decision().rule())
+          fail("decided_by", *e.decided_by, op->decision().rule());
+        if (e.error && *e.error != op->decision().error())
+          fail("error", *e.error, op->decision().error());
         for (const std::string& r : e.rules) {
-          if (std::find(rules.begin(), rules.end(), r) == rules.end()) fail("rules", "to name " + r, Join(rules));
+          if (std::find(rules.begin(), rules.end(), r) == rules.end())
+            fail("rules", "to name " + r, Join(rules));
         }
         for (const std::string& r : e.not_rules) {
-          if (std::find(rules.begin(), rules.end(), r) != rules.end()) fail("not_rules", "not to name " + r, Join(rules));
+          if (std::find(rules.begin(), rules.end(), r) != rules.end())
+            fail("not_rules", "not to name " + r, Join(rules));
         }
       }
     } else {
@@ -153,23 +164,28 @@ ExpectationReport CheckExpectations(const Scenario& scenario,
       if (e.level && *e.level != HopLevel(*hop)) fail("level", *e.level, HopLevel(*hop));
       if (e.net_creds) {
         const std::string& actual = hop->net_creds();
-        bool ok = *e.net_creds == actual ||
-                  (e.net_creds->find('{') == std::string::npos && actual.rfind(*e.net_creds + "{", 0) == 0);
+        bool ok = *e.net_creds == actual || (e.net_creds->find('{') == std::string::npos &&
+                                             actual.rfind(*e.net_creds + "{", 0) == 0);
         if (!ok) fail("net_creds", *e.net_creds, actual);
       }
-      if (e.decided_by && *e.decided_by != hop->decision().rule()) fail("decided_by", *e.decided_by, hop->decision().rule());
-      if (e.error && *e.error != hop->decision().error()) fail("error", *e.error, hop->decision().error());
+      if (e.decided_by && *e.decided_by != hop->decision().rule())
+        fail("decided_by", *e.decided_by, hop->decision().rule());
+      if (e.error && *e.error != hop->decision().error())
+        fail("error", *e.error, hop->decision().error());
       for (const std::string& r : e.rules) {
-        if (std::find(rules.begin(), rules.end(), r) == rules.end()) fail("rules", "to name " + r, Join(rules));
+        if (std::find(rules.begin(), rules.end(), r) == rules.end())
+          fail("rules", "to name " + r, Join(rules));
       }
       for (const std::string& r : e.not_rules) {
-        if (std::find(rules.begin(), rules.end(), r) != rules.end()) fail("not_rules", "not to name " + r, Join(rules));
+        if (std::find(rules.begin(), rules.end(), r) != rules.end())
+          fail("not_rules", "not to name " + r, Join(rules));
       }
       for (const auto& [flag, want] : e.ticket_flags) {
         bool have = hop->ticket_flags() & FlagBit(flag);
         if (have != want) {
           fail("ticket_flags." + flag, want ? "set" : "clear",
-               (have ? "set" : "clear") + std::string(" (flags ") + kdc::KlistFlags(hop->ticket_flags()) + ")");
+               (have ? "set" : "clear") + std::string(" (flags ") +
+                   kdc::KlistFlags(hop->ticket_flags()) + ")");
         }
       }
     }
@@ -228,7 +244,8 @@ void RenderHop(const v1::HopResult& h, const std::string& indent, bool last, con
                std::string& out) {
   std::string branch = indent + (last ? "└── " : "├── ");
   std::string child_indent = indent + (last ? "    " : "│   ");
-  std::string who = h.identity().empty() ? (h.verdict() == "allowed" ? "anonymous" : "-") : h.identity();
+  std::string who =
+      h.identity().empty() ? (h.verdict() == "allowed" ? "anonymous" : "-") : h.identity();
   out += branch + paint(h.service(), "1") + " on " + h.host() + "  " + paint.Verdict(h.verdict());
   if (h.verdict() == "allowed") {
     out += "  " + who + " · " + HopLevel(h) + " · net_creds=" + h.net_creds() + " · " +
@@ -244,7 +261,8 @@ void RenderHop(const v1::HopResult& h, const std::string& indent, bool last, con
   for (const v1::OpResult& op : h.ops()) {
     bool is_last = ++i == items;
     Decision od = kdc::FromRecord(op.decision());
-    out += child_indent + (is_last ? "└── " : "├── ") + op.op() + (op.target().empty() ? "" : " " + op.target()) +
+    out += child_indent + (is_last ? "└── " : "├── ") + op.op() +
+           (op.target().empty() ? "" : " " + op.target()) +
            (op.rights().empty() ? "" : " (" + op.rights() + ")") + " as " +
            (op.identity().empty() ? "anonymous" : op.identity()) + ": " +
            paint(od.Explain(), op.verdict() == "allowed" ? "32" : "31") +
@@ -259,9 +277,11 @@ std::string RenderReport(const World& world, const ExpectationReport& expectatio
                          const std::string& file, bool color) {
   Painter paint{color};
   const Scenario& s = world.scenario();
-  std::string out = paint("scenario " + s.name, "1") + (s.description.empty() ? "" : ": " + s.description) + "\n";
-  out += "profile " + s.options.profile + " · client policy " + s.options.client_policy + " · seed " +
-         std::to_string(s.seed) + " · runtime " + std::string(const_cast<World&>(world).runtime().kind()) + "\n";
+  std::string out =
+      paint("scenario " + s.name, "1") + (s.description.empty() ? "" : ": " + s.description) + "\n";
+  out += "profile " + s.options.profile + " · client policy " + s.options.client_policy +
+         " · seed " + std::to_string(s.seed) + " · runtime " +
+         std::string(const_cast<World&>(world).runtime().kind()) + "\n";
   size_t call_index = 0;
   for (const StepSpec& step : s.steps) {
     if (step.kind == StepSpec::Kind::kAdvanceClock) {
@@ -278,7 +298,8 @@ std::string RenderReport(const World& world, const ExpectationReport& expectatio
   }
   out += "\nexpectations: " + std::to_string(expectations.passed) + " passed, " +
          std::to_string(expectations.failed) + " failed\n";
-  for (const ExpectationFailure& f : expectations.failures) out += "  " + paint("FAIL", "31;1") + " " + f.ToString(file) + "\n";
+  for (const ExpectationFailure& f : expectations.failures)
+    out += "  " + paint("FAIL", "31;1") + " " + f.ToString(file) + "\n";
   return out;
 }
 
@@ -297,7 +318,8 @@ std::string RenderJson(const World& world, const ExpectationReport& expectations
     hj["from_host"] = h->from_host();
     hj["service"] = h->service();
     hj["host"] = h->host();
-    hj["identity"] = h->identity().empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(h->identity());
+    hj["identity"] = h->identity().empty() ? nlohmann::ordered_json(nullptr)
+                                           : nlohmann::ordered_json(h->identity());
     hj["level"] = HopLevel(*h);
     hj["net_creds"] = h->net_creds();
     hj["package"] = std::string(nodes::PackageName(h->package()));
@@ -315,7 +337,8 @@ std::string RenderJson(const World& world, const ExpectationReport& expectations
       aj["op"] = op.op();
       aj["object"] = op.target();
       aj["rights"] = op.rights();
-      aj["identity"] = op.identity().empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(op.identity());
+      aj["identity"] = op.identity().empty() ? nlohmann::ordered_json(nullptr)
+                                             : nlohmann::ordered_json(op.identity());
       aj["verdict"] = op.verdict();
       aj["decided_by"] = op.decision().rule();
       aj["rules"] = RecordRules(op.decision());
@@ -330,8 +353,12 @@ std::string RenderJson(const World& world, const ExpectationReport& expectations
   ej["failed"] = expectations.failed;
   ej["failures"] = nlohmann::ordered_json::array();
   for (const ExpectationFailure& f : expectations.failures) {
-    ej["failures"].push_back({{"line", f.origin.line}, {"json_path", f.origin.path}, {"path", f.path},
-                              {"field", f.field}, {"expected", f.expected}, {"actual", f.actual}});
+    ej["failures"].push_back({{"line", f.origin.line},
+                              {"json_path", f.origin.path},
+                              {"path", f.path},
+                              {"field", f.field},
+                              {"expected", f.expected},
+                              {"actual", f.actual}});
   }
   j["expectations"] = ej;
   return j.dump(2);

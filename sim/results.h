@@ -25,8 +25,8 @@ std::string HopLevel(const v1::HopResult& hop);
 
 struct ExpectationFailure {
   Origin origin;
-  std::string path;    // hop path (and "#target" for operations)
-  std::string field;   // "level", "rules", ...
+  std::string path;   // hop path (and "#target" for operations)
+  std::string field;  // "level", "rules", ...
   std::string expected;
   std::string actual;
   std::string ToString(const std::string& file) const;
