@@ -18,6 +18,12 @@ using v1::TICKET_FLAG_PRE_AUTHENT;
 using v1::TICKET_FLAG_PROXIABLE;
 
 constexpr char kBadOption[] = "KDC_ERR_BADOPTION";
+
+// The key of the KDC signature on tickets issued by `realm` (empty for an unknown realm).
+std::string KdcKey(const Directory& dir, std::string_view realm) {
+  std::optional<DomainId> d = dir.FindDomain(realm);
+  return d ? dir.KrbtgtKey(*d) : std::string();
+}
 constexpr char kPolicy[] = "KDC_ERR_POLICY";
 
 // ---------------------------------------------------------------------------------------
@@ -210,7 +216,8 @@ bool CheckHeaderTicket(Exchange& x) {
     return false;
   }
   // DS-1: the header ticket's seal must verify with the krbtgt (or inter-realm) key.
-  StatusOr<v1::TicketBody> tgt = Open(s, x.dir.TicketKey(s.realm(), s.sname()));
+  StatusOr<v1::TicketBody> tgt =
+      OpenAsKdc(s, x.dir.TicketKey(s.realm(), s.sname()), KdcKey(x.dir, s.realm()));
   if (!tgt.ok()) {
     x.d.Deny(RuleId::kDS1, "KRB_AP_ERR_MODIFIED", {}, {{"header.seal_valid", false}});
     return false;
@@ -535,7 +542,10 @@ bool CheckS4U2ProxyNotTgt(Exchange& x) {
 
 bool CheckEvidence(Exchange& x) {
   const v1::SealedTicket& s = x.req->evidence();
-  StatusOr<v1::TicketBody> ev = Open(s, x.dir.TicketKey(s.realm(), s.sname()));
+  // DS-1: the service key proves it is a ticket to Service1; the KDC signature proves
+  // Service1 did not change it (the Bronze Bit, CVE-2020-17049).
+  StatusOr<v1::TicketBody> ev =
+      OpenAsKdc(s, x.dir.TicketKey(s.realm(), s.sname()), KdcKey(x.dir, s.realm()));
   if (!ev.ok()) {
     x.d.Deny(RuleId::kDS1, "KRB_AP_ERR_MODIFIED", {}, {{"evidence.seal_valid", false}});
     return false;
@@ -620,6 +630,12 @@ bool IssueS4U2Proxy(Exchange& x) {
   bool self = x.evidence.pac().service_asserted();
   std::vector<Cause> causes = FlagCauses(x.evidence, "forwardable");
   Fact fwd_fact("evidence.forwardable", fwd);
+  if (path == Path::kClassic && !fwd && rbcd_bit && !x.profile.rbcd_before_classic) {
+    // MS-SFU 3.2.5.2.1: a non-forwardable evidence ticket fails classic KCD only when the
+    // RBCD option is absent; with it, the resource-based check decides (RB-1, RB-2).
+    x.d.Read(RuleId::kKCD2, {fwd_fact, {"rbcd_requested", true}});
+    if (try_rbcd() == Path::kRbcd) path = Path::kRbcd;
+  }
   if (path == Path::kClassic) {
     if (!fwd) {
       x.d.Read(RuleId::kKCD2, {fwd_fact, {"evidence.s4u2self", self}});
@@ -634,8 +650,18 @@ bool IssueS4U2Proxy(Exchange& x) {
     if (!fwd) {
       bool pac_sensitive = x.evidence.pac().user_account_control() & samr::kUserNotDelegated;
       if (x.profile.legacy_rbcd_nonforwardable_ok) {
-        // AC-2: the legacy rule reads sensitivity from the PAC's USER_NOT_DELEGATED.
+        // AC-2: the legacy rule reads sensitivity from the PAC's USER_NOT_DELEGATED; PU-1
+        // (no delegation of any kind) also holds for Protected Users in the PAC's groups.
         x.d.Read(RuleId::kAC2, {{"evidence.pac.user_not_delegated", pac_sensitive}});
+        bool pac_protected = false;
+        for (uint32_t g : x.evidence.pac().groups()) {
+          if (g < x.dir.principal_count() + 1 && ToLower(x.dir.Name(g)) == "protected users")
+            pac_protected = true;
+        }
+        if (pac_protected && x.profile.protected_users) {
+          x.d.Read(RuleId::kPU1, {{"evidence.pac.protected_users_member", true}});
+          pac_sensitive = true;
+        }
       }
       if (!(x.profile.legacy_rbcd_nonforwardable_ok && self && !pac_sensitive)) {
         facts.emplace_back("legacy_rbcd_nonforwardable_ok",
@@ -702,7 +728,8 @@ void Finish(const Directory& dir, KdcResult& result, Exchange& x) {
   result.decision = std::move(x.d);
   if (!result.decision.allowed()) return;
   result.ticket = std::move(x.out);
-  result.sealed = Seal(result.ticket, dir.TicketKey(result.ticket.realm(), result.ticket.sname()));
+  result.sealed = Seal(result.ticket, dir.TicketKey(result.ticket.realm(), result.ticket.sname()),
+                       KdcKey(dir, result.ticket.realm()));
 }
 
 }  // namespace

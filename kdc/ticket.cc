@@ -4,13 +4,23 @@
 
 namespace delegsim::kdc {
 
-v1::SealedTicket Seal(const v1::TicketBody& body, std::string_view key) {
+v1::SealedTicket Seal(const v1::TicketBody& body, std::string_view key, std::string_view kdc_key) {
   v1::SealedTicket s;
   s.set_realm(body.realm());
   s.set_sname(body.sname());
   body.SerializeToString(s.mutable_body());
   s.set_mac(Hmac(key, s.body()));
+  if (!kdc_key.empty()) s.set_kdc_mac(Hmac(kdc_key, s.body()));
   return s;
+}
+
+StatusOr<v1::TicketBody> OpenAsKdc(const v1::SealedTicket& sealed, std::string_view key,
+                                   std::string_view kdc_key) {
+  if (kdc_key.empty() || !MacEquals(Hmac(kdc_key, sealed.body()), sealed.kdc_mac())) {
+    return Unauthenticated("KDC signature of ticket " + sealed.sname() + "@" + sealed.realm() +
+                           " does not verify");
+  }
+  return Open(sealed, key);
 }
 
 StatusOr<v1::TicketBody> Open(const v1::SealedTicket& sealed, std::string_view key) {

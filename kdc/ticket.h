@@ -22,10 +22,17 @@ namespace delegsim::kdc {
 using Time = int64_t;  // simulated milliseconds since the scenario's epoch
 inline constexpr Time kHour = 3600 * 1000;
 
-v1::SealedTicket Seal(const v1::TicketBody& body, std::string_view key);
+// Seals `body` for its server (`key`) and signs it for the KDC (`kdc_key`, the issuing
+// realm's krbtgt key; empty leaves the ticket without a KDC signature).
+v1::SealedTicket Seal(const v1::TicketBody& body, std::string_view key,
+                      std::string_view kdc_key = {});
 // Verifies the seal with `key` and decodes the body. kUnauthenticated when the seal does
 // not verify (DS-1), kInvalidArgument when the body does not decode.
 StatusOr<v1::TicketBody> Open(const v1::SealedTicket& sealed, std::string_view key);
+// As Open, and also verifies the KDC signature with `kdc_key` (what a KDC does with the
+// tickets presented to it).
+StatusOr<v1::TicketBody> OpenAsKdc(const v1::SealedTicket& sealed, std::string_view key,
+                                   std::string_view kdc_key);
 
 inline bool HasFlag(const v1::TicketBody& t, v1::TicketFlag f) { return t.flags() & f; }
 inline void SetFlag(v1::TicketBody& t, v1::TicketFlag f, bool on) {

@@ -309,7 +309,7 @@ TEST(KdcRules, PU1_ForwardableTgtPresentedLaterIsNotRechecked) {
   body.set_start_ms(kNow - kHour);
   body.set_end_ms(kNow + kHour);
   body.mutable_pac()->set_user(e.w.carol);
-  v1::SealedTicket old_tgt = Seal(body, e.w.dir.KrbtgtKey(e.w.corp));
+  v1::SealedTicket old_tgt = Seal(body, e.w.dir.KrbtgtKey(e.w.corp), e.w.dir.KrbtgtKey(e.w.corp));
   KdcResult st = GetTicket(e.kdc, e.w.corp, old_tgt, kWeb);
   EXPECT_TRUE(IsAllowed(st, RuleId::kDS9));
   EXPECT_TRUE(FlagSetBy(st, "forwardable", RuleId::kUD5));
@@ -553,10 +553,10 @@ TEST(KdcRules, KCD5_EvidenceWithoutValidPacIsServerNoMatch) {
   KdcEnv e;
   KdcResult kcd_tgt = Login(e.kdc, e.w.corp, "svc_kcd");
   KdcResult alice_st = UserTicket(e.kdc, e.w.corp, "alice", kKcd);
-  // svc_kcd knows its own key: it re-seals alice's ticket with the PAC removed.
+  // A ticket without a PAC, genuinely issued (both seals valid), e.g. by a KDC that adds none.
   v1::TicketBody body = alice_st.ticket;
   body.clear_pac();
-  v1::SealedTicket no_pac = Seal(body, e.w.dir.KeyOf(e.w.svc_kcd));
+  v1::SealedTicket no_pac = Seal(body, e.w.dir.KeyOf(e.w.svc_kcd), e.w.dir.KrbtgtKey(e.w.corp));
   KdcResult proxy = S4U2Proxy(e.kdc, e.w.corp, kcd_tgt.sealed, no_pac, kDb);
   EXPECT_TRUE(IsDenied(proxy, RuleId::kKCD5, "KDC_ERR_SERVER_NOMATCH"));
   EXPECT_THAT(FactStrings(proxy.decision), Contains("evidence.pac_valid=false"));
@@ -775,7 +775,8 @@ TEST(KdcRules, XR1_ChainedReferralNeedsOkAsDelegateOnTheSourceReferral) {
   // The same chain from a referral without OK-AS-DELEGATE.
   v1::TicketBody body = to_emea.ticket;
   SetFlag(body, v1::TICKET_FLAG_OK_AS_DELEGATE, false);
-  v1::SealedTicket plain_ref = Seal(body, e.w.dir.InterRealmKey(e.w.corp, e.w.emea));
+  v1::SealedTicket plain_ref =
+      Seal(body, e.w.dir.InterRealmKey(e.w.corp, e.w.emea), e.w.dir.KrbtgtKey(e.w.corp));
   KdcResult no = GetTicket(e.kdc, e.w.emea, plain_ref, kTail);
   EXPECT_TRUE(IsAllowed(no, RuleId::kDS10));
   EXPECT_TRUE(FlagClearedBy(no, "ok_as_delegate", RuleId::kXR1));
@@ -937,6 +938,56 @@ TEST(KdcRules, DecisionRecordRoundTrips) {
   Decision back = FromRecord(rec);
   EXPECT_EQ(back.Explain(), proxy.decision.Explain());
   EXPECT_EQ(ToRecord(back).SerializeAsString(), rec.SerializeAsString());
+}
+
+}  // namespace
+}  // namespace delegsim::kdc::testing
+
+namespace delegsim::kdc::testing {
+namespace {
+
+// svc_kcd (no T2A4D, A2D2 non-empty) gets a non-forwardable S4U2self ticket (S4U-2). With
+// http/rbcd both in its A2D2 and allowing it by RBCD, the classic check alone would fail
+// with S4U-3; with the RBCD option the resource-based check decides (MS-SFU 3.2.5.2.1).
+TEST(KdcRules, RB2_ListedTargetWithNonForwardableEvidenceFallsBackToRbcd) {
+  auto add_rbcd_target = [](KdcWorld& w) {
+    w.Account(w.svc_kcd).allowed_to_delegate_to.push_back(kRbcd);
+  };
+  KdcEnv e(Profile::Windows(), add_rbcd_target);
+  KdcResult kcd_tgt = Login(e.kdc, e.w.corp, "svc_kcd");
+  KdcResult self = S4U2Self(e.kdc, e.w.corp, kcd_tgt.sealed, kKcd, "alice");
+  ASSERT_TRUE(FlagClearedBy(self, "forwardable", RuleId::kS4U2));
+  EXPECT_TRUE(
+      IsDenied(S4U2Proxy(e.kdc, e.w.corp, kcd_tgt.sealed, self.sealed, kRbcd, /*rbcd=*/false),
+               RuleId::kS4U3, "KDC_ERR_BADOPTION"));
+  KdcResult with_bit =
+      S4U2Proxy(e.kdc, e.w.corp, kcd_tgt.sealed, self.sealed, kRbcd, /*rbcd=*/true);
+  EXPECT_TRUE(IsDenied(with_bit, RuleId::kRB2, "KDC_ERR_BADOPTION"));
+  EXPECT_EQ(with_bit.decision.status(), "STATUS_ACCOUNT_RESTRICTION");
+
+  Profile legacy = Profile::Windows();
+  legacy.legacy_rbcd_nonforwardable_ok = true;
+  KdcEnv l(legacy, add_rbcd_target);
+  KdcResult ltgt = Login(l.kdc, l.w.corp, "svc_kcd");
+  KdcResult lself = S4U2Self(l.kdc, l.w.corp, ltgt.sealed, kKcd, "alice");
+  EXPECT_TRUE(
+      IsAllowed(S4U2Proxy(l.kdc, l.w.corp, ltgt.sealed, lself.sealed, kRbcd, true), RuleId::kRB1));
+}
+
+// The legacy switch accepts non-forwardable S4U2self evidence only for users who may be
+// delegated at all: a Protected Users member (PU-1) is refused like a sensitive one.
+TEST(KdcRules, PU1_LegacyRbcdSwitchStillRefusesProtectedUsers) {
+  Profile legacy = Profile::Windows();
+  legacy.legacy_rbcd_nonforwardable_ok = true;
+  KdcEnv e(legacy);
+  KdcResult kcd_tgt = Login(e.kdc, e.w.corp, "svc_kcd");
+  KdcResult self = S4U2Self(e.kdc, e.w.corp, kcd_tgt.sealed, kKcd, "carol");
+  KdcResult r = S4U2Proxy(e.kdc, e.w.corp, kcd_tgt.sealed, self.sealed, kRbcd, true);
+  EXPECT_TRUE(IsDenied(r, RuleId::kRB2, "KDC_ERR_BADOPTION"));
+  EXPECT_TRUE(r.decision.Names(RuleId::kPU1)) << r.decision.Explain();
+  KdcResult alice_self = S4U2Self(e.kdc, e.w.corp, kcd_tgt.sealed, kKcd, "alice");
+  EXPECT_TRUE(IsAllowed(S4U2Proxy(e.kdc, e.w.corp, kcd_tgt.sealed, alice_self.sealed, kRbcd, true),
+                        RuleId::kRB1));
 }
 
 }  // namespace

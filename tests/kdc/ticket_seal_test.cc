@@ -108,12 +108,10 @@ TEST_F(TicketSeal, DS1_S4U2SelfEvidenceMadeForwardableKeepingTheMacIsModified) {
                        RuleId::kS4U3, "KDC_ERR_BADOPTION"));
 }
 
-// Known gap (not a DS-1 case as the engine stands): a service knows its own long-term key,
-// so it can re-seal its non-forwardable S4U2self ticket with FORWARDABLE set (CVE-2020-17049,
-// "Bronze Bit"). Real KDCs since the fix verify a KDC-keyed ticket signature in the PAC;
-// this engine verifies the evidence only with the service key, and accepts it. Enable this
-// test when tickets carry a KDC signature.
-TEST_F(TicketSeal, DISABLED_DS1_BronzeBitResealedWithServiceKeyIsModified) {
+// A service knows its own long-term key, so it can re-seal its non-forwardable S4U2self
+// ticket with FORWARDABLE set (CVE-2020-17049, "Bronze Bit"). The KDC signature on every
+// ticket (SealedTicket.kdc_mac), which the service cannot forge, makes that evidence DS-1.
+TEST_F(TicketSeal, DS1_BronzeBitResealedWithServiceKeyIsModified) {
   KdcResult kcd_tgt = Login(e_.kdc, e_.w.corp, "svc_kcd");
   KdcResult self = S4U2Self(e_.kdc, e_.w.corp, kcd_tgt.sealed, kKcd, "alice");
   v1::TicketBody body = self.ticket;
