@@ -1014,14 +1014,17 @@ void ProcessNode::OutboundDelegation(const std::shared_ptr<Outbound>& ob, NodeCo
 }
 
 void ProcessNode::SendCall(const std::shared_ptr<Outbound>& ob, NodeContext& ctx) {
-  v1::Envelope env;
-  *env.mutable_call() = ob->call;
   std::string who = ob->as.anonymous() ? "anonymous" : dir_.FullName(ob->as.user);
   Trace(ctx, TraceKind::kAuthDecision, ob->path,
         "call " + ob->target->name + " as " + who + " over " +
             std::string(TransportName(ob->call.transport())) + "/" +
             std::string(PackageName(ob->call.package())) + ": " + ob->d.Explain(),
         &ob->d);
+  // The call moves into the envelope; only what a refusal reports stays behind.
+  v1::Envelope env;
+  env.mutable_call()->Swap(&ob->call);
+  ob->call.set_transport(env.call().transport());
+  ob->call.set_package(env.call().package());
   pending_.Request(ctx, ob->target->node, std::move(env), topology_.options().request_timeout_ms,
                    [this, ob](const v1::Envelope* reply, const Status& status, NodeContext& ctx) {
                      if (!reply || !reply->has_call_reply()) {

@@ -1,0 +1,170 @@
+// delegsim-bench: runs an N-hop delegation chain under both runtimes and prints
+// throughput and per-hop latency beside a raw Asio + protobuf ping-pong measured in the
+// same run. Figures only; no pass/fail. The machine is shared: compare the ratios.
+//
+//   delegsim-bench [--hops 8] [--virtual-calls 2000] [--tcp-calls 200] [--pings 5000]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/chain.h"
+#include "kdc/ticket.h"
+#include "net/asio_runtime.h"
+#include "net/raw_ping_pong.h"
+#include "sim/results.h"
+#include "sim/virtual_runtime.h"
+#include "sim/world.h"
+
+namespace delegsim::bench {
+namespace {
+
+struct Figures {
+  std::string runtime;
+  int calls = 0;
+  int call_hops = 0;
+  uint64_t messages = 0;
+  double seconds = 0;
+  bool ok = false;
+};
+
+Figures RunChain(const std::string& kind, int hops, int calls, bool lean) {
+  Figures f;
+  f.runtime = kind + (lean ? " (lean)" : "");
+  f.calls = calls;
+  std::unique_ptr<nodes::Runtime> rt;
+  if (kind == "tcp") {
+    rt = std::make_unique<net::AsioRuntime>();
+  } else {
+    rt = std::make_unique<sim::VirtualRuntime>();
+  }
+  StatusOr<std::unique_ptr<sim::World>> world =
+      sim::World::Build(ChainScenario(hops, calls), std::move(rt));
+  if (!world.ok()) {
+    std::fprintf(stderr, "build failed: %s\n", world.status().ToString().c_str());
+    return f;
+  }
+  uint64_t messages = 0;
+  (*world)->SetTraceSink([&messages](const nodes::TraceRecord& r) {
+    if (r.kind == nodes::TraceKind::kDeliver) ++messages;
+  });
+  // Lean: no trace kept in memory and no result trees assembled, the node work only.
+  (*world)->KeepTrace(!lean);
+  (*world)->AssembleOutcomes(!lean);
+  auto start = std::chrono::steady_clock::now();
+  Status st = (*world)->Run();
+  f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  f.messages = messages;
+  f.call_hops = hops * calls;
+  f.ok = st.ok();
+  for (const sim::CallOutcome& o : (*world)->outcomes()) f.ok = f.ok && o.status.ok();
+  if (!lean) {
+    std::string last = "c" + std::to_string(calls);
+    for (int i = 1; i <= hops; ++i) last += "/s" + std::to_string(i);
+    const v1::HopResult* h = sim::FindHop((*world)->outcomes(), last);
+    f.ok = f.ok && h && h->verdict() == "allowed" && sim::HopLevel(*h) == "delegate";
+  }
+  return f;
+}
+
+// A Call envelope of realistic size: an AP-REQ with a sealed ticket and a forwarded TGT.
+v1::Envelope SampleCall() {
+  v1::TicketBody body;
+  body.set_client(2);
+  body.set_server(5);
+  body.set_sname("http/h2.corp.example");
+  body.set_realm("CORP.EXAMPLE");
+  body.set_flags(v1::TICKET_FLAG_FORWARDABLE | v1::TICKET_FLAG_OK_AS_DELEGATE);
+  body.set_start_ms(1000);
+  body.set_end_ms(36001000);
+  body.mutable_pac()->set_user(2);
+  for (uint32_t g = 10; g < 16; ++g) body.mutable_pac()->add_groups(g);
+  body.mutable_pac()->set_logon_realm("CORP.EXAMPLE");
+  v1::Envelope env;
+  env.set_from(3);
+  env.set_to(4);
+  env.set_correlation(42);
+  v1::Call* call = env.mutable_call();
+  call->set_path("c1/s1/s2");
+  call->set_service("s2");
+  call->set_from_host("h1");
+  call->set_transport(v1::TRANSPORT_NCACN_IP_TCP);
+  call->set_package(v1::PACKAGE_KERBEROS);
+  call->set_requested_level(v1::LEVEL_DELEGATE);
+  *call->mutable_kerberos()->mutable_ticket() = kdc::Seal(body, "service key", "kdc key");
+  body.set_sname("krbtgt/CORP.EXAMPLE");
+  *call->mutable_kerberos()->mutable_forwarded_tgt()->mutable_tgt() =
+      kdc::Seal(body, "krbtgt", "krbtgt");
+  *call->mutable_kerberos()->mutable_forwarded_tgt()->mutable_view() = body;
+  call->mutable_kerberos()->mutable_flags()->set_deleg(true);
+  call->mutable_kerberos()->mutable_flags()->set_mutual(true);
+  call->add_chain("s1");
+  return env;
+}
+
+int Arg(int argc, char** argv, const char* name, int fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], name) == 0) return std::max(1, std::atoi(argv[i + 1]));
+  }
+  return fallback;
+}
+
+void PrintRow(const Figures& f) {
+  std::printf("%-16s %7d %10d %10llu %9.3f %13.0f %13.0f %12.2f  %s\n", f.runtime.c_str(), f.calls,
+              f.call_hops, static_cast<unsigned long long>(f.messages), f.seconds,
+              f.call_hops / f.seconds, f.messages / f.seconds, f.seconds * 1e6 / f.call_hops,
+              f.ok ? "ok" : "FAILED");
+}
+
+}  // namespace
+}  // namespace delegsim::bench
+
+int main(int argc, char** argv) {
+  using namespace delegsim;
+  using namespace delegsim::bench;
+  int hops = Arg(argc, argv, "--hops", 8);
+  int virtual_calls = Arg(argc, argv, "--virtual-calls", 2000);
+  int tcp_calls = Arg(argc, argv, "--tcp-calls", 200);
+  int pings = Arg(argc, argv, "--pings", 5000);
+
+  std::printf(
+      "delegsim-bench: %d-hop chain, each hop a delegate-level Kerberos call through a\n"
+      "service trusted for delegation (per hop: TGS-REQ, forwarded-TGT TGS-REQ, CALL and\n"
+      "their replies). One thread; the machine is shared, so read the ratios.\n\n",
+      hops);
+  std::printf("%-16s %7s %10s %10s %9s %13s %13s %12s\n", "runtime", "calls", "call-hops",
+              "messages", "seconds", "call-hops/s", "messages/s", "us/call-hop");
+  Figures virt_lean = RunChain("virtual", hops, virtual_calls, true);
+  PrintRow(virt_lean);
+  Figures virt = RunChain("virtual", hops, virtual_calls / 4, false);
+  PrintRow(virt);
+  Figures tcp = RunChain("tcp", hops, tcp_calls, false);
+  PrintRow(tcp);
+
+  StatusOr<net::PingPongResult> raw = net::RawPingPong(pings, SampleCall());
+  if (!raw.ok()) {
+    std::printf("\nraw ping-pong failed: %s\n", raw.status().ToString().c_str());
+    return 1;
+  }
+  double raw_rt = raw->MicrosPerRoundTrip();
+  double tcp_rt = tcp.seconds * 1e6 / (tcp.messages / 2.0);
+  double round_trips_per_hop = (tcp.messages / 2.0) / tcp.call_hops;
+  std::printf(
+      "\nraw asio+protobuf ping-pong: %d round trips of a %zu-byte Call envelope, %.2f us each\n",
+      raw->round_trips, SampleCall().ByteSizeLong(), raw_rt);
+  std::printf("tcp runtime: %.2f us per round trip (%.2f round trips per call-hop)\n", tcp_rt,
+              round_trips_per_hop);
+  std::printf("  ratio per round trip  tcp / raw = %.2f   (target <= 2)\n", tcp_rt / raw_rt);
+  std::printf("  ratio per call-hop    tcp / (raw x round trips per hop) = %.2f\n",
+              (tcp.seconds * 1e6 / tcp.call_hops) / (raw_rt * round_trips_per_hop));
+  std::printf(
+      "virtual runtime: %.0f serialized message hops/s, %.0f call-hops/s (lean)   "
+      "(target >= 200,000 serialized hops/s)\n",
+      virt_lean.messages / virt_lean.seconds, virt_lean.call_hops / virt_lean.seconds);
+  bool ok = virt_lean.ok && virt.ok && tcp.ok;
+  return ok ? 0 : 1;
+}
