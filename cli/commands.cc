@@ -26,11 +26,20 @@ std::string XmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -79,7 +88,8 @@ Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind,
   }
   o.world = std::move(world).value();
   if (trace) {
-    o.world->SetTraceSink([trace](const nodes::TraceRecord& r) { *trace << sim::TraceLineJson(r) << "\n"; });
+    o.world->SetTraceSink(
+        [trace](const nodes::TraceRecord& r) { *trace << sim::TraceLineJson(r) << "\n"; });
   }
   Status st = o.world->Run();
   if (!st.ok()) {
@@ -104,7 +114,8 @@ std::vector<std::string> ScenarioFiles(const std::vector<std::string>& paths, st
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
       for (const auto& entry : fs::recursive_directory_iterator(p, ec)) {
-        if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path().string());
+        if (entry.is_regular_file() && entry.path().extension() == ".json")
+          files.push_back(entry.path().string());
       }
     } else if (fs::is_regular_file(p, ec)) {
       files.push_back(p);
@@ -120,7 +131,8 @@ std::vector<std::string> ScenarioFiles(const std::vector<std::string>& paths, st
 }  // namespace
 
 StatusOr<std::unique_ptr<nodes::Runtime>> MakeRuntime(const std::string& kind) {
-  if (kind == "virtual") return std::unique_ptr<nodes::Runtime>(std::make_unique<sim::VirtualRuntime>());
+  if (kind == "virtual")
+    return std::unique_ptr<nodes::Runtime>(std::make_unique<sim::VirtualRuntime>());
   if (kind == "tcp") return std::unique_ptr<nodes::Runtime>(std::make_unique<net::AsioRuntime>());
   return InvalidArgument("unknown runtime '" + kind + "' (expected tcp or virtual)");
 }
@@ -152,6 +164,10 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     out << sim::RenderJson(*o.world, o.expectations) << "\n";
   } else {
     out << sim::RenderReport(*o.world, o.expectations, options.file, options.color);
+    if (options.show_trace) {
+      out << "\ntrace (" << o.world->trace().size() << " records)\n";
+      for (const nodes::TraceRecord& r : o.world->trace()) out << sim::TraceLineText(r) << "\n";
+    }
   }
   if (!o.completed) {
     err << options.file << ": the run did not complete: " << o.error << "\n";
@@ -195,17 +211,21 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
       int total = o.expectations.passed + o.expectations.failed;
       bool ok = o.world && o.completed && o.expectations.failed == 0;
       line = std::string(ok ? "PASS  " : "FAIL  ") + name + "  hops=" + std::to_string(hops) +
-             "  expectations=" + std::to_string(o.expectations.passed) + "/" + std::to_string(total);
+             "  expectations=" + std::to_string(o.expectations.passed) + "/" +
+             std::to_string(total);
       if (!o.world || !o.completed) failure = o.error;
-      for (const sim::ExpectationFailure& e : o.expectations.failures) failure += e.ToString(f) + "\n";
+      for (const sim::ExpectationFailure& e : o.expectations.failures)
+        failure += e.ToString(f) + "\n";
       if (!ok) err << failure;
     }
     out << line << "\n";
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     (failure.empty() ? ++passed : ++failed);
-    cases += "  <testcase classname=\"delegsim.scenarios\" name=\"" + XmlEscape(name) + "\" file=\"" +
-             XmlEscape(f) + "\" time=\"" + std::to_string(seconds) + "\">";
-    if (!failure.empty()) cases += "<failure message=\"scenario failed\">" + XmlEscape(failure) + "</failure>";
+    cases += "  <testcase classname=\"delegsim.scenarios\" name=\"" + XmlEscape(name) +
+             "\" file=\"" + XmlEscape(f) + "\" time=\"" + std::to_string(seconds) + "\">";
+    if (!failure.empty())
+      cases += "<failure message=\"scenario failed\">" + XmlEscape(failure) + "</failure>";
     cases += "</testcase>\n";
   }
   out << passed << " passed, " << failed << " failed\n";
@@ -241,7 +261,8 @@ int RulesCommand(bool json, std::ostream& out) {
     id.resize(7, ' ');
     std::string who(EnforcerName(r.enforcer));
     who.resize(10, ' ');
-    out << id << who << r.statement << "\n" << std::string(17, ' ') << "sources: " << r.sources << "\n";
+    out << id << who << r.statement << "\n"
+        << std::string(17, ' ') << "sources: " << r.sources << "\n";
   }
   return kExitOk;
 }
@@ -252,7 +273,8 @@ int Main(int argc, char** argv) {
   app.set_version_flag("--version", "delegsim 0.1.0");
 
   bool rules_json = false;
-  CLI::App* rules = app.add_subcommand("rules", "List the rule table: every rule id with its statement and sources");
+  CLI::App* rules = app.add_subcommand(
+      "rules", "List the rule table: every rule id with its statement and sources");
   rules->add_flag("--json", rules_json, "Print the table as JSON");
 
   RunOptions run;
@@ -263,17 +285,20 @@ int Main(int argc, char** argv) {
       ->check(CLI::IsMember({"tcp", "virtual"}));
   run_cmd->add_option("--trace", run.trace_file, "Write the trace as JSON Lines to this file");
   run_cmd->add_flag("--json", run.json, "Print the result as one JSON document");
+  run_cmd->add_flag("--show-trace", run.show_trace, "Print the trace as text after the report");
   run_cmd->add_option("--seed", run.seed, "Override the scenario's seed");
   run_cmd->add_option("--profile", run.profile, "Override the KDC profile")
       ->check(CLI::IsMember({"windows", "mit", "heimdal"}));
   run_cmd->add_flag("--no-color", no_color, "Never colour the report");
 
   std::vector<std::string> validate_files;
-  CLI::App* validate = app.add_subcommand("validate", "Load scenario files and report every problem");
+  CLI::App* validate =
+      app.add_subcommand("validate", "Load scenario files and report every problem");
   validate->add_option("files", validate_files, "Scenario files")->required();
 
   CheckOptions check;
-  CLI::App* check_cmd = app.add_subcommand("check", "Run every scenario under the paths and check expectations");
+  CLI::App* check_cmd =
+      app.add_subcommand("check", "Run every scenario under the paths and check expectations");
   check_cmd->add_option("paths", check.paths, "Scenario files or folders")->required();
   check_cmd->add_option("--junit", check.junit_file, "Write a JUnit XML report");
   check_cmd->add_option("--runtime", check.runtime, "virtual (default) or tcp")

@@ -29,7 +29,8 @@ bool UseColor(bool stdout_stream);
 struct RunOptions {
   std::string file;
   std::string runtime = "tcp";
-  std::string trace_file;  // JSON Lines
+  std::string trace_file;   // JSON Lines
+  bool show_trace = false;  // print the trace as text after the report
   bool json = false;
   bool color = false;
   std::optional<uint64_t> seed;

@@ -1014,6 +1014,16 @@ void ProcessNode::OutboundDelegation(const std::shared_ptr<Outbound>& ob, NodeCo
 }
 
 void ProcessNode::SendCall(const std::shared_ptr<Outbound>& ob, NodeContext& ctx) {
+  // The caller's decision is allowed by the first rule that shaped the call (package,
+  // delegation, level), or by IL-6 (the client picks the level) when none changed it.
+  RuleId decider = RuleId::kIL6;
+  for (const Check& c : ob->d.checks()) {
+    if (c.effect == Effect::kSet || c.effect == Effect::kClear) {
+      decider = c.rule;
+      break;
+    }
+  }
+  ob->d.Allow(decider);
   std::string who = ob->as.anonymous() ? "anonymous" : dir_.FullName(ob->as.user);
   Trace(ctx, TraceKind::kAuthDecision, ob->path,
         "call " + ob->target->name + " as " + who + " over " +

@@ -254,7 +254,12 @@ void RenderHop(const v1::HopResult& h, const std::string& indent, bool last, con
   }
   out += "\n";
   Decision d = kdc::FromRecord(h.decision());
-  out += child_indent + "  why: " + d.Explain() + "\n";
+  // The caller's side (package, delegation, MA-*, UD-2) is the first step of every hop.
+  if (h.verdict() == "allowed" && h.steps_size() > 0) {
+    out += child_indent + "  caller: " + kdc::FromRecord(h.steps(0)).Explain() + "\n";
+  }
+  out +=
+      child_indent + "  " + (h.verdict() == "allowed" ? "server: " : "why: ") + d.Explain() + "\n";
   out += child_indent + "  rules: " + Join(HopRules(h)) + "\n";
   size_t items = static_cast<size_t>(h.ops_size() + h.children_size());
   size_t i = 0;
