@@ -38,4 +38,24 @@ std::string_view TraceKindName(TraceKind kind) {
   return "?";
 }
 
+std::vector<std::string> TraceRecord::Rules() const {
+  std::vector<std::string> out;
+  if (decision) {
+    for (RuleId r : decision->Rules()) out.emplace_back(RuleCode(r));
+  } else if (hop && !hop->decision().rule().empty()) {
+    out.push_back(hop->decision().rule());
+  }
+  return out;
+}
+
+std::vector<std::string> TraceRecord::Facts() const {
+  std::vector<std::string> out;
+  if (decision) {
+    for (const Fact& f : decision->Facts()) out.push_back(f.ToString());
+  }
+  return out;
+}
+
+std::string TraceRecord::Explain() const { return decision ? decision->Explain() : std::string(); }
+
 }  // namespace delegsim::nodes

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/decision.h"
 #include "common/status.h"
 #include "kdc/ticket.h"
 #include "proto/envelope.pb.h"
@@ -56,13 +57,21 @@ struct TraceRecord {
   uint64_t seq = 0;
   std::string node;
   TraceKind kind = TraceKind::kSend;
-  std::string path;                // hop path the record belongs to, when known ("c1/web")
-  std::string summary;             // one line for people
-  std::vector<std::string> rules;  // rule ids that decided, decider first
-  std::vector<std::string> facts;  // "name=value", in the order read
-  std::string explain;             // Decision::Explain() for decisions
+  std::string path;     // hop path the record belongs to, when known ("c1/web")
+  std::string summary;  // one line for people
+  // Decisions (KDC_DECISION, AUTH_DECISION, IMPERSONATE, ACCESS_CHECK, ...): the decision
+  // itself, from which Rules(), Facts() and Explain() are rendered when someone reads them.
+  std::shared_ptr<const Decision> decision;
   // kHop only: the hop's outcome (without its children, which have records of their own).
   std::shared_ptr<const v1::HopResult> hop;
+  // kTicketIssued only: the ticket issued (its client-readable view).
+  std::shared_ptr<const v1::TicketBody> ticket;
+
+  // Rule ids that decided, decider first; facts "name=value" in the order read; the
+  // generated explanation. Empty for records without a decision.
+  std::vector<std::string> Rules() const;
+  std::vector<std::string> Facts() const;
+  std::string Explain() const;
 };
 
 class NodeContext {

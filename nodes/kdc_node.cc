@@ -2,12 +2,6 @@
 
 namespace delegsim::nodes {
 
-void DescribeDecision(const Decision& d, TraceRecord& rec) {
-  for (RuleId r : d.Rules()) rec.rules.emplace_back(RuleCode(r));
-  for (const Fact& f : d.Facts()) rec.facts.push_back(f.ToString());
-  rec.explain = d.Explain();
-}
-
 KdcNode::KdcNode(std::string name, const kdc::Kdc& kdc, kdc::DomainId realm)
     : name_(std::move(name)), kdc_(kdc), realm_(realm) {}
 
@@ -29,9 +23,8 @@ void KdcNode::OnMessage(const v1::Envelope& env, NodeContext& ctx) {
       kdc::NtlmResult r = kdc_.ValidateNtlm(env.ntlm_validate_req().authenticate());
       TraceRecord rec;
       rec.kind = TraceKind::kKdcDecision;
-      rec.summary = "NTLM validation of " + env.ntlm_validate_req().authenticate().user() + ": " +
-                    std::string(VerdictName(r.decision.verdict()));
-      DescribeDecision(r.decision, rec);
+      rec.summary = "NTLM validation of " + env.ntlm_validate_req().authenticate().user();
+      rec.decision = std::make_shared<const Decision>(r.decision);
       ctx.Trace(std::move(rec));
       v1::Envelope reply;
       reply.set_to(env.from());
@@ -53,30 +46,34 @@ void KdcNode::OnMessage(const v1::Envelope& env, NodeContext& ctx) {
 
 void KdcNode::Answer(const v1::Envelope& request, const std::string& what, kdc::KdcResult result,
                      NodeContext& ctx) {
-  TraceRecord rec;
-  rec.kind = TraceKind::kKdcDecision;
-  rec.summary = what + ": " + result.decision.Explain();
-  DescribeDecision(result.decision, rec);
-  ctx.Trace(std::move(rec));
-
   v1::Envelope reply;
   reply.set_to(request.from());
   reply.set_correlation(request.correlation());
-  if (result.decision.allowed()) {
-    const kdc::Directory& dir = kdc_.directory();
-    TraceRecord issued;
-    issued.kind = TraceKind::kTicketIssued;
-    issued.summary = dir.FullName(result.ticket.client()) + " -> " + result.ticket.sname() + " [" +
-                     kdc::KlistFlags(result.ticket.flags()) + "]";
-    ctx.Trace(std::move(issued));
+  bool issued = result.decision.allowed();
+  if (issued) {
     v1::KdcRep* rep = reply.mutable_kdc_rep();
     *rep->mutable_ticket() = std::move(result.sealed);
-    *rep->mutable_view() = std::move(result.ticket);
+    *rep->mutable_view() = result.ticket;
     *rep->mutable_decision() = kdc::ToRecord(result.decision);
   } else {
     v1::KdcError* err = reply.mutable_kdc_error();
     err->set_error(result.decision.error());
     *err->mutable_decision() = kdc::ToRecord(result.decision);
+  }
+
+  TraceRecord rec;
+  rec.kind = TraceKind::kKdcDecision;
+  rec.summary = what;
+  rec.decision = std::make_shared<const Decision>(std::move(result.decision));
+  ctx.Trace(std::move(rec));
+  if (issued) {
+    const kdc::Directory& dir = kdc_.directory();
+    TraceRecord ticket;
+    ticket.kind = TraceKind::kTicketIssued;
+    ticket.summary = dir.FullName(result.ticket.client()) + " -> " + result.ticket.sname() + " [" +
+                     kdc::KlistFlags(result.ticket.flags()) + "]";
+    ticket.ticket = std::make_shared<const v1::TicketBody>(std::move(result.ticket));
+    ctx.Trace(std::move(ticket));
   }
   ctx.Send(std::move(reply));
 }

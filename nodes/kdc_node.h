@@ -33,9 +33,6 @@ class KdcNode final : public Node {
   kdc::DomainId realm_;
 };
 
-// Fills a trace record from a decision: rules (decider first), facts and explanation.
-void DescribeDecision(const Decision& d, TraceRecord& rec);
-
 }  // namespace delegsim::nodes
 
 #endif  // DELEGSIM_NODES_KDC_NODE_H_

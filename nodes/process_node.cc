@@ -124,7 +124,7 @@ void ProcessNode::Trace(NodeContext& ctx, TraceKind kind, const std::string& pat
   rec.kind = kind;
   rec.path = path;
   rec.summary = std::move(summary);
-  if (d) DescribeDecision(*d, rec);
+  if (d) rec.decision = std::make_shared<const Decision>(*d);
   ctx.Trace(std::move(rec));
 }
 
@@ -165,9 +165,7 @@ void ProcessNode::AddOpResult(Execution& x, const std::string& op, const std::st
   r->set_detail(detail);
   std::string who = as.anonymous() ? "anonymous" : dir_.FullName(as.user);
   Trace(ctx, kind, x.path,
-        op + " " + target + " as " + who + ": " + d.Explain() +
-            (detail.empty() ? "" : " [" + detail + "]"),
-        &d);
+        op + " " + target + " as " + who + (detail.empty() ? "" : " [" + detail + "]"), &d);
 }
 
 void ProcessNode::RunSync(Execution& x, const v1::Operation& op, NodeContext& ctx) {
@@ -1028,7 +1026,7 @@ void ProcessNode::SendCall(const std::shared_ptr<Outbound>& ob, NodeContext& ctx
   Trace(ctx, TraceKind::kAuthDecision, ob->path,
         "call " + ob->target->name + " as " + who + " over " +
             std::string(TransportName(ob->call.transport())) + "/" +
-            std::string(PackageName(ob->call.package())) + ": " + ob->d.Explain(),
+            std::string(PackageName(ob->call.package())),
         &ob->d);
   // The call moves into the envelope; only what a refusal reports stays behind.
   v1::Envelope env;
@@ -1058,7 +1056,7 @@ void ProcessNode::RefuseOutbound(const std::shared_ptr<Outbound>& ob, NodeContex
   child.set_package(ob->call.package());
   child.set_verdict("denied");
   Trace(ctx, TraceKind::kCallRefused, ob->path,
-        "call " + ob->spec->service() + " refused at the caller: " + ob->d.Explain(), &ob->d);
+        "call " + ob->spec->service() + " refused at the caller", &ob->d);
   FinishOutbound(ob, std::move(child), ctx);
 }
 
@@ -1082,8 +1080,6 @@ void ProcessNode::FinishOutbound(const std::shared_ptr<Outbound>& ob, v1::HopRes
                 (hop->identity().empty() ? "" : " as " + hop->identity()) + ", level " +
                 std::string(FromWire(hop->level()) ? LevelName(*FromWire(hop->level())) : "none") +
                 ", net_creds=" + hop->net_creds();
-  if (!hop->decision().rule().empty()) rec.rules.push_back(hop->decision().rule());
-  rec.explain = kdc::FromRecord(hop->decision()).Explain();
   rec.hop = hop;
   ob->x->last_hop = hop;
   ctx.Trace(std::move(rec));
@@ -1345,8 +1341,7 @@ void ServiceNode::Authenticated(const v1::Envelope& env, PrincipalId user,
   Trace(ctx, TraceKind::kImpersonate, call.path(),
         "impersonating " +
             (client.anonymous() ? std::string("anonymous") : dir_.FullName(client.user)) + " at " +
-            std::string(LevelName(h.level)) + ", net_creds=" + r.net_creds() + ": " +
-            h.decision.Explain(),
+            std::string(LevelName(h.level)) + ", net_creds=" + r.net_creds(),
         &h.decision);
 
   std::vector<std::string> chain(call.chain().begin(), call.chain().end());
@@ -1368,8 +1363,7 @@ void ServiceNode::Reply(const v1::Envelope& request, v1::HopResult result, NodeC
 
 void ServiceNode::Refuse(const v1::Envelope& request, Decision d, NodeContext& ctx) {
   const v1::Call& call = request.call();
-  Trace(ctx, TraceKind::kCallRefused, call.path(), "refused " + call.path() + ": " + d.Explain(),
-        &d);
+  Trace(ctx, TraceKind::kCallRefused, call.path(), "refused " + call.path(), &d);
   v1::HopResult r;
   r.set_path(call.path());
   r.set_service(name_);

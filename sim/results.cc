@@ -210,7 +210,9 @@ std::string TraceLineText(const nodes::TraceRecord& r) {
   std::string out = head + node + " " + kind + " ";
   if (!r.path.empty()) out += r.path + "  ";
   out += r.summary;
-  if (!r.rules.empty()) out += "  [" + Join(r.rules, ",") + "]";
+  if (r.decision) out += ": " + r.Explain();
+  std::vector<std::string> rules = r.Rules();
+  if (!rules.empty()) out += "  [" + Join(rules, ",") + "]";
   return out;
 }
 
@@ -222,9 +224,9 @@ std::string TraceLineJson(const nodes::TraceRecord& r) {
   j["kind"] = std::string(nodes::TraceKindName(r.kind));
   j["path"] = r.path;
   j["summary"] = r.summary;
-  j["rules"] = r.rules;
-  j["facts"] = r.facts;
-  if (!r.explain.empty()) j["explain"] = r.explain;
+  j["rules"] = r.Rules();
+  j["facts"] = r.Facts();
+  if (r.decision) j["explain"] = r.Explain();
   return j.dump();
 }
 
