@@ -81,7 +81,8 @@ void VirtualRuntime::Emit(NodeId node, TraceRecord rec) {
 
 bool VirtualRuntime::Step() {
   while (!queue_.empty()) {
-    Event e = queue_.top();
+    // The queue never looks at an element again once popped, so moving from top() is safe.
+    Event e = std::move(const_cast<Event&>(queue_.top()));
     queue_.pop();
     if (e.kind == Event::Kind::kTimer && cancelled_.erase(e.timer))
       continue;  // skipped, time unchanged
