@@ -1,7 +1,9 @@
 #include "common/rules.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
+#include <vector>
 
 namespace delegsim {
 namespace {
@@ -309,15 +311,22 @@ const RuleInfo& Rule(RuleId id) { return kRules[static_cast<size_t>(id)]; }
 std::span<const RuleInfo> AllRules() { return kRules; }
 
 std::optional<RuleId> ParseRuleId(std::string_view code) {
-  for (const RuleInfo& r : kRules) {
-    if (r.code.size() != code.size()) continue;
-    bool same = true;
-    for (size_t i = 0; i < code.size() && same; ++i) {
-      same = std::toupper(static_cast<unsigned char>(code[i])) == r.code[i];
-    }
-    if (same) return r.id;
-  }
-  return std::nullopt;
+  // Codes are stored upper-case; a sorted index makes a lookup a few comparisons.
+  static const std::vector<std::pair<std::string_view, RuleId>> kIndex = [] {
+    std::vector<std::pair<std::string_view, RuleId>> index;
+    for (const RuleInfo& r : kRules) index.emplace_back(r.code, r.id);
+    std::sort(index.begin(), index.end());
+    return index;
+  }();
+  if (code.size() > 8) return std::nullopt;
+  char upper[8];
+  for (size_t i = 0; i < code.size(); ++i)
+    upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(code[i])));
+  std::string_view key(upper, code.size());
+  auto it = std::lower_bound(kIndex.begin(), kIndex.end(), key,
+                             [](const auto& entry, std::string_view k) { return entry.first < k; });
+  if (it == kIndex.end() || it->first != key) return std::nullopt;
+  return it->second;
 }
 
 std::string_view EnforcerName(Enforcer e) {

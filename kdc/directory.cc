@@ -13,6 +13,17 @@ std::string ToLower(std::string_view s) {
   return out;
 }
 
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string_view PrincipalKindName(PrincipalKind k) {
   switch (k) {
     case PrincipalKind::kUser:
@@ -125,9 +136,8 @@ Status Directory::Finalize(std::string_view secret) {
 }
 
 std::optional<DomainId> Directory::FindDomain(std::string_view realm) const {
-  std::string want = ToLower(realm);
   for (const Domain& d : domains_) {
-    if (ToLower(d.realm) == want) return d.id;
+    if (EqualsIgnoreCase(d.realm, realm)) return d.id;
   }
   return std::nullopt;
 }

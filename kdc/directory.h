@@ -170,6 +170,8 @@ class Directory {
 std::string KeyFromPassword(std::string_view realm, std::string_view name,
                             std::string_view password);
 std::string ToLower(std::string_view s);
+// ASCII case-insensitive equality, without allocating.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 }  // namespace delegsim::kdc
 

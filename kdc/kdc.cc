@@ -210,7 +210,8 @@ bool CheckHeaderTicket(Exchange& x) {
   // DS-11: a KDC accepts only TGTs for its own realm (its krbtgt or a referral to it).
   const v1::SealedTicket& s = x.req->tgt();
   const std::string& realm = x.dir.GetDomain(x.realm).realm;
-  if (ToLower(s.sname()) != ToLower("krbtgt/" + realm)) {
+  std::string_view sname = s.sname();
+  if (sname.substr(0, 7) != "krbtgt/" || !EqualsIgnoreCase(sname.substr(7), realm)) {
     x.d.Deny(RuleId::kDS11, "KRB_AP_ERR_NOT_US", {},
              {{"header.sname", s.sname()}, {"kdc.realm", realm}});
     return false;
@@ -465,7 +466,7 @@ bool IssueS4U2Self(Exchange& x) {
   // S4U-1: an S4U2self ticket is always to the requesting service itself.
   std::optional<SpnId> spn = x.dir.FindSpn(x.req->sname());
   bool to_self = (spn && x.dir.SpnOwner(*spn) == x.requester) ||
-                 ToLower(x.req->sname()) == ToLower(service.name);
+                 EqualsIgnoreCase(x.req->sname(), service.name);
   if (!to_self) {
     x.d.Deny(RuleId::kS4U1, "KRB_AP_ERR_BADMATCH", "INVALID_S4U2SELF_REQUEST_SERVER_MISMATCH",
              {{"sname", x.req->sname()}, {"requester", service.name}});
@@ -655,7 +656,7 @@ bool IssueS4U2Proxy(Exchange& x) {
         x.d.Read(RuleId::kAC2, {{"evidence.pac.user_not_delegated", pac_sensitive}});
         bool pac_protected = false;
         for (uint32_t g : x.evidence.pac().groups()) {
-          if (g < x.dir.principal_count() + 1 && ToLower(x.dir.Name(g)) == "protected users")
+          if (g < x.dir.principal_count() + 1 && EqualsIgnoreCase(x.dir.Name(g), "protected users"))
             pac_protected = true;
         }
         if (pac_protected && x.profile.protected_users) {
@@ -755,7 +756,6 @@ KdcResult Kdc::Tgs(DomainId realm, const v1::TgsReq& req, Time now) const {
     Finish(dir_, result, x);
     return result;
   }
-  const std::string& own_realm = dir_.GetDomain(realm).realm;
   if (!req.for_user().empty()) {
     RunChecks(x, {IssueS4U2Self});
   } else if (req.options().cname_in_addl_tkt()) {
@@ -764,7 +764,7 @@ KdcResult Kdc::Tgs(DomainId realm, const v1::TgsReq& req, Time now) const {
     std::optional<DomainId> to = dir_.FindDomain(req.sname().substr(7));
     if (!to) {
       x.d.Deny(RuleId::kDS7, "KDC_ERR_S_PRINCIPAL_UNKNOWN", {}, {{"sname", req.sname()}});
-    } else if (ToLower(*to == realm ? own_realm : "") == ToLower(own_realm)) {
+    } else if (*to == realm) {
       RunChecks(x, {IssueForwardedTgt});
     } else {
       x.target_realm = *to;
