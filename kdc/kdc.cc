@@ -1,7 +1,6 @@
 #include "kdc/kdc.h"
 
 #include <algorithm>
-#include <array>
 #include <optional>
 
 #include "kdc/crypto.h"
@@ -824,18 +823,35 @@ v1::DecisionRecord ToRecord(const Decision& d) {
   if (d.rule() != RuleId::kCount) r.set_rule(std::string(RuleCode(d.rule())));
   r.set_error(d.error());
   r.set_status(d.status());
-  static constexpr std::array<const char*, 4> kEffects = {"read", "deny", "set", "clear"};
   for (const Check& c : d.checks()) {
     v1::CheckRecord* cr = r.add_checks();
     cr->set_rule(std::string(RuleCode(c.rule)));
-    cr->set_effect(kEffects[static_cast<size_t>(c.effect)]);
+    cr->set_effect(static_cast<v1::CheckEffect>(c.effect));
     cr->set_what(c.what);
-    for (const Fact& f : c.facts) cr->add_facts(f.ToString());
+    std::string* facts = cr->mutable_facts();
+    for (const Fact& f : c.facts) {
+      if (!facts->empty()) *facts += '\n';
+      *facts += f.name;
+      *facts += '=';
+      *facts += f.value;
+    }
   }
   for (const Cause& c : d.causes()) {
     r.add_causes(std::string(RuleCode(c.rule)) + ": " + c.fact.ToString());
   }
   return r;
+}
+
+std::vector<std::string> RecordFacts(const v1::CheckRecord& c) {
+  std::vector<std::string> out;
+  std::string_view rest = c.facts();
+  while (!rest.empty()) {
+    size_t nl = rest.find('\n');
+    out.emplace_back(rest.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    rest.remove_prefix(nl + 1);
+  }
+  return out;
 }
 
 Decision FromRecord(const v1::DecisionRecord& r) {
@@ -849,15 +865,20 @@ Decision FromRecord(const v1::DecisionRecord& r) {
     std::optional<RuleId> rule = ParseRuleId(c.rule());
     if (!rule) continue;
     std::vector<Fact> facts;
-    for (const std::string& f : c.facts()) facts.push_back(split(f));
-    if (c.effect() == "set") {
-      d.Set(*rule, c.what(), std::move(facts));
-    } else if (c.effect() == "clear") {
-      d.Clear(*rule, c.what(), std::move(facts));
-    } else if (c.effect() == "deny") {
-      d.Deny(*rule, r.error(), r.status(), std::move(facts));
-    } else {
-      d.Read(*rule, std::move(facts));
+    for (const std::string& f : RecordFacts(c)) facts.push_back(split(f));
+    switch (c.effect()) {
+      case v1::CHECK_EFFECT_SET:
+        d.Set(*rule, c.what(), std::move(facts));
+        break;
+      case v1::CHECK_EFFECT_CLEAR:
+        d.Clear(*rule, c.what(), std::move(facts));
+        break;
+      case v1::CHECK_EFFECT_DENY:
+        d.Deny(*rule, r.error(), r.status(), std::move(facts));
+        break;
+      default:
+        d.Read(*rule, std::move(facts));
+        break;
     }
   }
   if (decider) {

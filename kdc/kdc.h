@@ -69,6 +69,8 @@ std::string NtlmProof(std::string_view key, std::string_view challenge);
 // Decision <-> wire record.
 v1::DecisionRecord ToRecord(const Decision& d);
 Decision FromRecord(const v1::DecisionRecord& r);
+// The facts of one check record, "name=value", in the order read.
+std::vector<std::string> RecordFacts(const v1::CheckRecord& c);
 
 }  // namespace delegsim::kdc
 

@@ -94,7 +94,7 @@ std::vector<std::string> HopFacts(const v1::HopResult& hop) {
   std::vector<std::string> out;
   for (const v1::DecisionRecord& step : hop.steps()) {
     for (const v1::CheckRecord& c : step.checks()) {
-      for (const std::string& f : c.facts()) AddUnique(out, f);
+      for (const std::string& f : kdc::RecordFacts(c)) AddUnique(out, f);
     }
   }
   return out;
