@@ -106,7 +106,7 @@ struct Expectation {
   std::optional<std::string> verdict;     // "allowed" | "denied"
   std::optional<std::string> identity;    // full or bare name, or "anonymous"
   std::optional<std::string> level;       // "anonymous" | "identify" | "impersonate" | "delegate"
-  std::optional<std::string> net_creds;   // "none", "tgt", "own_session", "s4u_proxy" or with targets
+  std::optional<std::string> net_creds;   // "none", "tgt", "own_session", "s4u_proxy{...}"
   std::optional<std::string> decided_by;  // the deciding rule id
   std::optional<std::string> error;       // the protocol error
   std::vector<std::string> rules;         // each must be among the rules named
