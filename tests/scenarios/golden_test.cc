@@ -19,9 +19,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The repository root: the environment (set by CTest) or the one this binary was built from
+// (test discovery runs the binary without the environment, and the scenario list must not
+// be empty then).
 fs::path ScenarioDir() {
   const char* root = std::getenv("DELEGSIM_SOURCE_DIR");
-  return fs::path(root ? root : ".") / "scenarios";
+  return fs::path(root ? root : DELEGSIM_BUILT_FROM_SOURCE_DIR) / "scenarios";
 }
 
 std::vector<fs::path> ScenarioFiles() {
