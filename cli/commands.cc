@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/step.h"
 #include "common/rules.h"
 #include "net/asio_runtime.h"
 #include "sim/loader.h"
@@ -304,6 +305,21 @@ int Main(int argc, char** argv) {
   check_cmd->add_option("--runtime", check.runtime, "virtual (default) or tcp")
       ->check(CLI::IsMember({"tcp", "virtual"}));
 
+  StepOptions step;
+  std::optional<std::string> step_script;
+  bool step_no_color = false;
+  CLI::App* step_cmd =
+      app.add_subcommand("step", "Step through a scenario one event at a time (a debugger)");
+  step_cmd->add_option("file", step.file, "Scenario file (JSON)")->required();
+  step_cmd
+      ->add_option("--runtime", step.runtime,
+                   "tcp (nodes over loopback sockets) or virtual (deterministic: back replays)")
+      ->check(CLI::IsMember({"tcp", "virtual"}));
+  step_cmd->add_option("--commands", step_script,
+                       "Commands to run instead of reading them, separated by ';' "
+                       "(\"n;n;break rule:KCD-2;c;why\")");
+  step_cmd->add_flag("--no-color", step_no_color, "Never colour the output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -317,6 +333,10 @@ int Main(int argc, char** argv) {
   }
   if (validate->parsed()) return ValidateCommand(validate_files, std::cout, std::cerr);
   if (check_cmd->parsed()) return CheckCommand(check, std::cout, std::cerr);
+  if (step_cmd->parsed()) {
+    step.color = !step_no_color && UseColor(true);
+    return StepMain(step, step_script);
+  }
   return kExitInvalid;
 }
 

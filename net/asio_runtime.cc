@@ -39,6 +39,7 @@ class AsioRuntime::Impl final : public Connection::Events {
   NodeId AddNode(std::unique_ptr<Node> node, const std::string& host_address);
   Node& GetNode(NodeId id) { return *Slot(id).node; }
   void SetTraceSink(nodes::TraceSink sink) { trace_sink_ = std::move(sink); }
+  void CaptureMessages(bool capture) { capture_ = capture; }
   Status Start();
   void Post(NodeId id, std::function<void(Node&, NodeContext&)> fn);
   Status RunUntil(const std::function<bool()>& done, Time budget_ms);
@@ -95,6 +96,8 @@ class AsioRuntime::Impl final : public Connection::Events {
   struct TimerSlot {
     NodeId node = 0;
     std::unique_ptr<asio::steady_timer> timer;
+    Clock::time_point due;          // real time it would fire at had the world never paused
+    Clock::duration paused_before;  // paused_ when it was started
   };
 
   bool IsNode(NodeId id) const { return id >= 1 && id <= nodes_.size(); }
@@ -116,10 +119,15 @@ class AsioRuntime::Impl final : public Connection::Events {
 
   void Send(NodeId from, v1::Envelope env);
   TimerId StartTimer(NodeId node, Time delay);
+  // Waits for timer `id` until its due time, moved later by every pause since it started;
+  // then fires it.
+  void ArmTimer(TimerId id);
   void CancelTimer(NodeId node, TimerId id);
-  // Fills time, seq and node, hands the record to the sink; returns the seq.
+  // Fills time, seq and node, hands the record to the sink; returns the seq. The time the
+  // sink takes is added to paused_.
   uint64_t Trace(NodeId node, TraceRecord record);
-  uint64_t Trace(NodeId node, TraceKind kind, std::string summary, std::string path = "");
+  uint64_t Trace(NodeId node, TraceKind kind, std::string summary, std::string path = "",
+                 const v1::Envelope* message = nullptr);
 
   void Accept(NodeId node);
   Link& SendingLink(NodeId from, NodeId to);
@@ -141,8 +149,14 @@ class AsioRuntime::Impl final : public Connection::Events {
   TimerId next_timer_id_ = 1;
   Clock::time_point start_time_;
   Time advanced_ms_ = 0;
+  // Real time spent inside the trace sink: the simulated world stands still meanwhile, so
+  // Now(), timers and RunUntil budgets leave it out.
+  Clock::duration paused_{0};
+  bool capture_ = false;  // SEND / DELIVER records carry the envelope
+  int running_ = 0;       // depth of RunUntil calls under way
   bool started_ = false;
   bool shut_down_ = false;
+  bool drained_ = false;  // Shutdown() has drained the io_context
 };
 
 // ---------------------------------------------------------------------------------------
@@ -202,39 +216,58 @@ Status AsioRuntime::Impl::RunUntil(const std::function<bool()>& done, Time budge
     if (done()) return Status::Ok();
     return FailedPrecondition("AsioRuntime::RunUntil: runtime is shut down");
   }
-  const Clock::time_point deadline =
-      Clock::now() + std::chrono::milliseconds(std::max<Time>(budget_ms, 0));
+  // The budget is real time outside the trace sink: a pause moves the deadline with it.
+  const Clock::time_point begin = Clock::now();
+  const Clock::duration paused_before = paused_;
+  const auto budget = std::chrono::milliseconds(std::max<Time>(budget_ms, 0));
   io_.restart();
-  while (!done()) {
+  ++running_;
+  Status result = Status::Ok();
+  while (!shut_down_ && !done()) {
     const Clock::time_point now = Clock::now();
+    const Clock::time_point deadline = begin + budget + (paused_ - paused_before);
     if (now >= deadline) {
-      return Status(StatusCode::kDeadlineExceeded,
-                    "AsioRuntime::RunUntil: condition still false after " +
-                        std::to_string(budget_ms) + " ms of real time");
+      result = Status(StatusCode::kDeadlineExceeded,
+                      "AsioRuntime::RunUntil: condition still false after " +
+                          std::to_string(budget_ms) + " ms of real time");
+      break;
     }
     if (io_.run_one_for(deadline - now) == 0 && io_.stopped()) {
-      return Status::Ok();  // out of work: nothing can make `done` true any more
+      break;  // out of work: nothing can make `done` true any more
     }
   }
-  return Status::Ok();
+  --running_;
+  if (shut_down_) {
+    // Shutdown() was called from a handler or the trace sink: finish it here, outside
+    // the io_context's run.
+    Shutdown();
+    if (!done()) result = FailedPrecondition("AsioRuntime::RunUntil: runtime was shut down");
+  }
+  return result;
 }
 
 Time AsioRuntime::Impl::Now() const {
   if (!started_) return advanced_ms_;
   const auto elapsed =
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start_time_);
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start_time_ - paused_);
   return static_cast<Time>(elapsed.count()) + advanced_ms_;
 }
 
 void AsioRuntime::Impl::Shutdown() {
-  if (shut_down_) return;
-  shut_down_ = true;
-  asio::error_code ignored;
-  for (NodeSlot& slot : nodes_) {
-    if (slot.listener != nullptr) slot.listener->close(ignored);
+  if (drained_) return;
+  if (!shut_down_) {
+    shut_down_ = true;
+    asio::error_code ignored;
+    for (NodeSlot& slot : nodes_) {
+      if (slot.listener != nullptr) slot.listener->close(ignored);
+    }
+    for (auto& [id, link] : links_) link.connection->CloseQuietly();
+    for (auto& [id, slot] : timers_) slot.timer->cancel();
   }
-  for (auto& [id, link] : links_) link.connection->CloseQuietly();
-  for (auto& [id, slot] : timers_) slot.timer->cancel();
+  // Inside RunUntil (a node handler or the trace sink called this) the io_context cannot
+  // be run again; RunUntil drains it when the current handler returns.
+  if (running_ > 0) return;
+  drained_ = true;
   // Let every aborted operation and posted event run (they return at once, seeing
   // shut_down_), so that no handler outlives this call.
   io_.restart();
@@ -260,8 +293,9 @@ void AsioRuntime::Impl::Send(NodeId from, v1::Envelope env) {
   env.set_from(from);
   const NodeId to = env.to();
   const std::string path = env.has_call() ? env.call().path() : "";
-  const uint64_t seq =
-      Trace(from, TraceKind::kSend, DescribeEnvelope(env) + " -> " + NodeName(to), path);
+  const uint64_t seq = Trace(from, TraceKind::kSend, DescribeEnvelope(env) + " -> " + NodeName(to),
+                             path, capture_ ? &env : nullptr);
+  if (shut_down_) return;  // the trace sink shut the runtime down
   if (!IsNode(to)) {
     PostUndeliverable(from, std::move(env), NotFound("no node " + std::to_string(to)));
     return;
@@ -283,19 +317,32 @@ void AsioRuntime::Impl::Send(NodeId from, v1::Envelope env) {
 TimerId AsioRuntime::Impl::StartTimer(NodeId node, Time delay) {
   const TimerId id = next_timer_id_++;
   if (shut_down_) return id;  // never fires
-  auto timer = std::make_unique<asio::steady_timer>(
-      io_, std::chrono::milliseconds(std::max<Time>(delay, 0)));
-  timer->async_wait([this, id](const asio::error_code& error) {
+  TimerSlot slot;
+  slot.node = node;
+  slot.timer = std::make_unique<asio::steady_timer>(io_);
+  slot.due = Clock::now() + std::chrono::milliseconds(std::max<Time>(delay, 0));
+  slot.paused_before = paused_;
+  timers_.emplace(id, std::move(slot));
+  ArmTimer(id);
+  return id;
+}
+
+void AsioRuntime::Impl::ArmTimer(TimerId id) {
+  TimerSlot& slot = timers_.at(id);
+  slot.timer->expires_at(slot.due + (paused_ - slot.paused_before));
+  slot.timer->async_wait([this, id](const asio::error_code& error) {
     if (error || shut_down_) return;  // cancelled
     auto it = timers_.find(id);
     if (it == timers_.end()) return;
+    if (Clock::now() < it->second.due + (paused_ - it->second.paused_before)) {
+      ArmTimer(id);  // the world paused since the wait began: wait out the rest
+      return;
+    }
     const NodeId owner = it->second.node;
     timers_.erase(it);
     NodeSlot& slot = Slot(owner);
     slot.node->OnTimer(id, *slot.context);
   });
-  timers_.emplace(id, TimerSlot{node, std::move(timer)});
-  return id;
 }
 
 void AsioRuntime::Impl::CancelTimer(NodeId node, TimerId id) {
@@ -310,16 +357,19 @@ uint64_t AsioRuntime::Impl::Trace(NodeId node, TraceRecord record) {
   record.time = Now();
   record.seq = seq;
   record.node = NodeName(node);
+  const Clock::time_point before = Clock::now();
   trace_sink_(record);
+  paused_ += Clock::now() - before;
   return seq;
 }
 
 uint64_t AsioRuntime::Impl::Trace(NodeId node, TraceKind kind, std::string summary,
-                                  std::string path) {
+                                  std::string path, const v1::Envelope* message) {
   TraceRecord record;
   record.kind = kind;
   record.summary = std::move(summary);
   record.path = std::move(path);
+  if (message != nullptr) record.message = std::make_shared<const v1::Envelope>(*message);
   return Trace(node, std::move(record));
 }
 
@@ -444,7 +494,9 @@ void AsioRuntime::Impl::OnClosed(Connection& connection, const std::string& reas
 void AsioRuntime::Impl::Deliver(NodeId node, const v1::Envelope& env) {
   if (shut_down_) return;
   const std::string path = env.has_call() ? env.call().path() : "";
-  Trace(node, TraceKind::kDeliver, DescribeEnvelope(env) + " -> " + NodeName(node), path);
+  Trace(node, TraceKind::kDeliver, DescribeEnvelope(env) + " -> " + NodeName(node), path,
+        capture_ ? &env : nullptr);
+  if (shut_down_) return;  // the trace sink shut the runtime down
   NodeSlot& slot = Slot(node);
   slot.node->OnMessage(env, *slot.context);
 }
@@ -455,6 +507,7 @@ void AsioRuntime::Impl::PostUndeliverable(NodeId node, v1::Envelope env, Status 
     const std::string path = env.has_call() ? env.call().path() : "";
     Trace(node, TraceKind::kDrop,
           Describe(env) + " to " + NodeName(env.to()) + " undeliverable: " + why.ToString(), path);
+    if (shut_down_) return;  // the trace sink shut the runtime down
     NodeSlot& slot = Slot(node);
     slot.node->OnUndeliverable(env, why, *slot.context);
   });
@@ -494,6 +547,7 @@ NodeId AsioRuntime::AddNode(std::unique_ptr<Node> node, const std::string& host_
 }
 Node& AsioRuntime::GetNode(NodeId id) { return impl_->GetNode(id); }
 void AsioRuntime::SetTraceSink(nodes::TraceSink sink) { impl_->SetTraceSink(std::move(sink)); }
+void AsioRuntime::CaptureMessages(bool capture) { impl_->CaptureMessages(capture); }
 Status AsioRuntime::Start() { return impl_->Start(); }
 void AsioRuntime::Post(NodeId id, std::function<void(Node&, NodeContext&)> fn) {
   impl_->Post(id, std::move(fn));

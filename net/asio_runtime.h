@@ -31,7 +31,10 @@
 // Send before Start() kFailedPrecondition. Each is traced DROP when it is reported.
 //
 // Time: Now() is integer milliseconds: real time elapsed since Start() plus every
-// AdvanceClock delta. Timers wait in real time; AdvanceClock does not hurry them.
+// AdvanceClock delta, minus the time spent inside the trace sink. Timers wait in real
+// time; AdvanceClock does not hurry them. The world stands still while the trace sink
+// runs: Now(), every timer and the RunUntil budget leave that time out, so a sink that
+// blocks (a debugger waiting for its user, `delegsim step`) makes no request time out.
 //
 // Threading: not thread-safe. Call everything from one thread; nodes run on it, inside
 // RunUntil. No other thread is created.
@@ -88,6 +91,7 @@ class AsioRuntime final : public nodes::Runtime {
   // Precondition: `id` was returned by AddNode.
   Node& GetNode(NodeId id) override;
   void SetTraceSink(nodes::TraceSink sink) override;
+  void CaptureMessages(bool capture) override;
   // Opens one listener per node on its host address, ephemeral port. kInvalidArgument
   // for an address that is not IPv4 loopback, kUnavailable if one cannot be bound,
   // kFailedPrecondition if called twice or after Shutdown().
@@ -103,7 +107,10 @@ class AsioRuntime final : public nodes::Runtime {
   void AdvanceClock(Time delta_ms) override;
   Time Now() const override;
   // Closes every connection, listener and timer and drains the io_context. Emits no
-  // trace and calls no node: afterwards nothing runs. Idempotent.
+  // trace and calls no node: afterwards nothing runs. Idempotent. May be called from a
+  // node or the trace sink during RunUntil: the node's remaining actions are then
+  // ignored, and RunUntil drains the io_context and returns when that handler returns
+  // (OK if `done()` holds, otherwise kFailedPrecondition).
   void Shutdown() override;
   std::string_view kind() const override { return "tcp"; }
 

@@ -51,6 +51,20 @@ enum class TraceKind : uint8_t {
 };
 std::string_view TraceKindName(TraceKind kind);
 
+// A token as a debugger shows it: what a thread (or a new process) runs as after an
+// IMPERSONATE, REVERT or PROCESS record. Principals are directory ids
+// (kdc::Directory::FullName names them), so taking a snapshot costs no name lookups.
+struct TokenView {
+  uint32_t user = 0;                    // principal id; 0: anonymous
+  std::vector<uint32_t> groups;         // principal ids, ascending
+  std::vector<std::string> privileges;  // "SeImpersonatePrivilege", ...
+  std::string level;                    // "anonymous" | "identify" | "impersonate" | "delegate"
+  std::string net_creds;                // "none", "tgt", "own_session", "s4u_proxy{...}"
+  std::string net_creds_rule;           // rule that gave the net_creds, or why there are none
+  bool primary = false;                 // a process token, not a thread's impersonation token
+  std::string host;                     // the host the token lives on
+};
+
 // One entry of the trace. The runtime fills time, seq and node.
 struct TraceRecord {
   Time time = 0;
@@ -66,6 +80,12 @@ struct TraceRecord {
   std::shared_ptr<const v1::HopResult> hop;
   // kTicketIssued only: the ticket issued (its client-readable view).
   std::shared_ptr<const v1::TicketBody> ticket;
+  // kImpersonate, kRevert, kProcess (from process nodes): the token the thread, or the new
+  // process, runs as after the record; null for other records.
+  std::shared_ptr<const TokenView> token;
+  // kSend and kDeliver, only while the runtime captures messages (Runtime::CaptureMessages):
+  // the envelope as sent (from set) or as parsed on delivery.
+  std::shared_ptr<const v1::Envelope> message;
 
   // Rule ids that decided, decider first; facts "name=value" in the order read; the
   // generated explanation. Empty for records without a decision.

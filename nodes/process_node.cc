@@ -59,6 +59,20 @@ bool TicketValid(const v1::TicketBody& t, Time now) {
   return t.start_ms() <= now && now < t.end_ms();
 }
 
+// The token snapshot IMPERSONATE, REVERT and PROCESS records carry (`delegsim step`).
+std::shared_ptr<const TokenView> ViewOf(const Token& t) {
+  auto v = std::make_shared<TokenView>();
+  v->user = t.user;
+  v->groups = t.groups;
+  v->privileges = t.privileges;
+  v->level = LevelName(t.level);
+  v->net_creds = NetCredsName(t.creds);
+  v->net_creds_rule = RuleCode(t.creds.why);
+  v->primary = t.primary;
+  v->host = t.host;
+  return v;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------
@@ -164,8 +178,15 @@ void ProcessNode::AddOpResult(Execution& x, const std::string& op, const std::st
   *r->mutable_decision() = kdc::ToRecord(d);
   r->set_detail(detail);
   std::string who = as.anonymous() ? "anonymous" : dir_.FullName(as.user);
-  Trace(ctx, kind, x.path,
-        op + " " + target + " as " + who + (detail.empty() ? "" : " [" + detail + "]"), &d);
+  TraceRecord rec;
+  rec.kind = kind;
+  rec.path = x.path;
+  rec.summary = op + " " + target + " as " + who + (detail.empty() ? "" : " [" + detail + "]");
+  rec.decision = std::make_shared<const Decision>(d);
+  // `as` is then what the thread (or the new process) runs as.
+  if (kind == TraceKind::kImpersonate || kind == TraceKind::kRevert || kind == TraceKind::kProcess)
+    rec.token = ViewOf(as);
+  ctx.Trace(std::move(rec));
 }
 
 void ProcessNode::RunSync(Execution& x, const v1::Operation& op, NodeContext& ctx) {
@@ -1338,11 +1359,15 @@ void ServiceNode::Authenticated(const v1::Envelope& env, PrincipalId user,
   *r.add_steps() = kdc::ToRecord(auth);
   *r.add_steps() = kdc::ToRecord(h.decision);
 
-  Trace(ctx, TraceKind::kImpersonate, call.path(),
-        "impersonating " +
-            (client.anonymous() ? std::string("anonymous") : dir_.FullName(client.user)) + " at " +
-            std::string(LevelName(h.level)) + ", net_creds=" + r.net_creds(),
-        &h.decision);
+  TraceRecord rec;
+  rec.kind = TraceKind::kImpersonate;
+  rec.path = call.path();
+  rec.summary = "impersonating " +
+                (client.anonymous() ? std::string("anonymous") : dir_.FullName(client.user)) +
+                " at " + std::string(LevelName(h.level)) + ", net_creds=" + r.net_creds();
+  rec.decision = std::make_shared<const Decision>(h.decision);
+  rec.token = ViewOf(client);
+  ctx.Trace(std::move(rec));
 
   std::vector<std::string> chain(call.chain().begin(), call.chain().end());
   chain.push_back(name_);

@@ -33,6 +33,10 @@ class Runtime {
   virtual Node& GetNode(NodeId id) = 0;
   // Every trace record, with time, seq and node filled in, in the order produced.
   virtual void SetTraceSink(TraceSink sink) = 0;
+  // Whether SEND and DELIVER records carry the envelope (TraceRecord::message), for
+  // debuggers. Off by default, so that ordinary runs pay nothing. A runtime that cannot
+  // capture ignores it.
+  virtual void CaptureMessages(bool capture) { (void)capture; }
   // Opens listeners (tcp) or does nothing (virtual). Fails if an address can't be bound.
   virtual Status Start() = 0;
   // Runs `fn` on node `id` as an event of the simulated world (at the current time).

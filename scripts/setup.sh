@@ -14,6 +14,7 @@ packages=(
   libcli11-dev                         # command-line parsing (cli/)
   python3 python3-jsonschema           # validates scenarios/ against the JSON Schema
   clang-format tmux                    # formatting check; terminal tests of `delegsim step`
+  libedit-dev                          # line editing at the `delegsim step` prompt (cli/)
 )
 
 missing=()

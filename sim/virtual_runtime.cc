@@ -30,6 +30,7 @@ class VirtualRuntime::Context final : public NodeContext {
     TraceRecord rec;
     rec.kind = nodes::TraceKind::kSend;
     rec.summary = Describe(env, rt_.nodes_[to - 1].node->name());
+    if (rt_.capture_) rec.message = std::make_shared<const v1::Envelope>(env);
     rt_.Emit(self_, std::move(rec));
     Event e{
         rt_.now_ + kLinkLatencyMs, 0, Event::Kind::kDeliver, to, self_, std::move(bytes), 0, {}};
@@ -117,6 +118,7 @@ void VirtualRuntime::Dispatch(Event& e) {
       TraceRecord rec;
       rec.kind = nodes::TraceKind::kDeliver;
       rec.summary = Context::Describe(env, slot.node->name());
+      if (capture_) rec.message = std::make_shared<const v1::Envelope>(env);
       Emit(e.node, std::move(rec));
       slot.node->OnMessage(env, *slot.ctx);
       return;

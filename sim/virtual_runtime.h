@@ -43,6 +43,7 @@ class VirtualRuntime final : public nodes::Runtime {
   NodeId AddNode(std::unique_ptr<Node> node, const std::string& host_address) override;
   Node& GetNode(NodeId id) override { return *nodes_[id - 1].node; }
   void SetTraceSink(nodes::TraceSink sink) override { sink_ = std::move(sink); }
+  void CaptureMessages(bool capture) override { capture_ = capture; }
   Status Start() override { return Status::Ok(); }
   void Post(NodeId id, std::function<void(Node&, NodeContext&)> fn) override;
   Status RunUntil(const std::function<bool()>& done, Time budget_ms) override;
@@ -96,6 +97,7 @@ class VirtualRuntime final : public nodes::Runtime {
   TimerId next_timer_ = 1;
   uint64_t events_processed_ = 0;
   bool shut_down_ = false;
+  bool capture_ = false;  // SEND / DELIVER records carry the envelope
 };
 
 }  // namespace delegsim::sim
