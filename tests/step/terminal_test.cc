@@ -43,18 +43,23 @@ std::string Quote(const std::string& s) {
   return q + "'";
 }
 
-// A tmux server of its own (a socket named after this process and terminal), one
-// session running `command` in a 200x50 pane that stays on screen after the command exits.
+// A tmux server of its own (a socket in the test's temporary folder, named after this
+// process and terminal), one session running `command` in a 200x50 pane that stays on
+// screen after the command exits.
 class Terminal {
  public:
   explicit Terminal(const std::string& command)
-      : tmux_("tmux -L delegsim-step-test-" + std::to_string(getpid()) + "-" +
-              std::to_string(count_++) + " -f /dev/null") {
+      : socket_(::testing::TempDir() + "/delegsim-step-tmux-" + std::to_string(getpid()) + "-" +
+                std::to_string(count_++)),
+        tmux_("tmux -S " + Quote(socket_) + " -f /dev/null") {
     Shell(tmux_ + " new-session -d -x 200 -y 50 -s step " + Quote(command) + " 2>&1");
     Shell(tmux_ + " set-option -t step remain-on-exit on 2>&1");
     Shell(tmux_ + " set-option -t step history-limit 5000 2>&1");
   }
-  ~Terminal() { Shell(tmux_ + " kill-server 2>/dev/null"); }
+  ~Terminal() {
+    Shell(tmux_ + " kill-server 2>/dev/null");
+    std::remove(socket_.c_str());
+  }
   Terminal(const Terminal&) = delete;
   Terminal& operator=(const Terminal&) = delete;
 
@@ -96,6 +101,7 @@ class Terminal {
 
  private:
   static inline int count_ = 0;
+  std::string socket_;
   std::string tmux_;
 };
 
