@@ -113,9 +113,17 @@ std::string Decision::Explain() const {
   if (verdict_ == Verdict::kDenied) {
     // The facts of the deciding check: the ones that would have to change.
     std::string facts;
+    std::vector<const Fact*> seen;
     for (const Check& c : checks_) {
       if (c.rule != rule_) continue;
-      for (const Fact& f : c.facts) facts += (facts.empty() ? "" : ", ") + f.ToString();
+      for (const Fact& f : c.facts) {
+        if (std::find_if(seen.begin(), seen.end(), [&](const Fact* g) { return *g == f; }) !=
+            seen.end()) {
+          continue;
+        }
+        seen.push_back(&f);
+        facts += (facts.empty() ? "" : ", ") + f.ToString();
+      }
     }
     if (!facts.empty()) out += ": " + facts;
   } else {

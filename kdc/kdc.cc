@@ -263,7 +263,15 @@ bool DeriveForwardable(Exchange& x, bool requested, bool explicit_request = true
   const Principal& client = x.P(x.out.client());
   if (!requested) {
     x.d.Read(RuleId::kUD6, {{"forwardable_requested", false}});
-    AddFlagCause(x.out, "forwardable", RuleId::kUD6, Fact("forwardable_requested", false));
+    // A client that did not ask because its TGT is not forwardable (C17) inherits the TGT's
+    // reason (AC-1, PU-1), which is the one worth reporting later (KCD-2, RB-2).
+    std::vector<Cause> inherited;
+    if (!HasFlag(x.tgt, TICKET_FLAG_FORWARDABLE)) inherited = FlagCauses(x.tgt, "forwardable");
+    if (!inherited.empty()) {
+      AddFlagCause(x.out, "forwardable", inherited.front().rule, inherited.front().fact);
+    } else {
+      AddFlagCause(x.out, "forwardable", RuleId::kUD6, Fact("forwardable_requested", false));
+    }
     return true;
   }
   std::optional<std::pair<RuleId, Fact>> blocked;
@@ -586,8 +594,10 @@ bool IssueS4U2Proxy(Exchange& x) {
     x.d.Read(RuleId::kAC4, {{s1.name + ".allowed_to_delegate_to(" + x.req->sname() + ")", listed}});
     if (!listed) return Path::kNone;
     if (cross_realm) {
-      // KCD-3: classic KCD stays inside one domain.
-      x.d.Read(RuleId::kKCD3, {{"same_realm", false}});
+      // KCD-3: classic KCD stays inside one domain; only RBCD can cross.
+      x.d.Clear(RuleId::kKCD3, "classic_kcd",
+                {{"requester.realm", x.dir.GetDomain(s1.domain).realm},
+                 {"target.realm", x.dir.GetDomain(s2.domain).realm}});
       return Path::kNone;
     }
     return Path::kClassic;
@@ -638,7 +648,6 @@ bool IssueS4U2Proxy(Exchange& x) {
   }
   if (path == Path::kClassic) {
     if (!fwd) {
-      x.d.Read(RuleId::kKCD2, {fwd_fact, {"evidence.s4u2self", self}});
       x.d.Deny(self ? RuleId::kS4U3 : RuleId::kKCD2, kBadOption, "STATUS_NO_MATCH",
                {fwd_fact, {"evidence.s4u2self", self}});
       x.d.Because(causes);

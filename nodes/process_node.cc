@@ -38,8 +38,10 @@ struct ProcessNode::Outbound {
   std::string path;
   Decision d;
   Level level = Level::kImpersonate;
-  bool want_deleg = false;     // delegate asked (or TR-2 on a remote pipe)
-  bool level_explicit = true;  // false when TR-2 decides the level
+  bool want_deleg = false;       // delegate asked (or TR-2 on a remote pipe)
+  bool level_explicit = true;    // false when TR-2 decides the level
+  bool level_defaulted = false;  // no level was asked: the server applies its API default (DF-1)
+  v1::Level WireLevel(Level l) const { return level_defaulted ? v1::LEVEL_DEFAULT : ToWire(l); }
   v1::Call call;
   std::vector<v1::DecisionRecord> kdc_steps;  // KDC decisions on the way
   // Kerberos state.
@@ -110,6 +112,9 @@ Token ProcessNode::PrimaryToken() const {
   t.user = account_;
   t.groups = p.groups;
   t.privileges = p.privileges;
+  for (const std::string& priv : process_privileges_) {
+    if (!t.HasPrivilege(priv)) t.privileges.push_back(priv);
+  }
   t.primary = true;
   t.level = Level::kDelegate;  // a primary token is not limited by an impersonation level
   t.host = host_;
@@ -626,6 +631,7 @@ void ProcessNode::StartOutbound(const ExecPtr& x, const v1::CallSpec& spec, Node
       spec.transport() == v1::TRANSPORT_UNSPECIFIED ? v1::TRANSPORT_NCACN_IP_TCP : spec.transport();
   std::optional<Level> requested = FromWire(spec.level());
   ob->level = requested.value_or(DefaultLevel(spec.api()));
+  ob->level_defaulted = !requested;
   if (!requested) {
     d.Set(RuleId::kDF1, "level",
           {{"api", ApiName(spec.api())}, {"default_level", LevelName(ob->level)}});
@@ -668,7 +674,7 @@ void ProcessNode::StartOutbound(const ExecPtr& x, const v1::CallSpec& spec, Node
     }
     if (has_creds && !ob->as.creds.key.empty()) s->set_key(ob->as.creds.key);
     call.set_package(v1::PACKAGE_NTLM);
-    call.set_requested_level(ToWire(ob->level));
+    call.set_requested_level(ob->WireLevel(ob->level));
     if (!ob->as.primary) call.set_caller_net_creds(NetCredsName(ob->as.creds));
     d.Read(RuleId::kLC1, {{"transport", "ncalrpc"},
                           {"same_host", true},
@@ -677,12 +683,17 @@ void ProcessNode::StartOutbound(const ExecPtr& x, const v1::CallSpec& spec, Node
   }
 
   // A network call as this identity needs network credentials (LC-5).
-  if (!same_host && !ob->as.primary && ob->as.creds.kind == NetCredsKind::kNone &&
-      !spec.protocol_transition()) {
+  // The same outcome (RULES.md C18) for an impersonating thread and for a process whose
+  // token has no credentials (TK-5).
+  if (!same_host && ob->as.creds.kind == NetCredsKind::kNone && !spec.protocol_transition()) {
     d.Read(ob->as.creds.why, {{who + ".net_creds", "none"}});
     d.Deny(RuleId::kLC5, "DOWNSTREAM_NO_CREDS", "SEC_E_NO_CREDENTIALS",
            {{"caller.net_creds", "none"}, {"to_host", ob->target->host}});
     d.Because(ob->as.creds.why, Fact(who + ".net_creds", "none"));
+    if (ob->as.creds.why == RuleId::kLC2) {
+      // LC-3: only a delegate-level call from the local server would have carried it on.
+      d.Because(RuleId::kLC3, Fact("local_server_asked_delegate", false));
+    }
     return RefuseOutbound(ob, ctx);
   }
 
@@ -743,7 +754,7 @@ void ProcessNode::StartOutbound(const ExecPtr& x, const v1::CallSpec& spec, Node
     v1::SchannelCredential* c = call.mutable_schannel();
     c->set_subject(dir_.FullName(ob->as.user));
     c->set_signature(kdc::Hmac(dir_.CertificateAuthorityKey(user.domain), c->subject()));
-    call.set_requested_level(ToWire(ob->level));
+    call.set_requested_level(ob->WireLevel(ob->level));
     return SendCall(ob, ctx);
   }
   return OutboundNtlm(ob, ctx);
@@ -755,7 +766,7 @@ void ProcessNode::OutboundNtlm(const std::shared_ptr<Outbound>& ob, NodeContext&
   if (ob->as.anonymous()) {
     ob->call.set_anonymous(true);
     ob->call.set_package(v1::PACKAGE_UNSPECIFIED);
-    ob->call.set_requested_level(ToWire(ob->level));
+    ob->call.set_requested_level(ob->WireLevel(ob->level));
     return SendCall(ob, ctx);
   }
   if (ob->as.creds.key.empty()) {
@@ -782,7 +793,7 @@ void ProcessNode::OutboundNtlm(const std::shared_ptr<Outbound>& ob, NodeContext&
                      a->set_challenge(reply->ntlm_challenge().server_challenge());
                      a->set_proof(kdc::NtlmProof(ob->as.creds.key, a->challenge()));
                      a->set_workstation(host_);
-                     ob->call.set_requested_level(ToWire(ob->level));
+                     ob->call.set_requested_level(ob->WireLevel(ob->level));
                      SendCall(ob, ctx);
                    });
 }
@@ -834,6 +845,17 @@ void ProcessNode::OutboundServiceTicket(const std::shared_ptr<Outbound>& ob, Nod
       realm.value_or(kdc::kNoDomain), std::move(env), ob->path,
       [this, ob](bool ok, const v1::KdcRep* rep, const v1::DecisionRecord& kr, NodeContext& ctx) {
         ob->kdc_steps.push_back(kr);
+        bool negotiated = ob->spec->package() == v1::PACKAGE_NEGOTIATE ||
+                          ob->spec->package() == v1::PACKAGE_UNSPECIFIED;
+        if (!ok && negotiated && kr.rule() == RuleCode(RuleId::kDS7) && !ob->as.creds.key.empty()) {
+          // PK-4: Negotiate falls back to NTLM when Kerberos cannot work (no such SPN),
+          // silently losing delegation.
+          ob->d.Set(RuleId::kPK4, "package",
+                    {{ob->target->spn + ".registered", false}, {"package", "ntlm"}});
+          ob->d.Because(RuleId::kDS7, Fact("sname", ob->target->spn));
+          ob->call.set_package(v1::PACKAGE_NTLM);
+          return OutboundNtlm(ob, ctx);
+        }
         if (!ok) {
           DenyFromKdc(ob->d, kr);
           return RefuseOutbound(ob, ctx);
@@ -958,7 +980,7 @@ void ProcessNode::OutboundDelegation(const std::shared_ptr<Outbound>& ob, NodeCo
     d.Read(RuleId::kTR4, {{"gss.deleg", delegated},
                           {"gss.identify", level == Level::kIdentify},
                           {"gss.mutual", flags->mutual()}});
-    ob->call.set_requested_level(ToWire(ob->level_explicit ? level : ob->level));
+    ob->call.set_requested_level(ob->WireLevel(ob->level_explicit ? level : ob->level));
     SendCall(ob, ctx);
   };
 
@@ -1113,7 +1135,10 @@ void ProcessNode::FinishOutbound(const std::shared_ptr<Outbound>& ob, v1::HopRes
 ServiceNode::ServiceNode(Topology& topology, const ServiceInfo& service)
     : ProcessNode(service.name, service.host, topology, service.account,
                   topology.directory().KeyOf(service.account)),
-      service_(service) {}
+      service_(service) {
+  // The service process runs with the privileges granted to it (TK-3, TK-8, TK-10).
+  process_privileges_ = service.privileges;
+}
 
 void ServiceNode::HandleRequest(const v1::Envelope& env, NodeContext& ctx) {
   if (env.has_ntlm_negotiate()) {
@@ -1202,7 +1227,7 @@ void ServiceNode::HandleCall(const v1::Envelope& env, NodeContext& ctx) {
       if (local || !mine) {
         // A local account (or a workgroup server): the host's SAM validates it.
         kdc::NtlmResult r = topology_.kdc().ValidateNtlm(a);
-        if (local && kdc::ToLower(a.domain()) != kdc::ToLower(host_)) {
+        if ((local || !mine) && !kdc::EqualsIgnoreCase(a.domain(), host_)) {
           Decision other;
           other.Deny(RuleId::kDS12, "STATUS_LOGON_FAILURE", "STATUS_NO_SUCH_USER",
                      {{"account_domain", a.domain()}, {"host", host_}});

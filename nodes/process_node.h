@@ -78,6 +78,8 @@ class ProcessNode : public Node {
   const PrincipalId account_;
   const std::string key_;
   Pending pending_;
+  // Privileges the process holds besides its account's (a service's configured ones).
+  std::vector<std::string> process_privileges_;
 
  private:
   // Operations.

@@ -251,7 +251,7 @@ TEST(StepCommands, WhyExplainsTheLastDecisionWithTheRuleTable) {
   Session s = Step(Data("kcd-sensitive.json"), "break denial;c;n;why");
   EXPECT_THAT(s.out, HasSubstr("why: #0025 kdc.corp.example KDC_DECISION: TGS-REQ S4U2proxy"));
   EXPECT_THAT(s.out, HasSubstr("  denied by KCD-2, error KDC_ERR_BADOPTION"));
-  EXPECT_THAT(s.out, HasSubstr("    6. KCD-2  deny: evidence.forwardable=false"));
+  EXPECT_THAT(s.out, HasSubstr("    5. KCD-2  deny: evidence.forwardable=false"));
   EXPECT_THAT(s.out, HasSubstr("  because:\n    "));  // why the evidence is not forwardable
   EXPECT_THAT(s.out, HasSubstr("    KCD-2  The S4U2proxy evidence ticket must be forwardable"));
   EXPECT_THAT(s.out, HasSubstr("enforced by the kdc; sources: "));
