@@ -29,3 +29,17 @@ function(delegsim_test name)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
     PROPERTIES ENVIRONMENT "DELEGSIM_SOURCE_DIR=${PROJECT_SOURCE_DIR}" TIMEOUT 120 ${ARG_PROPERTIES})
 endfunction()
+
+# delegsim_fast_malloc(TARGET): links jemalloc into an executable. A hop allocates many small
+# protobuf strings and messages; jemalloc runs the simulator about 40% faster than glibc's
+# malloc (bench/). Skipped in sanitizer builds, which bring their own allocator.
+function(delegsim_fast_malloc target)
+  if(DELEGSIM_JEMALLOC AND NOT DELEGSIM_SANITIZE)
+    find_library(DELEGSIM_JEMALLOC_LIBRARY NAMES jemalloc)
+    if(DELEGSIM_JEMALLOC_LIBRARY)
+      target_link_libraries(${target} PRIVATE ${DELEGSIM_JEMALLOC_LIBRARY})
+    else()
+      message(WARNING "jemalloc not found: ${target} uses the system allocator")
+    endif()
+  endif()
+endfunction()

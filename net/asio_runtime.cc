@@ -131,7 +131,7 @@ class AsioRuntime::Impl final : public Connection::Events {
 
   void Accept(NodeId node);
   Link& SendingLink(NodeId from, NodeId to);
-  void Deliver(NodeId node, const v1::Envelope& env);
+  void Deliver(NodeId node, v1::Envelope& env);
   // Reports `env` back to its sender `node` as a separate event.
   void PostUndeliverable(NodeId node, v1::Envelope env, Status why);
 
@@ -453,7 +453,7 @@ Status AsioRuntime::Impl::OnFrame(Connection& connection, v1::Envelope env) {
       links_.at(it->second).unanswered.Answer(env.correlation());
     }
   }
-  asio::post(io_, [this, node = link.node, env = std::move(env)] { Deliver(node, env); });
+  asio::post(io_, [this, node = link.node, env = std::move(env)]() mutable { Deliver(node, env); });
   return Status::Ok();
 }
 
@@ -491,7 +491,7 @@ void AsioRuntime::Impl::OnClosed(Connection& connection, const std::string& reas
   }
 }
 
-void AsioRuntime::Impl::Deliver(NodeId node, const v1::Envelope& env) {
+void AsioRuntime::Impl::Deliver(NodeId node, v1::Envelope& env) {
   if (shut_down_) return;
   const std::string path = env.has_call() ? env.call().path() : "";
   Trace(node, TraceKind::kDeliver, DescribeEnvelope(env) + " -> " + NodeName(node), path,

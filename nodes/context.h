@@ -6,7 +6,7 @@
 // code runs under the deterministic virtual-time runtime (sim/) and the Asio TCP
 // runtime (net/).
 //
-//   void MyNode::OnMessage(const v1::Envelope& env, NodeContext& ctx) {
+//   void MyNode::OnMessage(v1::Envelope& env, NodeContext& ctx) {
 //     v1::Envelope reply; reply.set_to(env.from()); reply.set_correlation(env.correlation());
 //     ctx.Send(std::move(reply));
 //   }
@@ -112,7 +112,8 @@ class Node {
  public:
   virtual ~Node() = default;
   virtual std::string_view name() const = 0;
-  virtual void OnMessage(const v1::Envelope& env, NodeContext& ctx) = 0;
+  // `env` belongs to the runtime, which discards it afterwards: a node may move parts out.
+  virtual void OnMessage(v1::Envelope& env, NodeContext& ctx) = 0;
   virtual void OnTimer(TimerId timer, NodeContext& ctx) = 0;
   // `env`, sent by this node, was not delivered (connection closed, frame rejected).
   virtual void OnUndeliverable(const v1::Envelope& env, const Status& why, NodeContext& ctx) = 0;

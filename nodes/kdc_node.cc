@@ -5,7 +5,7 @@ namespace delegsim::nodes {
 KdcNode::KdcNode(std::string name, const kdc::Kdc& kdc, kdc::DomainId realm)
     : name_(std::move(name)), kdc_(kdc), realm_(realm) {}
 
-void KdcNode::OnMessage(const v1::Envelope& env, NodeContext& ctx) {
+void KdcNode::OnMessage(v1::Envelope& env, NodeContext& ctx) {
   switch (env.body_case()) {
     case v1::Envelope::kAsReq:
       Answer(env, "AS-REQ " + env.as_req().client(), kdc_.As(realm_, env.as_req(), ctx.Now()), ctx);

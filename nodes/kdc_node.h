@@ -20,7 +20,7 @@ class KdcNode final : public Node {
   KdcNode(std::string name, const kdc::Kdc& kdc, kdc::DomainId realm);
 
   std::string_view name() const override { return name_; }
-  void OnMessage(const v1::Envelope& env, NodeContext& ctx) override;
+  void OnMessage(v1::Envelope& env, NodeContext& ctx) override;
   void OnTimer(TimerId, NodeContext&) override {}
   void OnUndeliverable(const v1::Envelope&, const Status&, NodeContext&) override {}
 

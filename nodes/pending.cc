@@ -13,7 +13,7 @@ void Pending::Request(NodeContext& ctx, NodeId to, v1::Envelope env, Time timeou
   ctx.Send(std::move(env));
 }
 
-void Pending::Complete(uint64_t correlation, const v1::Envelope* reply, const Status& status,
+void Pending::Complete(uint64_t correlation, v1::Envelope* reply, const Status& status,
                        NodeContext& ctx) {
   auto it = by_correlation_.find(correlation);
   if (it == by_correlation_.end()) return;
@@ -24,7 +24,7 @@ void Pending::Complete(uint64_t correlation, const v1::Envelope* reply, const St
   entry.done(reply, status, ctx);
 }
 
-bool Pending::OnReply(const v1::Envelope& env, NodeContext& ctx) {
+bool Pending::OnReply(v1::Envelope& env, NodeContext& ctx) {
   if (!IsReply(env)) return false;
   auto it = by_correlation_.find(env.correlation());
   if (it == by_correlation_.end() || it->second.to != env.from()) return false;

@@ -21,8 +21,7 @@ class Pending {
  public:
   // `reply` is the answer (valid only during the call), or nullptr with a non-OK `status`
   // for a timeout or an undeliverable request.
-  using Callback =
-      std::function<void(const v1::Envelope* reply, const Status& status, NodeContext&)>;
+  using Callback = std::function<void(v1::Envelope* reply, const Status& status, NodeContext&)>;
 
   Pending() = default;
   Pending(const Pending&) = delete;
@@ -30,7 +29,7 @@ class Pending {
 
   void Request(NodeContext& ctx, NodeId to, v1::Envelope env, Time timeout_ms, Callback done);
   // Each returns true when the event belonged to a pending request (and completed it).
-  bool OnReply(const v1::Envelope& env, NodeContext& ctx);
+  bool OnReply(v1::Envelope& env, NodeContext& ctx);
   bool OnTimer(TimerId id, NodeContext& ctx);
   bool OnUndeliverable(const v1::Envelope& env, const Status& why, NodeContext& ctx);
   size_t size() const { return by_correlation_.size(); }
@@ -41,8 +40,7 @@ class Pending {
     TimerId timer = 0;
     NodeId to = 0;
   };
-  void Complete(uint64_t correlation, const v1::Envelope* reply, const Status& status,
-                NodeContext& ctx);
+  void Complete(uint64_t correlation, v1::Envelope* reply, const Status& status, NodeContext& ctx);
 
   uint64_t next_correlation_ = 1;
   std::map<uint64_t, Entry> by_correlation_;

@@ -90,7 +90,7 @@ ProcessNode::ProcessNode(std::string name, std::string host, Topology& topology,
       account_(account),
       key_(std::move(key)) {}
 
-void ProcessNode::OnMessage(const v1::Envelope& env, NodeContext& ctx) {
+void ProcessNode::OnMessage(v1::Envelope& env, NodeContext& ctx) {
   if (pending_.OnReply(env, ctx)) return;
   if (IsReply(env)) return;  // a late reply to a request that already timed out
   HandleRequest(env, ctx);
@@ -565,7 +565,7 @@ void ProcessNode::AskKdc(kdc::DomainId realm, v1::Envelope req, const std::strin
   }
   pending_.Request(
       ctx, *kdc, std::move(req), topology_.options().request_timeout_ms,
-      [this, done, path](const v1::Envelope* reply, const Status& status, NodeContext& ctx) {
+      [this, done, path](v1::Envelope* reply, const Status& status, NodeContext& ctx) {
         if (!reply) {
           Decision d;
           d.Deny(RuleId::kDS13, "KDC_ERR_SVC_UNAVAILABLE", {}, {{"kdc_reply", status.message()}});
@@ -779,7 +779,7 @@ void ProcessNode::OutboundNtlm(const std::shared_ptr<Outbound>& ob, NodeContext&
   v1::Envelope env;
   env.mutable_ntlm_negotiate()->set_workstation(host_);
   pending_.Request(ctx, ob->target->node, std::move(env), topology_.options().request_timeout_ms,
-                   [this, ob](const v1::Envelope* reply, const Status& status, NodeContext& ctx) {
+                   [this, ob](v1::Envelope* reply, const Status& status, NodeContext& ctx) {
                      if (!reply || !reply->has_ntlm_challenge()) {
                        ob->d.Deny(
                            RuleId::kDS13, "RPC_S_CALL_FAILED", {},
@@ -1076,16 +1076,16 @@ void ProcessNode::SendCall(const std::shared_ptr<Outbound>& ob, NodeContext& ctx
   env.mutable_call()->Swap(&ob->call);
   ob->call.set_transport(env.call().transport());
   ob->call.set_package(env.call().package());
-  pending_.Request(ctx, ob->target->node, std::move(env), topology_.options().request_timeout_ms,
-                   [this, ob](const v1::Envelope* reply, const Status& status, NodeContext& ctx) {
-                     if (!reply || !reply->has_call_reply()) {
-                       ob->d.Deny(
-                           RuleId::kDS13, "RPC_S_CALL_FAILED", {},
-                           {{"reply", reply != nullptr ? "not a call reply" : status.message()}});
-                       return RefuseOutbound(ob, ctx);
-                     }
-                     FinishOutbound(ob, reply->call_reply().result(), ctx);
-                   });
+  pending_.Request(
+      ctx, ob->target->node, std::move(env), topology_.options().request_timeout_ms,
+      [this, ob](v1::Envelope* reply, const Status& status, NodeContext& ctx) {
+        if (!reply || !reply->has_call_reply()) {
+          ob->d.Deny(RuleId::kDS13, "RPC_S_CALL_FAILED", {},
+                     {{"reply", reply != nullptr ? "not a call reply" : status.message()}});
+          return RefuseOutbound(ob, ctx);
+        }
+        FinishOutbound(ob, std::move(*reply->mutable_call_reply()->mutable_result()), ctx);
+      });
 }
 
 void ProcessNode::RefuseOutbound(const std::shared_ptr<Outbound>& ob, NodeContext& ctx) {
@@ -1140,7 +1140,7 @@ ServiceNode::ServiceNode(Topology& topology, const ServiceInfo& service)
   process_privileges_ = service.privileges;
 }
 
-void ServiceNode::HandleRequest(const v1::Envelope& env, NodeContext& ctx) {
+void ServiceNode::HandleRequest(v1::Envelope& env, NodeContext& ctx) {
   if (env.has_ntlm_negotiate()) {
     // A fresh, deterministic 8-byte challenge per negotiation.
     std::string challenge =
@@ -1156,7 +1156,7 @@ void ServiceNode::HandleRequest(const v1::Envelope& env, NodeContext& ctx) {
   if (env.has_call()) HandleCall(env, ctx);
 }
 
-void ServiceNode::HandleCall(const v1::Envelope& env, NodeContext& ctx) {
+void ServiceNode::HandleCall(v1::Envelope& env, NodeContext& ctx) {
   const v1::Call& call = env.call();
   Decision d;
   if (call.transport() == v1::TRANSPORT_NCALRPC && call.from_host() != host_) {
@@ -1253,7 +1253,7 @@ void ServiceNode::HandleCall(const v1::Envelope& env, NodeContext& ctx) {
       }
       pending_.Request(
           ctx, *dc, std::move(req), topology_.options().request_timeout_ms,
-          [this, env](const v1::Envelope* reply, const Status& status, NodeContext& ctx) {
+          [this, env](v1::Envelope* reply, const Status& status, NodeContext& ctx) mutable {
             Decision d;
             if (!reply || !reply->has_ntlm_validate_rep()) {
               d.Deny(RuleId::kDS13, "STATUS_NO_LOGON_SERVERS", {},
@@ -1304,7 +1304,7 @@ void ServiceNode::HandleCall(const v1::Envelope& env, NodeContext& ctx) {
   }
 }
 
-void ServiceNode::Authenticated(const v1::Envelope& env, PrincipalId user,
+void ServiceNode::Authenticated(v1::Envelope& env, PrincipalId user,
                                 std::vector<PrincipalId> groups, Decision auth, NodeContext& ctx) {
   const v1::Call& call = env.call();
   const kdc::Principal& account = dir_.Get(account_);
@@ -1382,7 +1382,7 @@ void ServiceNode::Authenticated(const v1::Envelope& env, PrincipalId user,
   r.set_verdict("allowed");
   *r.mutable_decision() = kdc::ToRecord(h.decision);
   *r.add_steps() = kdc::ToRecord(auth);
-  *r.add_steps() = kdc::ToRecord(h.decision);
+  *r.add_steps() = r.decision();
 
   TraceRecord rec;
   rec.kind = TraceKind::kImpersonate;
@@ -1390,23 +1390,26 @@ void ServiceNode::Authenticated(const v1::Envelope& env, PrincipalId user,
   rec.summary = "impersonating " +
                 (client.anonymous() ? std::string("anonymous") : dir_.FullName(client.user)) +
                 " at " + std::string(LevelName(h.level)) + ", net_creds=" + r.net_creds();
-  rec.decision = std::make_shared<const Decision>(h.decision);
+  rec.decision = std::make_shared<const Decision>(std::move(h.decision));
   rec.token = ViewOf(client);
   ctx.Trace(std::move(rec));
 
   std::vector<std::string> chain(call.chain().begin(), call.chain().end());
   chain.push_back(name_);
   ExecPtr x = NewExecution(call.path(), std::move(chain), PrimaryToken(), std::move(client));
-  x->plan = call;
   x->result = std::move(r);
-  x->done = [this, env](Execution& x, NodeContext& ctx) { Reply(env, std::move(x.result), ctx); };
+  x->done = [this, to = env.from(), correlation = env.correlation()](Execution& x,
+                                                                     NodeContext& ctx) {
+    Reply(to, correlation, std::move(x.result), ctx);
+  };
+  x->plan.Swap(env.mutable_call());  // the plan moves in; `call` is not used after this
   Run(x, ctx);
 }
 
-void ServiceNode::Reply(const v1::Envelope& request, v1::HopResult result, NodeContext& ctx) {
+void ServiceNode::Reply(NodeId to, uint64_t correlation, v1::HopResult result, NodeContext& ctx) {
   v1::Envelope reply;
-  reply.set_to(request.from());
-  reply.set_correlation(request.correlation());
+  reply.set_to(to);
+  reply.set_correlation(correlation);
   *reply.mutable_call_reply()->mutable_result() = std::move(result);
   ctx.Send(std::move(reply));
 }
@@ -1425,7 +1428,7 @@ void ServiceNode::Refuse(const v1::Envelope& request, Decision d, NodeContext& c
   r.set_verdict("denied");
   *r.mutable_decision() = kdc::ToRecord(d);
   *r.add_steps() = kdc::ToRecord(d);
-  Reply(request, std::move(r), ctx);
+  Reply(request.from(), request.correlation(), std::move(r), ctx);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ class ProcessNode : public Node {
 
   std::string_view name() const override { return name_; }
   const std::string& host() const { return host_; }
-  void OnMessage(const v1::Envelope& env, NodeContext& ctx) override;
+  void OnMessage(v1::Envelope& env, NodeContext& ctx) override;
   void OnTimer(TimerId timer, NodeContext& ctx) override;
   void OnUndeliverable(const v1::Envelope& env, const Status& why, NodeContext& ctx) override;
 
@@ -61,7 +61,7 @@ class ProcessNode : public Node {
                                      const v1::DecisionRecord& record, NodeContext&)>;
 
   // Requests that are not replies: a service answers calls and NTLM negotiation.
-  virtual void HandleRequest(const v1::Envelope& env, NodeContext& ctx) = 0;
+  virtual void HandleRequest(v1::Envelope& env, NodeContext& ctx) = 0;
 
   Token PrimaryToken() const;
   ExecPtr NewExecution(std::string path, std::vector<std::string> chain, Token process,
@@ -119,11 +119,11 @@ class ServiceNode final : public ProcessNode {
   ServiceNode(Topology& topology, const ServiceInfo& service);
 
  private:
-  void HandleRequest(const v1::Envelope& env, NodeContext& ctx) override;
-  void HandleCall(const v1::Envelope& env, NodeContext& ctx);
-  void Authenticated(const v1::Envelope& env, PrincipalId user, std::vector<PrincipalId> groups,
+  void HandleRequest(v1::Envelope& env, NodeContext& ctx) override;
+  void HandleCall(v1::Envelope& env, NodeContext& ctx);
+  void Authenticated(v1::Envelope& env, PrincipalId user, std::vector<PrincipalId> groups,
                      Decision auth, NodeContext& ctx);
-  void Reply(const v1::Envelope& request, v1::HopResult result, NodeContext& ctx);
+  void Reply(NodeId to, uint64_t correlation, v1::HopResult result, NodeContext& ctx);
   void Refuse(const v1::Envelope& request, Decision d, NodeContext& ctx);
 
   const ServiceInfo service_;
@@ -145,7 +145,7 @@ class ClientNode final : public ProcessNode {
                  CallDone done);
 
  private:
-  void HandleRequest(const v1::Envelope&, NodeContext&) override {}
+  void HandleRequest(v1::Envelope&, NodeContext&) override {}
 };
 
 }  // namespace delegsim::nodes

@@ -27,7 +27,8 @@ std::string RightsNames(uint32_t mask) {
   std::string out;
   for (const auto& [n, bit] : kRights) {
     if (bit == rights::kFull || !(mask & bit)) continue;
-    out += (out.empty() ? "" : ",") + std::string(n);
+    if (!out.empty()) out += ',';
+    out += n;
   }
   return out.empty() ? "none" : out;
 }

@@ -12,6 +12,7 @@ packages=(
   libbenchmark-dev                     # bench/
   libssl-dev                           # HMAC-SHA256 ticket seals (kdc/)
   libcli11-dev                         # command-line parsing (cli/)
+  libjemalloc-dev                      # allocator for the delegsim and bench executables
   python3 python3-jsonschema           # validates scenarios/ against the JSON Schema
   clang-format tmux                    # formatting check; terminal tests of `delegsim step`
   libedit-dev                          # line editing at the `delegsim step` prompt (cli/)

@@ -292,11 +292,16 @@ std::string RenderReport(const World& world, const ExpectationReport& expectatio
   size_t call_index = 0;
   for (const StepSpec& step : s.steps) {
     if (step.kind == StepSpec::Kind::kAdvanceClock) {
-      out += "\n" + paint("clock +" + std::to_string(step.advance_ms) + " ms", "2") + "\n";
+      out += '\n';
+      out += paint("clock +" + std::to_string(step.advance_ms) + " ms", "2");
+      out += '\n';
       continue;
     }
     const CallOutcome& o = world.outcomes().at(call_index++);
-    out += "\n" + paint(o.label, "1") + "  " + step.user + " on " + step.from_host + "\n";
+    // Appended piecewise: GCC 12 -O3 warns (-Wrestrict, a false positive) on "\n" + string.
+    out += '\n';
+    out += paint(o.label, "1");
+    out += "  " + step.user + " on " + step.from_host + "\n";
     if (!o.status.ok()) {
       out += "└── " + paint("did not complete: " + o.status.ToString(), "31") + "\n";
       continue;

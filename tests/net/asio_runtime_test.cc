@@ -61,7 +61,7 @@ class PeerNode final : public Node {
 
   std::string_view name() const override { return name_; }
 
-  void OnMessage(const v1::Envelope& env, NodeContext& ctx) override {
+  void OnMessage(v1::Envelope& env, NodeContext& ctx) override {
     if (env.has_call_reply()) {
       replies.push_back(env);
       return;

@@ -44,7 +44,7 @@ class Asker final : public Node {
     env.mutable_as_req()->set_client("alice");
     ctx.Send(std::move(env));
   }
-  void OnMessage(const v1::Envelope&, NodeContext& ctx) override {
+  void OnMessage(v1::Envelope&, NodeContext& ctx) override {
     answered = true;
     answered_at = ctx.Now();
     ctx.CancelTimer(timer_);
@@ -71,7 +71,7 @@ class Answerer final : public Node {
  public:
   explicit Answerer(bool silent) : silent_(silent) {}
   std::string_view name() const override { return "answerer"; }
-  void OnMessage(const v1::Envelope& env, NodeContext& ctx) override {
+  void OnMessage(v1::Envelope& env, NodeContext& ctx) override {
     if (silent_) return;
     v1::Envelope reply;
     reply.set_to(env.from());
