@@ -53,6 +53,31 @@ std::string Join(const std::vector<std::string>& v, const char* sep = ", ") {
   return out;
 }
 
+// The fields hops and operations share: verdict, identity, deciding rule, error, rules.
+template <typename Fail>
+void CheckOutcome(const Expectation& e, const std::string& verdict, const std::string& identity,
+                  const v1::DecisionRecord& decision, const std::vector<std::string>& rules,
+                  const Fail& fail) {
+  if (e.verdict && *e.verdict != verdict) fail("verdict", *e.verdict, verdict);
+  if (e.identity && !SameIdentity(*e.identity, identity)) {
+    fail("identity", *e.identity, identity.empty() ? "anonymous" : identity);
+  }
+  if (e.decided_by && *e.decided_by != decision.rule()) {
+    fail("decided_by", *e.decided_by, decision.rule());
+  }
+  if (e.error && *e.error != decision.error()) fail("error", *e.error, decision.error());
+  for (const std::string& r : e.rules) {
+    if (std::find(rules.begin(), rules.end(), r) == rules.end()) {
+      fail("rules", "to name " + r, Join(rules));
+    }
+  }
+  for (const std::string& r : e.not_rules) {
+    if (std::find(rules.begin(), rules.end(), r) != rules.end()) {
+      fail("not_rules", "not to name " + r, Join(rules));
+    }
+  }
+}
+
 }  // namespace
 
 const v1::HopResult* FindHop(const std::vector<CallOutcome>& outcomes, const std::string& path) {
@@ -137,48 +162,17 @@ ExpectationReport CheckExpectations(const Scenario& scenario,
              (e.op.empty() ? std::string("an operation") : e.op) + " on " + e.op_target,
              "none ran");
       } else {
-        std::vector<std::string> rules = RecordRules(op->decision());
-        if (e.verdict && *e.verdict != op->verdict()) fail("verdict", *e.verdict, op->verdict());
-        if (e.identity && !SameIdentity(*e.identity, op->identity())) {
-          fail("identity", *e.identity, op->identity().empty() ? "anonymous" : op->identity());
-        }
-        if (e.decided_by && *e.decided_by != op->decision().rule())
-          fail("decided_by", *e.decided_by, op->decision().rule());
-        if (e.error && *e.error != op->decision().error())
-          fail("error", *e.error, op->decision().error());
-        for (const std::string& r : e.rules) {
-          if (std::find(rules.begin(), rules.end(), r) == rules.end())
-            fail("rules", "to name " + r, Join(rules));
-        }
-        for (const std::string& r : e.not_rules) {
-          if (std::find(rules.begin(), rules.end(), r) != rules.end())
-            fail("not_rules", "not to name " + r, Join(rules));
-        }
+        CheckOutcome(e, op->verdict(), op->identity(), op->decision(), RecordRules(op->decision()),
+                     fail);
       }
     } else {
-      std::vector<std::string> rules = HopRules(*hop);
-      if (e.verdict && *e.verdict != hop->verdict()) fail("verdict", *e.verdict, hop->verdict());
-      if (e.identity && !SameIdentity(*e.identity, hop->identity())) {
-        fail("identity", *e.identity, hop->identity().empty() ? "anonymous" : hop->identity());
-      }
+      CheckOutcome(e, hop->verdict(), hop->identity(), hop->decision(), HopRules(*hop), fail);
       if (e.level && *e.level != HopLevel(*hop)) fail("level", *e.level, HopLevel(*hop));
       if (e.net_creds) {
         const std::string& actual = hop->net_creds();
         bool ok = *e.net_creds == actual || (e.net_creds->find('{') == std::string::npos &&
                                              actual.rfind(*e.net_creds + "{", 0) == 0);
         if (!ok) fail("net_creds", *e.net_creds, actual);
-      }
-      if (e.decided_by && *e.decided_by != hop->decision().rule())
-        fail("decided_by", *e.decided_by, hop->decision().rule());
-      if (e.error && *e.error != hop->decision().error())
-        fail("error", *e.error, hop->decision().error());
-      for (const std::string& r : e.rules) {
-        if (std::find(rules.begin(), rules.end(), r) == rules.end())
-          fail("rules", "to name " + r, Join(rules));
-      }
-      for (const std::string& r : e.not_rules) {
-        if (std::find(rules.begin(), rules.end(), r) != rules.end())
-          fail("not_rules", "not to name " + r, Join(rules));
       }
       for (const auto& [flag, want] : e.ticket_flags) {
         bool have = hop->ticket_flags() & FlagBit(flag);

@@ -15,8 +15,8 @@ std::string Decisions(const sim::World& world) {
   std::string out;
   for (const v1::HopResult* h : sim::AllHops(world.outcomes())) {
     out += h->path() + " " + h->verdict() + " id=" + h->identity() + " level=" + sim::HopLevel(*h) +
-           " creds=" + h->net_creds() + " rule=" + h->decision().rule() + " error=" + h->decision().error() +
-           " rules=";
+           " creds=" + h->net_creds() + " rule=" + h->decision().rule() +
+           " error=" + h->decision().error() + " rules=";
     for (const std::string& r : sim::HopRules(*h)) out += r + ",";
     for (const v1::OpResult& op : h->ops()) {
       out += " | " + op.op() + " " + op.target() + " " + op.verdict() + " " + op.decision().rule();
@@ -75,7 +75,9 @@ TEST(RuntimeEquivalence, SameChainsSameDecisionsUnderBothRuntimes) {
   EXPECT_FALSE(a.empty());
   EXPECT_EQ(a, b);
   // The chain really did something interesting: delegation, KCD and refusals.
-  EXPECT_NE(a.find("c1/a allowed id=alice@CORP.EXAMPLE level=delegate creds=tgt"), std::string::npos) << a;
+  EXPECT_NE(a.find("c1/a allowed id=alice@CORP.EXAMPLE level=delegate creds=tgt"),
+            std::string::npos)
+      << a;
   EXPECT_NE(a.find("c1/a/b/c allowed"), std::string::npos) << a;
   EXPECT_NE(a.find("c3/lb/b/c allowed"), std::string::npos) << a;  // KCD-7: no delegation needed
   EXPECT_NE(a.find("c5/b/c denied"), std::string::npos) << a;
