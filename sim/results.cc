@@ -131,9 +131,14 @@ std::string HopLevel(const v1::HopResult& hop) {
 }
 
 std::string ExpectationFailure::ToString(const std::string& file) const {
-  std::string where = file;
-  if (origin.line > 0) where += ":" + std::to_string(origin.line);
-  return where + ": " + path + " " + field + ": expected " + expected + ", got " + actual;
+  std::string out = file;
+  if (origin.line > 0) {
+    out += ':';
+    out += std::to_string(origin.line);
+  }
+  out += ": ";
+  out += path + " " + field + ": expected " + expected + ", got " + actual;
+  return out;
 }
 
 ExpectationReport CheckExpectations(const Scenario& scenario,
