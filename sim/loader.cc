@@ -1409,17 +1409,15 @@ class Decoder {
                                         [&](std::string_view k) { return o->Has(k); });
     // What results.cc can check: an operation has a verdict, an identity and a decision;
     // levels, net_creds and ticket flags belong to hops.
-    if (o->Has("op") && !o->Has("access")) {
-      Report(o->At("op"),
-             "'op' picks among the operations on an object, privilege or user; "
-             "name it with 'access'");
-    }
-    if (o->Has("access")) {
+    // `access`, `op` or both make the entry about an operation: the first one at the hop
+    // with that target and/or kind (create_process, revert, ... name no target).
+    if (o->Has("access") || o->Has("op")) {
+      const char* key = o->Has("access") ? "access" : "op";
       for (std::string_view k : {"level", "net_creds", "ticket_flags"}) {
         if (o->Has(k)) {
-          Report(o->At(k), "'" + std::string(k) +
-                               "' describes a hop; an expectation with 'access' is about an "
-                               "operation (drop 'access' or move this check to its own entry)");
+          Report(o->At(k), "'" + std::string(k) + "' describes a hop; an expectation with '" + key +
+                               "' is about an operation (drop '" + key +
+                               "' or move this check to its own entry)");
         }
       }
     }

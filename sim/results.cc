@@ -148,23 +148,27 @@ ExpectationReport CheckExpectations(const Scenario& scenario,
     std::vector<ExpectationFailure> failures;
     auto fail = [&](const std::string& field, const std::string& expected,
                     const std::string& actual) {
-      std::string path = e.path + (e.op_target.empty() ? "" : "#" + e.op_target);
+      std::string path = e.path;
+      if (!e.op_target.empty() || !e.op.empty())
+        path += "#" + (e.op_target.empty() ? e.op : e.op_target);
       failures.push_back({e.origin, path, field, expected, actual});
     };
     const v1::HopResult* hop = FindHop(outcomes, e.path);
     if (!hop) {
       fail("hop", "a hop at " + e.path, "no such hop (the chain stopped earlier)");
-    } else if (!e.op_target.empty()) {
+    } else if (!e.op_target.empty() || !e.op.empty()) {
       const v1::OpResult* op = nullptr;
       for (const v1::OpResult& o : hop->ops()) {
-        if (o.target() == e.op_target && (e.op.empty() || e.op == o.op())) {
+        if ((e.op_target.empty() || o.target() == e.op_target) &&
+            (e.op.empty() || e.op == o.op())) {
           op = &o;
           break;
         }
       }
       if (!op) {
         fail("operation",
-             (e.op.empty() ? std::string("an operation") : e.op) + " on " + e.op_target,
+             (e.op.empty() ? std::string("an operation") : e.op) +
+                 (e.op_target.empty() ? "" : " on " + e.op_target),
              "none ran");
       } else {
         CheckOutcome(e, op->verdict(), op->identity(), op->decision(), RecordRules(op->decision()),

@@ -101,8 +101,10 @@ struct StepSpec {
 struct Expectation {
   Origin origin;
   std::string path;
-  std::string op_target;  // empty: the expectation is about the hop itself
-  std::string op;         // optional operation kind ("open", "logon_user", ...) to pick among ops
+  // An expectation with a target, a kind or both is about the first operation at the hop
+  // that matches them; with neither it is about the hop itself.
+  std::string op_target;  // the object, privilege or user the operation named
+  std::string op;         // the operation kind ("open", "create_process", "revert", ...)
   std::optional<std::string> verdict;     // "allowed" | "denied"
   std::optional<std::string> identity;    // full or bare name, or "anonymous"
   std::optional<std::string> level;       // "anonymous" | "identify" | "impersonate" | "delegate"

@@ -364,7 +364,7 @@ TEST(LoaderTest, ExpectationChecks) {
       Problems(
           WithWorld(R"(  "steps": [{"name": "c1", "user": "alice", "from": "ws1", "call": "web"}],
   "expect": [{"path": "c1"},
-             {"path": "c1/web", "op": "open", "verdict": "allowed"},
+             {"path": "c1/web", "op": "open", "level": "delegate"},
              {"path": "c1/web", "access": "f", "level": "delegate"},
              {"path": "c1/web", "rules": ["UD-3", "ZZ-99"], "net_creds": "tgtt", "error": "denied",
               "ticket_flags": {"ok_as_delegate": 1, "forwardible": true}}]
@@ -374,8 +374,8 @@ TEST(LoaderTest, ExpectationChecks) {
           "net_creds, error, decided_by, rules, not_rules or ticket_flags)",
           "t.json:10: $.expect[0].path: 'c1' names a step, not a hop; the step's first hop is "
           "'c1/web'",
-          "t.json:11: $.expect[1].op: 'op' picks among the operations on an object, privilege or "
-          "user; name it with 'access'",
+          "t.json:11: $.expect[1].level: 'level' describes a hop; an expectation with 'op' is "
+          "about an operation (drop 'op' or move this check to its own entry)",
           "t.json:12: $.expect[2].level: 'level' describes a hop; an expectation with 'access' is "
           "about an operation (drop 'access' or move this check to its own entry)",
           "t.json:13: $.expect[3].net_creds: unknown net_creds 'tgtt' (did you mean 'tgt'?)",
