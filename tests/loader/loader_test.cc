@@ -17,6 +17,7 @@
 #include "nodes/topology.h"
 #include "sim/virtual_runtime.h"
 #include "sim/world.h"
+#include "tests/loader/test_files.h"
 
 namespace delegsim::sim {
 namespace {
@@ -26,15 +27,8 @@ using ::testing::IsEmpty;
 using ::testing::Pair;
 using ::testing::SizeIs;
 
-std::string SourceDir() {
-  const char* dir = std::getenv("DELEGSIM_SOURCE_DIR");
-  return dir ? dir : DELEGSIM_TEST_SOURCE_DIR;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using delegsim::testing::ReadFile;
+using delegsim::testing::SourceDir;
 
 // The ```json blocks of docs/scenario-format.md, in order.
 std::vector<std::string> DocJsonBlocks() {

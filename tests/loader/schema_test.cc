@@ -14,19 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/loader/test_files.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string SourceDir() {
-  const char* dir = std::getenv("DELEGSIM_SOURCE_DIR");
-  return dir ? dir : DELEGSIM_TEST_SOURCE_DIR;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using delegsim::testing::ReadFile;
+using delegsim::testing::SourceDir;
 
 constexpr char kPython[] = "/usr/bin/python3";
 
