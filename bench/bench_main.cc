@@ -48,17 +48,13 @@ Figures RunChain(const std::string& kind, int hops, int calls, bool lean) {
     std::fprintf(stderr, "build failed: %s\n", world.status().ToString().c_str());
     return f;
   }
-  uint64_t messages = 0;
-  (*world)->SetTraceSink([&messages](const nodes::TraceRecord& r) {
-    if (r.kind == nodes::TraceKind::kDeliver) ++messages;
-  });
-  // Lean: no trace kept in memory and no result trees assembled, the node work only.
+  // Lean: no trace built and no result trees assembled, the node work only.
   (*world)->KeepTrace(!lean);
   (*world)->AssembleOutcomes(!lean);
   auto start = std::chrono::steady_clock::now();
   Status st = (*world)->Run();
   f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  f.messages = messages;
+  f.messages = (*world)->runtime().delivered();
   f.call_hops = hops * calls;
   f.ok = st.ok();
   for (const sim::CallOutcome& o : (*world)->outcomes()) f.ok = f.ok && o.status.ok();

@@ -45,6 +45,7 @@ class AsioRuntime::Impl final : public Connection::Events {
   Status RunUntil(const std::function<bool()>& done, Time budget_ms);
   void AdvanceClock(Time delta_ms) { advanced_ms_ += std::max<Time>(delta_ms, 0); }
   Time Now() const;
+  uint64_t delivered() const { return delivered_; }
   void Shutdown();
 
   void InjectRawBytes(NodeId from, NodeId to, std::string bytes);
@@ -70,6 +71,7 @@ class AsioRuntime::Impl final : public Connection::Events {
     TimerId StartTimer(Time delay) override { return runtime_.StartTimer(node_, delay); }
     void CancelTimer(TimerId id) override { runtime_.CancelTimer(node_, id); }
     void Trace(TraceRecord record) override { runtime_.Trace(node_, std::move(record)); }
+    bool Tracing() const override { return runtime_.trace_sink_ != nullptr; }
 
    private:
     Impl& runtime_;
@@ -145,6 +147,7 @@ class AsioRuntime::Impl final : public Connection::Events {
   std::map<TimerId, TimerSlot> timers_;
   nodes::TraceSink trace_sink_;
   uint64_t next_seq_ = 1;
+  uint64_t delivered_ = 0;
   uint64_t next_connection_id_ = 1;
   TimerId next_timer_id_ = 1;
   Clock::time_point start_time_;
@@ -292,9 +295,10 @@ void AsioRuntime::Impl::Send(NodeId from, v1::Envelope env) {
   if (shut_down_) return;
   env.set_from(from);
   const NodeId to = env.to();
-  const std::string path = env.has_call() ? env.call().path() : "";
-  const uint64_t seq = Trace(from, TraceKind::kSend, DescribeEnvelope(env) + " -> " + NodeName(to),
-                             path, capture_ ? &env : nullptr);
+  const uint64_t seq =
+      trace_sink_ ? Trace(from, TraceKind::kSend, DescribeEnvelope(env) + " -> " + NodeName(to),
+                          env.has_call() ? env.call().path() : "", capture_ ? &env : nullptr)
+                  : next_seq_++;
   if (shut_down_) return;  // the trace sink shut the runtime down
   if (!IsNode(to)) {
     PostUndeliverable(from, std::move(env), NotFound("no node " + std::to_string(to)));
@@ -493,11 +497,13 @@ void AsioRuntime::Impl::OnClosed(Connection& connection, const std::string& reas
 
 void AsioRuntime::Impl::Deliver(NodeId node, v1::Envelope& env) {
   if (shut_down_) return;
-  const std::string path = env.has_call() ? env.call().path() : "";
-  Trace(node, TraceKind::kDeliver, DescribeEnvelope(env) + " -> " + NodeName(node), path,
-        capture_ ? &env : nullptr);
+  if (trace_sink_) {
+    Trace(node, TraceKind::kDeliver, DescribeEnvelope(env) + " -> " + NodeName(node),
+          env.has_call() ? env.call().path() : "", capture_ ? &env : nullptr);
+  }
   if (shut_down_) return;  // the trace sink shut the runtime down
   NodeSlot& slot = Slot(node);
+  ++delivered_;
   slot.node->OnMessage(env, *slot.context);
 }
 
@@ -557,6 +563,7 @@ Status AsioRuntime::RunUntil(const std::function<bool()>& done, Time budget_ms) 
 }
 void AsioRuntime::AdvanceClock(Time delta_ms) { impl_->AdvanceClock(delta_ms); }
 Time AsioRuntime::Now() const { return impl_->Now(); }
+uint64_t AsioRuntime::delivered() const { return impl_->delivered(); }
 void AsioRuntime::Shutdown() { impl_->Shutdown(); }
 void AsioRuntime::InjectRawBytes(NodeId from, NodeId to, std::string bytes) {
   impl_->InjectRawBytes(from, to, std::move(bytes));

@@ -106,6 +106,7 @@ class AsioRuntime final : public nodes::Runtime {
   // Adds `delta_ms` (>= 0; negative deltas are ignored) to the simulated clock.
   void AdvanceClock(Time delta_ms) override;
   Time Now() const override;
+  uint64_t delivered() const override;
   // Closes every connection, listener and timer and drains the io_context. Emits no
   // trace and calls no node: afterwards nothing runs. Idempotent. May be called from a
   // node or the trace sink during RunUntil: the node's remaining actions are then

@@ -106,6 +106,10 @@ class NodeContext {
   virtual TimerId StartTimer(Time delay) = 0;
   virtual void CancelTimer(TimerId id) = 0;
   virtual void Trace(TraceRecord record) = 0;
+  // Whether anyone consumes trace records. When not, nodes skip building them (their
+  // summaries and decision snapshots are the costliest part of a record); Trace() may
+  // still be called and is then a no-op.
+  virtual bool Tracing() const = 0;
 };
 
 class Node {

@@ -8,24 +8,21 @@ KdcNode::KdcNode(std::string name, const kdc::Kdc& kdc, kdc::DomainId realm)
 void KdcNode::OnMessage(v1::Envelope& env, NodeContext& ctx) {
   switch (env.body_case()) {
     case v1::Envelope::kAsReq:
-      Answer(env, "AS-REQ " + env.as_req().client(), kdc_.As(realm_, env.as_req(), ctx.Now()), ctx);
+      Answer(env, kdc_.As(realm_, env.as_req(), ctx.Now()), ctx);
       return;
     case v1::Envelope::kTgsReq: {
-      const v1::TgsReq& req = env.tgs_req();
-      std::string what = "TGS-REQ " + req.sname();
-      if (!req.for_user().empty()) what = "TGS-REQ S4U2self for " + req.for_user();
-      if (req.options().cname_in_addl_tkt()) what = "TGS-REQ S4U2proxy to " + req.sname();
-      if (req.options().forwarded()) what = "TGS-REQ forwarded TGT";
-      Answer(env, what, kdc_.Tgs(realm_, req, ctx.Now()), ctx);
+      Answer(env, kdc_.Tgs(realm_, env.tgs_req(), ctx.Now()), ctx);
       return;
     }
     case v1::Envelope::kNtlmValidateReq: {
       kdc::NtlmResult r = kdc_.ValidateNtlm(env.ntlm_validate_req().authenticate());
-      TraceRecord rec;
-      rec.kind = TraceKind::kKdcDecision;
-      rec.summary = "NTLM validation of " + env.ntlm_validate_req().authenticate().user();
-      rec.decision = std::make_shared<const Decision>(r.decision);
-      ctx.Trace(std::move(rec));
+      if (ctx.Tracing()) {
+        TraceRecord rec;
+        rec.kind = TraceKind::kKdcDecision;
+        rec.summary = "NTLM validation of " + env.ntlm_validate_req().authenticate().user();
+        rec.decision = std::make_shared<const Decision>(r.decision);
+        ctx.Trace(std::move(rec));
+      }
       v1::Envelope reply;
       reply.set_to(env.from());
       reply.set_correlation(env.correlation());
@@ -44,36 +41,51 @@ void KdcNode::OnMessage(v1::Envelope& env, NodeContext& ctx) {
   }
 }
 
-void KdcNode::Answer(const v1::Envelope& request, const std::string& what, kdc::KdcResult result,
-                     NodeContext& ctx) {
+std::string KdcNode::Describe(const v1::Envelope& request) {
+  if (request.has_as_req()) return "AS-REQ " + request.as_req().client();
+  const v1::TgsReq& req = request.tgs_req();
+  if (req.options().forwarded()) return "TGS-REQ forwarded TGT";
+  if (req.options().cname_in_addl_tkt()) return "TGS-REQ S4U2proxy to " + req.sname();
+  if (!req.for_user().empty()) return "TGS-REQ S4U2self for " + req.for_user();
+  return "TGS-REQ " + req.sname();
+}
+
+void KdcNode::Answer(const v1::Envelope& request, kdc::KdcResult result, NodeContext& ctx) {
   v1::Envelope reply;
   reply.set_to(request.from());
   reply.set_correlation(request.correlation());
-  bool issued = result.decision.allowed();
+  const bool issued = result.decision.allowed();
+  const bool tracing = ctx.Tracing();
   if (issued) {
     v1::KdcRep* rep = reply.mutable_kdc_rep();
     *rep->mutable_ticket() = std::move(result.sealed);
-    *rep->mutable_view() = result.ticket;
     *rep->mutable_decision() = kdc::ToRecord(result.decision);
+    if (tracing) {
+      *rep->mutable_view() = result.ticket;
+    } else {
+      *rep->mutable_view() = std::move(result.ticket);
+    }
   } else {
     v1::KdcError* err = reply.mutable_kdc_error();
     err->set_error(result.decision.error());
     *err->mutable_decision() = kdc::ToRecord(result.decision);
   }
 
-  TraceRecord rec;
-  rec.kind = TraceKind::kKdcDecision;
-  rec.summary = what;
-  rec.decision = std::make_shared<const Decision>(std::move(result.decision));
-  ctx.Trace(std::move(rec));
-  if (issued) {
-    const kdc::Directory& dir = kdc_.directory();
-    TraceRecord ticket;
-    ticket.kind = TraceKind::kTicketIssued;
-    ticket.summary = dir.FullName(result.ticket.client()) + " -> " + result.ticket.sname() + " [" +
-                     kdc::KlistFlags(result.ticket.flags()) + "]";
-    ticket.ticket = std::make_shared<const v1::TicketBody>(std::move(result.ticket));
-    ctx.Trace(std::move(ticket));
+  if (tracing) {
+    TraceRecord rec;
+    rec.kind = TraceKind::kKdcDecision;
+    rec.summary = Describe(request);
+    rec.decision = std::make_shared<const Decision>(std::move(result.decision));
+    ctx.Trace(std::move(rec));
+    if (issued) {
+      const kdc::Directory& dir = kdc_.directory();
+      TraceRecord ticket;
+      ticket.kind = TraceKind::kTicketIssued;
+      ticket.summary = dir.FullName(result.ticket.client()) + " -> " + result.ticket.sname() +
+                       " [" + kdc::KlistFlags(result.ticket.flags()) + "]";
+      ticket.ticket = std::make_shared<const v1::TicketBody>(std::move(result.ticket));
+      ctx.Trace(std::move(ticket));
+    }
   }
   ctx.Send(std::move(reply));
 }

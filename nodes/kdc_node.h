@@ -25,8 +25,9 @@ class KdcNode final : public Node {
   void OnUndeliverable(const v1::Envelope&, const Status&, NodeContext&) override {}
 
  private:
-  void Answer(const v1::Envelope& request, const std::string& what, kdc::KdcResult result,
-              NodeContext& ctx);
+  void Answer(const v1::Envelope& request, kdc::KdcResult result, NodeContext& ctx);
+  // One line naming an AS or TGS request, for the trace.
+  static std::string Describe(const v1::Envelope& request);
 
   std::string name_;
   const kdc::Kdc& kdc_;

@@ -139,6 +139,7 @@ ProcessNode::ExecPtr ProcessNode::NewExecution(std::string path, std::vector<std
 
 void ProcessNode::Trace(NodeContext& ctx, TraceKind kind, const std::string& path,
                         std::string summary, const Decision* d) {
+  if (!ctx.Tracing()) return;
   TraceRecord rec;
   rec.kind = kind;
   rec.path = path;
@@ -182,6 +183,7 @@ void ProcessNode::AddOpResult(Execution& x, const std::string& op, const std::st
   r->set_verdict(std::string(VerdictName(d.verdict())));
   *r->mutable_decision() = kdc::ToRecord(d);
   r->set_detail(detail);
+  if (!ctx.Tracing()) return;
   std::string who = as.anonymous() ? "anonymous" : dir_.FullName(as.user);
   TraceRecord rec;
   rec.kind = kind;
@@ -1065,12 +1067,14 @@ void ProcessNode::SendCall(const std::shared_ptr<Outbound>& ob, NodeContext& ctx
     }
   }
   ob->d.Allow(decider);
-  std::string who = ob->as.anonymous() ? "anonymous" : dir_.FullName(ob->as.user);
-  Trace(ctx, TraceKind::kAuthDecision, ob->path,
-        "call " + ob->target->name + " as " + who + " over " +
-            std::string(TransportName(ob->call.transport())) + "/" +
-            std::string(PackageName(ob->call.package())),
-        &ob->d);
+  if (ctx.Tracing()) {
+    std::string who = ob->as.anonymous() ? "anonymous" : dir_.FullName(ob->as.user);
+    Trace(ctx, TraceKind::kAuthDecision, ob->path,
+          "call " + ob->target->name + " as " + who + " over " +
+              std::string(TransportName(ob->call.transport())) + "/" +
+              std::string(PackageName(ob->call.package())),
+          &ob->d);
+  }
   // The call moves into the envelope; only what a refusal reports stays behind.
   v1::Envelope env;
   env.mutable_call()->Swap(&ob->call);
@@ -1116,16 +1120,19 @@ void ProcessNode::FinishOutbound(const std::shared_ptr<Outbound>& ob, v1::HopRes
   if (!ob->ticket_view.sname().empty()) child.set_ticket_flags(ob->ticket_view.flags());
   // The hop is recorded once, here, by its caller; its own calls were recorded before it.
   auto hop = std::make_shared<const v1::HopResult>(std::move(child));
-  TraceRecord rec;
-  rec.kind = TraceKind::kHop;
-  rec.path = ob->path;
-  rec.summary = ob->spec->service() + " " + hop->verdict() +
-                (hop->identity().empty() ? "" : " as " + hop->identity()) + ", level " +
-                std::string(FromWire(hop->level()) ? LevelName(*FromWire(hop->level())) : "none") +
-                ", net_creds=" + hop->net_creds();
-  rec.hop = hop;
   ob->x->last_hop = hop;
-  ctx.Trace(std::move(rec));
+  if (ctx.Tracing()) {
+    TraceRecord rec;
+    rec.kind = TraceKind::kHop;
+    rec.path = ob->path;
+    rec.summary =
+        ob->spec->service() + " " + hop->verdict() +
+        (hop->identity().empty() ? "" : " as " + hop->identity()) + ", level " +
+        std::string(FromWire(hop->level()) ? LevelName(*FromWire(hop->level())) : "none") +
+        ", net_creds=" + hop->net_creds();
+    rec.hop = hop;
+    ctx.Trace(std::move(rec));
+  }
   Run(ob->x, ctx);
 }
 
@@ -1384,15 +1391,17 @@ void ServiceNode::Authenticated(v1::Envelope& env, PrincipalId user,
   *r.add_steps() = kdc::ToRecord(auth);
   *r.add_steps() = r.decision();
 
-  TraceRecord rec;
-  rec.kind = TraceKind::kImpersonate;
-  rec.path = call.path();
-  rec.summary = "impersonating " +
-                (client.anonymous() ? std::string("anonymous") : dir_.FullName(client.user)) +
-                " at " + std::string(LevelName(h.level)) + ", net_creds=" + r.net_creds();
-  rec.decision = std::make_shared<const Decision>(std::move(h.decision));
-  rec.token = ViewOf(client);
-  ctx.Trace(std::move(rec));
+  if (ctx.Tracing()) {
+    TraceRecord rec;
+    rec.kind = TraceKind::kImpersonate;
+    rec.path = call.path();
+    rec.summary = "impersonating " +
+                  (client.anonymous() ? std::string("anonymous") : dir_.FullName(client.user)) +
+                  " at " + std::string(LevelName(h.level)) + ", net_creds=" + r.net_creds();
+    rec.decision = std::make_shared<const Decision>(std::move(h.decision));
+    rec.token = ViewOf(client);
+    ctx.Trace(std::move(rec));
+  }
 
   std::vector<std::string> chain(call.chain().begin(), call.chain().end());
   chain.push_back(name_);

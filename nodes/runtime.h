@@ -31,7 +31,8 @@ class Runtime {
   // ("127.0.1.2"). Returns its id (ids start at 1). All nodes are added before Start().
   virtual NodeId AddNode(std::unique_ptr<Node> node, const std::string& host_address) = 0;
   virtual Node& GetNode(NodeId id) = 0;
-  // Every trace record, with time, seq and node filled in, in the order produced.
+  // Every trace record, with time, seq and node filled in, in the order produced. An
+  // empty sink (the default) turns tracing off: nodes then build no records at all.
   virtual void SetTraceSink(TraceSink sink) = 0;
   // Whether SEND and DELIVER records carry the envelope (TraceRecord::message), for
   // debuggers. Off by default, so that ordinary runs pay nothing. A runtime that cannot
@@ -47,6 +48,8 @@ class Runtime {
   // Moves the simulated clock forward (scenario clock steps); ticket lifetimes see it.
   virtual void AdvanceClock(Time delta_ms) = 0;
   virtual Time Now() const = 0;
+  // Envelopes delivered to nodes so far (parsed and handed to Node::OnMessage).
+  virtual uint64_t delivered() const = 0;
   // Closes every connection and listener; afterwards nothing runs.
   virtual void Shutdown() = 0;
   virtual std::string_view kind() const = 0;  // "virtual" | "tcp"

@@ -27,22 +27,31 @@ class VirtualRuntime::Context final : public NodeContext {
         break;
       }
     }
-    TraceRecord rec;
-    rec.kind = nodes::TraceKind::kSend;
-    rec.summary = Describe(env, rt_.nodes_[to - 1].node->name());
-    if (rt_.capture_) rec.message = std::make_shared<const v1::Envelope>(env);
-    rt_.Emit(self_, std::move(rec));
-    Event e{
-        rt_.now_ + kLinkLatencyMs, 0, Event::Kind::kDeliver, to, self_, std::move(bytes), 0, {}};
-    rt_.Push(std::move(e));
+    if (rt_.sink_) {
+      TraceRecord rec;
+      rec.kind = nodes::TraceKind::kSend;
+      rec.summary = Describe(env, rt_.nodes_[to - 1].node->name());
+      if (rt_.capture_) rec.message = std::make_shared<const v1::Envelope>(env);
+      rt_.Emit(self_, std::move(rec));
+    }
+    if (rt_.shut_down_) return;
+    rt_.deliveries_.push_back(
+        Delivery{rt_.now_ + kLinkLatencyMs, rt_.next_seq_++, to, self_, std::move(bytes)});
   }
   TimerId StartTimer(Time delay) override {
     TimerId id = rt_.next_timer_++;
-    rt_.Push(Event{rt_.now_ + delay, 0, Event::Kind::kTimer, self_, 0, {}, id, {}});
+    if (!rt_.shut_down_) {
+      rt_.timers_.push(TimerEvent{rt_.now_ + std::max<Time>(delay, 0), rt_.next_seq_++, self_, id});
+    }
     return id;
   }
-  void CancelTimer(TimerId id) override { rt_.cancelled_.insert(id); }
+  void CancelTimer(TimerId id) override {
+    if (id >= rt_.next_timer_) return;
+    if (rt_.cancelled_.size() <= id) rt_.cancelled_.resize(id + 1);
+    rt_.cancelled_[id] = true;
+  }
   void Trace(TraceRecord record) override { rt_.Emit(self_, std::move(record)); }
+  bool Tracing() const override { return rt_.sink_ != nullptr; }
 
   static std::string Describe(const v1::Envelope& env, std::string_view peer) {
     return nodes::DescribeEnvelope(env) + " -> " + std::string(peer);
@@ -63,13 +72,8 @@ NodeId VirtualRuntime::AddNode(std::unique_ptr<Node> node, const std::string& ho
 }
 
 void VirtualRuntime::Post(NodeId id, std::function<void(Node&, NodeContext&)> fn) {
-  Push(Event{now_, 0, Event::Kind::kPost, id, 0, {}, 0, std::move(fn)});
-}
-
-void VirtualRuntime::Push(Event e) {
   if (shut_down_) return;
-  e.seq = next_seq_++;
-  queue_.push(std::move(e));
+  posts_.push_back(PostEvent{now_, next_seq_++, id, std::move(fn)});
 }
 
 void VirtualRuntime::Emit(NodeId node, TraceRecord rec) {
@@ -80,64 +84,102 @@ void VirtualRuntime::Emit(NodeId node, TraceRecord rec) {
   sink_(rec);
 }
 
-bool VirtualRuntime::Step() {
-  while (!queue_.empty()) {
-    // The queue never looks at an element again once popped, so moving from top() is safe.
-    Event e = std::move(const_cast<Event&>(queue_.top()));
-    queue_.pop();
-    if (e.kind == Event::Kind::kTimer && cancelled_.erase(e.timer))
-      continue;  // skipped, time unchanged
-    now_ = std::max(now_, e.time);
-    Dispatch(e);
-    ++events_processed_;
-    return true;
-  }
-  return false;
+VirtualRuntime::Next VirtualRuntime::Peek() {
+  while (!timers_.empty() && Cancelled(timers_.top().timer)) timers_.pop();
+  Next next = Next::kNone;
+  Time time = 0;
+  uint64_t seq = 0;
+  auto consider = [&](Next kind, Time t, uint64_t s) {
+    if (next == Next::kNone || t < time || (t == time && s < seq)) {
+      next = kind;
+      time = t;
+      seq = s;
+    }
+  };
+  if (!deliveries_.empty())
+    consider(Next::kDelivery, deliveries_.front().time, deliveries_.front().seq);
+  if (!posts_.empty()) consider(Next::kPost, posts_.front().time, posts_.front().seq);
+  if (!timers_.empty()) consider(Next::kTimer, timers_.top().time, timers_.top().seq);
+  return next;
 }
 
-void VirtualRuntime::Dispatch(Event& e) {
-  Slot& slot = nodes_[e.node - 1];
-  switch (e.kind) {
-    case Event::Kind::kPost:
-      e.fn(*slot.node, *slot.ctx);
-      return;
-    case Event::Kind::kTimer:
-      slot.node->OnTimer(e.timer, *slot.ctx);
-      return;
-    case Event::Kind::kDeliver: {
-      v1::Envelope env;
-      if (!env.ParseFromString(e.bytes) || env.from() != e.from) {
-        // As on a socket: an undecodable frame is traced and its request fails at the sender.
-        TraceRecord rec;
-        rec.kind = nodes::TraceKind::kWireDecodeError;
-        rec.summary = "undecodable frame of " + std::to_string(e.bytes.size()) + " bytes from " +
-                      std::string(nodes_[e.from - 1].node->name()) + "; connection closed";
-        Emit(e.node, std::move(rec));
-        return;
-      }
-      TraceRecord rec;
-      rec.kind = nodes::TraceKind::kDeliver;
-      rec.summary = Context::Describe(env, slot.node->name());
-      if (capture_) rec.message = std::make_shared<const v1::Envelope>(env);
-      Emit(e.node, std::move(rec));
-      slot.node->OnMessage(env, *slot.ctx);
-      return;
-    }
+Time VirtualRuntime::TimeOf(Next next) const {
+  switch (next) {
+    case Next::kDelivery:
+      return deliveries_.front().time;
+    case Next::kPost:
+      return posts_.front().time;
+    case Next::kTimer:
+      return timers_.top().time;
+    case Next::kNone:
+      break;
   }
+  return now_;
+}
+
+bool VirtualRuntime::Step() {
+  const Next next = Peek();
+  if (next == Next::kNone) return false;
+  now_ = std::max(now_, TimeOf(next));
+  ++events_processed_;
+  switch (next) {
+    case Next::kDelivery: {
+      Delivery d = std::move(deliveries_.front());
+      deliveries_.pop_front();
+      Deliver(d);
+      break;
+    }
+    case Next::kPost: {
+      PostEvent p = std::move(posts_.front());
+      posts_.pop_front();
+      Slot& slot = nodes_[p.node - 1];
+      p.fn(*slot.node, *slot.ctx);
+      break;
+    }
+    case Next::kTimer: {
+      TimerEvent t = timers_.top();
+      timers_.pop();
+      Slot& slot = nodes_[t.node - 1];
+      slot.node->OnTimer(t.timer, *slot.ctx);
+      break;
+    }
+    case Next::kNone:
+      break;
+  }
+  return true;
+}
+
+void VirtualRuntime::Deliver(Delivery& d) {
+  Slot& slot = nodes_[d.node - 1];
+  v1::Envelope env;
+  if (!env.ParseFromString(d.bytes) || env.from() != d.from) {
+    // As on a socket: an undecodable frame is traced and its request fails at the sender.
+    TraceRecord rec;
+    rec.kind = nodes::TraceKind::kWireDecodeError;
+    rec.summary = "undecodable frame of " + std::to_string(d.bytes.size()) + " bytes from " +
+                  std::string(nodes_[d.from - 1].node->name()) + "; connection closed";
+    Emit(d.node, std::move(rec));
+    return;
+  }
+  ++delivered_;
+  if (sink_) {
+    TraceRecord rec;
+    rec.kind = nodes::TraceKind::kDeliver;
+    rec.summary = Context::Describe(env, slot.node->name());
+    if (capture_) rec.message = std::make_shared<const v1::Envelope>(env);
+    Emit(d.node, std::move(rec));
+  }
+  slot.node->OnMessage(env, *slot.ctx);
 }
 
 Status VirtualRuntime::RunUntil(const std::function<bool()>& done, Time budget_ms) {
   Time deadline = now_ + budget_ms;
   uint64_t events = 0;
   while (!shut_down_ && !done()) {
-    // Skip cancelled timers without moving the clock, then look at the next live event.
-    while (!queue_.empty() && queue_.top().kind == Event::Kind::kTimer &&
-           cancelled_.count(queue_.top().timer)) {
-      cancelled_.erase(queue_.top().timer);
-      queue_.pop();
-    }
-    if (queue_.empty()) return Status::Ok();
-    if (queue_.top().time > deadline) {
+    // Cancelled timers are skipped without moving the clock.
+    const Next next = Peek();
+    if (next == Next::kNone) return Status::Ok();
+    if (TimeOf(next) > deadline) {
       return Status(StatusCode::kDeadlineExceeded,
                     "virtual budget of " + std::to_string(budget_ms) + " ms used up");
     }
@@ -151,7 +193,9 @@ Status VirtualRuntime::RunUntil(const std::function<bool()>& done, Time budget_m
 
 void VirtualRuntime::Shutdown() {
   shut_down_ = true;
-  while (!queue_.empty()) queue_.pop();
+  deliveries_.clear();
+  posts_.clear();
+  timers_ = {};
 }
 
 void VirtualRuntime::CorruptNext(NodeId from, NodeId to, std::string bytes) {

@@ -1,9 +1,13 @@
 // VirtualRuntime: the deterministic virtual-time runtime.
 //
-// One event queue ordered by (time, sequence number); integer milliseconds; envelopes
+// Events are processed in (time, sequence number) order; integer milliseconds; envelopes
 // are serialized on send and parsed on delivery, exactly as on a socket, after a fixed
 // link latency. Timers are events too (cancelled ones are skipped, not removed, as in
 // ns-3). Nothing waits in real time, so a run is reproducible byte for byte.
+//
+// Deliveries and posts happen at now + a constant and the clock never goes back, so each
+// kind is queued in order by construction (a FIFO); only timers need a heap. The next
+// event is the earliest of the three queue heads.
 //
 //   VirtualRuntime rt;
 //   NodeId a = rt.AddNode(std::make_unique<MyNode>(), "127.0.1.2");
@@ -12,10 +16,11 @@
 #ifndef DELEGSIM_SIM_VIRTUAL_RUNTIME_H_
 #define DELEGSIM_SIM_VIRTUAL_RUNTIME_H_
 
+#include <algorithm>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <queue>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -47,7 +52,8 @@ class VirtualRuntime final : public nodes::Runtime {
   Status Start() override { return Status::Ok(); }
   void Post(NodeId id, std::function<void(Node&, NodeContext&)> fn) override;
   Status RunUntil(const std::function<bool()>& done, Time budget_ms) override;
-  void AdvanceClock(Time delta_ms) override { now_ += delta_ms; }
+  // Negative deltas are ignored: the clock never goes back.
+  void AdvanceClock(Time delta_ms) override { now_ += std::max<Time>(delta_ms, 0); }
   Time Now() const override { return now_; }
   void Shutdown() override;
   std::string_view kind() const override { return "virtual"; }
@@ -56,23 +62,33 @@ class VirtualRuntime final : public nodes::Runtime {
   bool Step();
   // Number of events processed so far (deliveries, timers, posts).
   uint64_t events_processed() const { return events_processed_; }
+  uint64_t delivered() const override { return delivered_; }
   // Test hook: the next envelope from `from` to `to` is replaced by `bytes` on the wire.
   void CorruptNext(NodeId from, NodeId to, std::string bytes);
 
  private:
   class Context;
-  struct Event {
+  struct Delivery {
     Time time;
     uint64_t seq;
-    enum class Kind : uint8_t { kDeliver, kTimer, kPost } kind;
     NodeId node;  // receiver
-    NodeId from = 0;
-    std::string bytes;  // serialized envelope (kDeliver)
-    TimerId timer = 0;
+    NodeId from;
+    std::string bytes;  // the serialized envelope
+  };
+  struct PostEvent {
+    Time time;
+    uint64_t seq;
+    NodeId node;
     std::function<void(Node&, NodeContext&)> fn;
   };
-  struct Later {
-    bool operator()(const Event& a, const Event& b) const {
+  struct TimerEvent {
+    Time time;
+    uint64_t seq;
+    NodeId node;
+    TimerId timer;
+  };
+  struct TimerLater {
+    bool operator()(const TimerEvent& a, const TimerEvent& b) const {
       return a.time != b.time ? a.time > b.time : a.seq > b.seq;
     }
   };
@@ -82,13 +98,20 @@ class VirtualRuntime final : public nodes::Runtime {
     std::unique_ptr<Context> ctx;
   };
 
-  void Push(Event e);
-  void Dispatch(Event& e);
+  enum class Next : uint8_t { kNone, kDelivery, kPost, kTimer };
+  // Drops cancelled timers from the heap's top, then names the queue of the earliest
+  // event (kNone when all are empty).
+  Next Peek();
+  Time TimeOf(Next next) const;
+  void Deliver(Delivery& d);
   void Emit(NodeId node, TraceRecord rec);
+  bool Cancelled(TimerId id) const { return id < cancelled_.size() && cancelled_[id]; }
 
   std::vector<Slot> nodes_;
-  std::priority_queue<Event, std::vector<Event>, Later> queue_;
-  std::set<TimerId> cancelled_;
+  std::deque<Delivery> deliveries_;
+  std::deque<PostEvent> posts_;
+  std::priority_queue<TimerEvent, std::vector<TimerEvent>, TimerLater> timers_;
+  std::vector<bool> cancelled_;  // by timer id
   std::vector<std::tuple<NodeId, NodeId, std::string>> corruptions_;
   nodes::TraceSink sink_;
   Time now_ = 0;
@@ -96,6 +119,7 @@ class VirtualRuntime final : public nodes::Runtime {
   uint64_t next_trace_seq_ = 1;
   TimerId next_timer_ = 1;
   uint64_t events_processed_ = 0;
+  uint64_t delivered_ = 0;
   bool shut_down_ = false;
   bool capture_ = false;  // SEND / DELIVER records carry the envelope
 };

@@ -274,12 +274,6 @@ StatusOr<std::unique_ptr<World>> World::Build(const Scenario& s,
     }
     topo.AddObject(std::move(obj));
   }
-  World* raw = w.get();
-  w->runtime_->SetTraceSink([raw](const nodes::TraceRecord& rec) {
-    if (rec.hop && raw->assemble_) raw->hops_.push_back(rec.hop);
-    if (raw->keep_trace_) raw->trace_.push_back(rec);
-    if (raw->extra_sink_) raw->extra_sink_(rec);
-  });
   return w;
 }
 
@@ -322,6 +316,16 @@ v1::HopResult AssembleHops(const std::string& label,
 }
 
 Status World::Run() {
+  // Records are built only when something consumes them (nodes check Tracing()).
+  if (assemble_ || keep_trace_ || extra_sink_) {
+    runtime_->SetTraceSink([this](const nodes::TraceRecord& rec) {
+      if (rec.hop && assemble_) hops_.push_back(rec.hop);
+      if (keep_trace_) trace_.push_back(rec);
+      if (extra_sink_) extra_sink_(rec);
+    });
+  } else {
+    runtime_->SetTraceSink(nullptr);
+  }
   if (Status st = runtime_->Start(); !st.ok()) return st;
   for (const StepSpec& step : scenario_.steps) {
     if (step.kind == StepSpec::Kind::kAdvanceClock) {

@@ -41,8 +41,10 @@ class World {
   // Bound on one call, in ms of the runtime's time.
   static constexpr nodes::Time kCallBudgetMs = 120'000;
 
+  // Called with every trace record (set before Run()).
   void SetTraceSink(nodes::TraceSink sink) { extra_sink_ = std::move(sink); }
-  // Whether trace() keeps every record (default). Benchmarks turn it off.
+  // Whether trace() keeps every record (default). Benchmarks turn it off; with no sink,
+  // no kept trace and no assembled outcomes, no trace record is built at all.
   void KeepTrace(bool keep) { keep_trace_ = keep; }
   // Whether each call's hop tree is assembled into outcomes() (default). Benchmarks that
   // only measure throughput turn it off; outcomes() then carry labels and statuses only.
