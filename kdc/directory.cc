@@ -1,25 +1,27 @@
 #include "kdc/directory.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "kdc/crypto.h"
 
 namespace delegsim::kdc {
 
+namespace {
+// Names, realms and SPNs compare in ASCII case (Windows compares them case-insensitively;
+// the simulator's names are ASCII), independent of the C locale.
+char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+}  // namespace
+
 std::string ToLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = AsciiLower(c);
   return out;
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
   }
   return true;
 }
@@ -132,6 +134,13 @@ Status Directory::Finalize(std::string_view secret) {
     p.key = p.password.empty() ? Hmac(secret_, "key|" + ToLower(d.realm) + "|" + ToLower(p.name))
                                : KeyFromPassword(d.realm, p.name, p.password);
   }
+  inter_realm_keys_.clear();
+  for (const Domain& from : domains_) {
+    for (const Domain& to : domains_) {
+      inter_realm_keys_.push_back(
+          Hmac(secret_, "xrealm|" + ToLower(from.realm) + "|" + ToLower(to.realm)));
+    }
+  }
   return Status::Ok();
 }
 
@@ -172,7 +181,9 @@ std::optional<PrincipalId> Directory::FindIn(DomainId domain, std::string_view n
 }
 
 std::optional<SpnId> Directory::FindSpn(std::string_view spn) const {
-  std::string key = ToLower(spn.substr(0, spn.find('@')));
+  thread_local std::string key;  // reused: a lookup per ticket, no allocation
+  key.assign(spn.substr(0, spn.find('@')));
+  for (char& c : key) c = AsciiLower(c);
   auto it = spn_index_.find(key);
   if (it == spn_index_.end()) return std::nullopt;
   return it->second;
@@ -221,25 +232,25 @@ std::optional<Trust> Directory::TrustPath(DomainId account_domain, DomainId reso
   return std::nullopt;
 }
 
-std::string Directory::KrbtgtKey(DomainId realm) const {
+const std::string& Directory::KrbtgtKey(DomainId realm) const {
   return principals_[domains_[realm].krbtgt].key;
 }
 
-std::string Directory::InterRealmKey(DomainId from, DomainId to) const {
-  return Hmac(secret_,
-              "xrealm|" + ToLower(domains_[from].realm) + "|" + ToLower(domains_[to].realm));
+const std::string& Directory::InterRealmKey(DomainId from, DomainId to) const {
+  return inter_realm_keys_[static_cast<size_t>(from) * domains_.size() + to];
 }
 
-std::string Directory::TicketKey(std::string_view realm, std::string_view sname) const {
+const std::string& Directory::TicketKey(std::string_view realm, std::string_view sname) const {
+  static const std::string kNone;
   std::optional<DomainId> issuer = FindDomain(realm);
-  if (!issuer) return {};
+  if (!issuer) return kNone;
   if (sname.substr(0, 7) == "krbtgt/") {
     std::optional<DomainId> target = FindDomain(sname.substr(7));
-    if (!target) return {};
+    if (!target) return kNone;
     return *target == *issuer ? KrbtgtKey(*issuer) : InterRealmKey(*issuer, *target);
   }
   std::optional<SpnId> spn = FindSpn(sname);
-  if (!spn) return {};
+  if (!spn) return kNone;
   return KeyOf(SpnOwner(*spn));
 }
 

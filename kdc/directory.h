@@ -142,11 +142,11 @@ class Directory {
   // Long-term keys. Tickets for a TGT of realm R are sealed with KrbtgtKey(R); a referral
   // from realm A to realm B with InterRealmKey(A, B).
   const std::string& KeyOf(PrincipalId id) const { return principals_[id].key; }
-  std::string KrbtgtKey(DomainId realm) const;
-  std::string InterRealmKey(DomainId from, DomainId to) const;
+  const std::string& KrbtgtKey(DomainId realm) const;
+  const std::string& InterRealmKey(DomainId from, DomainId to) const;
   // The key that verifies a ticket whose clear-text realm and sname are given; empty
   // when no such service exists.
-  std::string TicketKey(std::string_view realm, std::string_view sname) const;
+  const std::string& TicketKey(std::string_view realm, std::string_view sname) const;
   // Key a Schannel certificate of this domain is signed with.
   std::string CertificateAuthorityKey(DomainId domain) const;
 
@@ -158,6 +158,8 @@ class Directory {
 
   std::string secret_;
   std::vector<Domain> domains_;
+  // InterRealmKey(from, to) at [from * domain count + to], derived by Finalize().
+  std::vector<std::string> inter_realm_keys_;
   std::vector<Principal> principals_ = std::vector<Principal>(1);  // [0] = nobody
   std::vector<Trust> trusts_;
   std::vector<SpnEntry> spns_;

@@ -19,9 +19,9 @@ using v1::TICKET_FLAG_PROXIABLE;
 constexpr char kBadOption[] = "KDC_ERR_BADOPTION";
 
 // The key of the KDC signature on tickets issued by `realm` (empty for an unknown realm).
-std::string KdcKey(const Directory& dir, std::string_view realm) {
+std::string_view KdcKey(const Directory& dir, std::string_view realm) {
   std::optional<DomainId> d = dir.FindDomain(realm);
-  return d ? dir.KrbtgtKey(*d) : std::string();
+  return d ? std::string_view(dir.KrbtgtKey(*d)) : std::string_view();
 }
 constexpr char kPolicy[] = "KDC_ERR_POLICY";
 

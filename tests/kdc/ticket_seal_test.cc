@@ -166,5 +166,30 @@ TEST_F(TicketSeal, DS1_OpenChecksTheSealBeforeDecoding) {
   EXPECT_EQ(forged_garbage.status().code(), StatusCode::kUnauthenticated);
 }
 
+std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 0xf];
+  }
+  return out;
+}
+
+// RFC 4231 test cases 1, 2 and 6 (a key longer than the block is hashed first); each
+// twice, since the second call uses the cached padded key.
+TEST(Hmac, MatchesRfc4231) {
+  const std::string long_key(131, '\xaa');
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(Hex(Hmac(std::string(20, '\x0b'), "Hi There")),
+              "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    EXPECT_EQ(Hex(Hmac("Jefe", "what do ya want for nothing?")),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    EXPECT_EQ(Hex(Hmac(long_key, "Test Using Larger Than Block-Size Key - Hash Key First")),
+              "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  }
+  EXPECT_NE(Hmac("Jefe", "a"), Hmac("jefe", "a"));
+}
+
 }  // namespace
 }  // namespace delegsim::kdc::testing
