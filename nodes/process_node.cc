@@ -32,7 +32,9 @@ struct ProcessNode::Execution {
 struct ProcessNode::Outbound {
   ExecPtr x;
   const v1::CallSpec* spec = nullptr;
-  Token as;
+  // The token the call is made as: the effective token of the execution's top frame,
+  // which stays put while a call is out (Run resumes only when the call finishes).
+  const Token* as = nullptr;
   const ServiceInfo* target = nullptr;
   const HostInfo* target_host = nullptr;
   std::string path;
@@ -428,7 +430,7 @@ bool ProcessNode::OpLogonUser(const ExecPtr& x, const v1::LogonUserSpec& op, Nod
   tgt_cache_.erase(*user);  // a fresh logon, with the password given
   GetTgt(
       *user, key, x->path,
-      [finish](bool ok, const v1::KdcRep* rep, const v1::DecisionRecord& kr, NodeContext& ctx) {
+      [finish](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr, NodeContext& ctx) {
         if (!ok) return finish(kdc::FromRecord(kr), {}, {}, ctx);
         finish(Decision(), rep->ticket(), rep->view(), ctx);
       },
@@ -575,9 +577,10 @@ void ProcessNode::AskKdc(kdc::DomainId realm, v1::Envelope req, const std::strin
           return done(false, nullptr, kdc::ToRecord(d), ctx);
         }
         if (reply->has_kdc_rep()) {
-          return done(true, &reply->kdc_rep(), reply->kdc_rep().decision(), ctx);
+          v1::KdcRep* rep = reply->mutable_kdc_rep();
+          return done(true, rep, std::move(*rep->mutable_decision()), ctx);
         }
-        done(false, nullptr, reply->kdc_error().decision(), ctx);
+        done(false, nullptr, std::move(*reply->mutable_kdc_error()->mutable_decision()), ctx);
       });
 }
 
@@ -600,10 +603,10 @@ void ProcessNode::GetTgt(PrincipalId who, const std::string& key, const std::str
   as->set_preauth(kdc::PreauthProof(key, ctx.Now()));
   AskKdc(
       p.domain, std::move(env), path,
-      [this, who, done](bool ok, const v1::KdcRep* rep, const v1::DecisionRecord& kr,
+      [this, who, done](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr,
                         NodeContext& ctx) {
         if (ok) tgt_cache_[who] = {rep->ticket(), rep->view()};
-        done(ok, rep, kr, ctx);
+        done(ok, rep, std::move(kr), ctx);
       },
       ctx);
 }
@@ -615,7 +618,7 @@ void ProcessNode::StartOutbound(const ExecPtr& x, const v1::CallSpec& spec, Node
   auto ob = std::make_shared<Outbound>();
   ob->x = x;
   ob->spec = &spec;
-  ob->as = x->frames.back().Effective();
+  ob->as = &x->frames.back().Effective();
   std::string label = spec.label().empty() ? spec.service() : spec.label();
   int n = ++x->child_labels[label];
   ob->path = x->path + "/" + label + (n > 1 ? "#" + std::to_string(n) : "");
@@ -656,43 +659,43 @@ void ProcessNode::StartOutbound(const ExecPtr& x, const v1::CallSpec& spec, Node
     return RefuseOutbound(ob, ctx);
   }
   // IL-2 / IL-3: a thread below impersonate cannot act as the client at all.
-  if (!ob->as.primary && (ob->as.level < Level::kImpersonate || ob->as.anonymous())) {
-    RuleId rule = ob->as.level == Level::kIdentify ? RuleId::kIL3 : RuleId::kIL2;
-    d.Deny(rule, "ERROR_BAD_IMPERSONATION_LEVEL", {}, {{"thread.level", LevelName(ob->as.level)}});
+  if (!ob->as->primary && (ob->as->level < Level::kImpersonate || ob->as->anonymous())) {
+    RuleId rule = ob->as->level == Level::kIdentify ? RuleId::kIL3 : RuleId::kIL2;
+    d.Deny(rule, "ERROR_BAD_IMPERSONATION_LEVEL", {}, {{"thread.level", LevelName(ob->as->level)}});
     return RefuseOutbound(ob, ctx);
   }
-  std::string who = dir_.Name(ob->as.user);
+  std::string who = dir_.Name(ob->as->user);
 
   if (transport == v1::TRANSPORT_NCALRPC) {
     // LC-1: a local server gets the caller's own logon session.
     v1::LocalSession* s = call.mutable_local_session();
-    s->set_user(ob->as.user);
+    s->set_user(ob->as->user);
     s->set_host(host_);
     bool has_creds =
-        ob->as.creds.kind == NetCredsKind::kOwnSession || ob->as.creds.kind == NetCredsKind::kTgt;
-    if (has_creds && !ob->as.creds.tgt.body().empty()) {
-      *s->mutable_tgt() = ob->as.creds.tgt;
-      *s->mutable_tgt_view() = ob->as.creds.tgt_view;
+        ob->as->creds.kind == NetCredsKind::kOwnSession || ob->as->creds.kind == NetCredsKind::kTgt;
+    if (has_creds && !ob->as->creds.tgt.body().empty()) {
+      *s->mutable_tgt() = ob->as->creds.tgt;
+      *s->mutable_tgt_view() = ob->as->creds.tgt_view;
     }
-    if (has_creds && !ob->as.creds.key.empty()) s->set_key(ob->as.creds.key);
+    if (has_creds && !ob->as->creds.key.empty()) s->set_key(ob->as->creds.key);
     call.set_package(v1::PACKAGE_NTLM);
     call.set_requested_level(ob->WireLevel(ob->level));
-    if (!ob->as.primary) call.set_caller_net_creds(NetCredsName(ob->as.creds));
+    if (!ob->as->primary) call.set_caller_net_creds(NetCredsName(ob->as->creds));
     d.Read(RuleId::kLC1, {{"transport", "ncalrpc"},
                           {"same_host", true},
-                          {"caller.net_creds", NetCredsName(ob->as.creds)}});
+                          {"caller.net_creds", NetCredsName(ob->as->creds)}});
     return SendCall(ob, ctx);
   }
 
   // A network call as this identity needs network credentials (LC-5).
   // The same outcome (RULES.md C18) for an impersonating thread and for a process whose
   // token has no credentials (TK-5).
-  if (!same_host && ob->as.creds.kind == NetCredsKind::kNone && !spec.protocol_transition()) {
-    d.Read(ob->as.creds.why, {{who + ".net_creds", "none"}});
+  if (!same_host && ob->as->creds.kind == NetCredsKind::kNone && !spec.protocol_transition()) {
+    d.Read(ob->as->creds.why, {{who + ".net_creds", "none"}});
     d.Deny(RuleId::kLC5, "DOWNSTREAM_NO_CREDS", "SEC_E_NO_CREDENTIALS",
            {{"caller.net_creds", "none"}, {"to_host", ob->target->host}});
-    d.Because(ob->as.creds.why, Fact(who + ".net_creds", "none"));
-    if (ob->as.creds.why == RuleId::kLC2) {
+    d.Because(ob->as->creds.why, Fact(who + ".net_creds", "none"));
+    if (ob->as->creds.why == RuleId::kLC2) {
       // LC-3: only a delegate-level call from the local server would have carried it on.
       d.Because(RuleId::kLC3, Fact("local_server_asked_delegate", false));
     }
@@ -706,8 +709,8 @@ void ProcessNode::StartOutbound(const ExecPtr& x, const v1::CallSpec& spec, Node
       host_info_ ? topology_.KerberosDomain(*host_info_) : std::nullopt;
   std::optional<kdc::DomainId> their_domain =
       ob->target_host ? topology_.KerberosDomain(*ob->target_host) : std::nullopt;
-  const kdc::Principal& user = dir_.Get(ob->as.user);
-  bool user_in_domain = !ob->as.anonymous() && !dir_.GetDomain(user.domain).workgroup;
+  const kdc::Principal& user = dir_.Get(ob->as->user);
+  bool user_in_domain = !ob->as->anonymous() && !dir_.GetDomain(user.domain).workgroup;
   bool kerberos_ok = my_domain && their_domain && user_in_domain && !ob->target->spn.empty() &&
                      !spec.by_ip_address();
   std::vector<Fact> pk = {
@@ -734,7 +737,7 @@ void ProcessNode::StartOutbound(const ExecPtr& x, const v1::CallSpec& spec, Node
   }
   call.set_package(package);
   // Only an impersonating server's credentials explain anything downstream (LC-2).
-  if (!ob->as.primary) call.set_caller_net_creds(NetCredsName(ob->as.creds));
+  if (!ob->as->primary) call.set_caller_net_creds(NetCredsName(ob->as->creds));
 
   if (package == v1::PACKAGE_KERBEROS) {
     // TR-2: on a remote named pipe the client's level is ignored; whether the server gets
@@ -749,12 +752,12 @@ void ProcessNode::StartOutbound(const ExecPtr& x, const v1::CallSpec& spec, Node
   }
   if (package == v1::PACKAGE_SCHANNEL) {
     // A client certificate mapped to the account, signed by the account domain's CA.
-    if (ob->as.anonymous() || ob->as.creds.key.empty()) {
+    if (ob->as->anonymous() || ob->as->creds.key.empty()) {
       d.Deny(RuleId::kPK3, "SEC_E_NO_CREDENTIALS", {}, {{who + ".certificate", false}});
       return RefuseOutbound(ob, ctx);
     }
     v1::SchannelCredential* c = call.mutable_schannel();
-    c->set_subject(dir_.FullName(ob->as.user));
+    c->set_subject(dir_.FullName(ob->as->user));
     c->set_signature(kdc::Hmac(dir_.CertificateAuthorityKey(user.domain), c->subject()));
     call.set_requested_level(ob->WireLevel(ob->level));
     return SendCall(ob, ctx);
@@ -764,18 +767,18 @@ void ProcessNode::StartOutbound(const ExecPtr& x, const v1::CallSpec& spec, Node
 
 void ProcessNode::OutboundNtlm(const std::shared_ptr<Outbound>& ob, NodeContext& ctx) {
   Decision& d = ob->d;
-  std::string who = dir_.Name(ob->as.user);
-  if (ob->as.anonymous()) {
+  std::string who = dir_.Name(ob->as->user);
+  if (ob->as->anonymous()) {
     ob->call.set_anonymous(true);
     ob->call.set_package(v1::PACKAGE_UNSPECIFIED);
     ob->call.set_requested_level(ob->WireLevel(ob->level));
     return SendCall(ob, ctx);
   }
-  if (ob->as.creds.key.empty()) {
+  if (ob->as->creds.key.empty()) {
     // NTLM answers a challenge with the password's key; a forwarded TGT or S4U ticket
     // cannot (PK-1: only Kerberos carries delegated credentials).
     d.Deny(RuleId::kPK1, "SEC_E_NO_CREDENTIALS", {},
-           {{who + ".net_creds", NetCredsName(ob->as.creds)}, {"package", "ntlm"}});
+           {{who + ".net_creds", NetCredsName(ob->as->creds)}, {"package", "ntlm"}});
     return RefuseOutbound(ob, ctx);
   }
   v1::Envelope env;
@@ -788,12 +791,12 @@ void ProcessNode::OutboundNtlm(const std::shared_ptr<Outbound>& ob, NodeContext&
                            {{"ntlm_challenge", reply != nullptr ? "missing" : status.message()}});
                        return RefuseOutbound(ob, ctx);
                      }
-                     const kdc::Principal& p = dir_.Get(ob->as.user);
+                     const kdc::Principal& p = dir_.Get(ob->as->user);
                      v1::NtlmAuthenticate* a = ob->call.mutable_ntlm();
                      a->set_user(p.name);
                      a->set_domain(dir_.GetDomain(p.domain).realm);
                      a->set_challenge(reply->ntlm_challenge().server_challenge());
-                     a->set_proof(kdc::NtlmProof(ob->as.creds.key, a->challenge()));
+                     a->set_proof(kdc::NtlmProof(ob->as->creds.key, a->challenge()));
                      a->set_workstation(host_);
                      ob->call.set_requested_level(ob->WireLevel(ob->level));
                      SendCall(ob, ctx);
@@ -801,34 +804,33 @@ void ProcessNode::OutboundNtlm(const std::shared_ptr<Outbound>& ob, NodeContext&
 }
 
 void ProcessNode::OutboundKerberos(const std::shared_ptr<Outbound>& ob, NodeContext& ctx) {
-  const NetCreds& creds = ob->as.creds;
+  const NetCreds& creds = ob->as->creds;
   bool s4u =
-      ob->spec->protocol_transition() || (!ob->as.primary && creds.kind == NetCredsKind::kS4uProxy);
+      ob->spec->protocol_transition() || (!ob->as->primary && creds.kind == NetCredsKind::kS4uProxy);
   if (s4u) return OutboundS4U(ob, ctx);
-  auto with_tgt = [this, ob](bool ok, const v1::KdcRep* rep, const v1::DecisionRecord& kr,
+  auto with_tgt = [this, ob](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr,
                              NodeContext& ctx) {
     if (!ok) {
-      ob->kdc_steps.push_back(kr);
       DenyFromKdc(ob->d, kr);
+      ob->kdc_steps.push_back(std::move(kr));
       return RefuseOutbound(ob, ctx);
     }
-    ob->tgt = rep->ticket();
-    ob->tgt_view = rep->view();
+    ob->tgt = std::move(*rep->mutable_ticket());
+    ob->tgt_view = std::move(*rep->mutable_view());
     OutboundServiceTicket(ob, ctx);
   };
   if (!creds.tgt.body().empty() && TicketValid(creds.tgt_view, ctx.Now())) {
-    v1::KdcRep rep;
-    *rep.mutable_ticket() = creds.tgt;
-    *rep.mutable_view() = creds.tgt_view;
-    return with_tgt(true, &rep, v1::DecisionRecord(), ctx);
+    ob->tgt = creds.tgt;
+    ob->tgt_view = creds.tgt_view;
+    return OutboundServiceTicket(ob, ctx);
   }
   if (creds.key.empty()) {
     Decision kd;
     kd.Deny(creds.tgt.body().empty() ? creds.why : RuleId::kDS2, "SEC_E_NO_CREDENTIALS", {},
-            {{dir_.Name(ob->as.user) + ".tgt_valid", false}});
+            {{dir_.Name(ob->as->user) + ".tgt_valid", false}});
     return with_tgt(false, nullptr, kdc::ToRecord(kd), ctx);
   }
-  GetTgt(ob->as.user, creds.key, ob->path, with_tgt, ctx);
+  GetTgt(ob->as->user, creds.key, ob->path, with_tgt, ctx);
 }
 
 void ProcessNode::OutboundServiceTicket(const std::shared_ptr<Outbound>& ob, NodeContext& ctx) {
@@ -836,20 +838,24 @@ void ProcessNode::OutboundServiceTicket(const std::shared_ptr<Outbound>& ob, Nod
   bool tgt_forwardable = kdc::HasFlag(ob->tgt_view, v1::TICKET_FLAG_FORWARDABLE);
   v1::Envelope env;
   v1::TgsReq* req = env.mutable_tgs_req();
-  *req->mutable_tgt() = ob->tgt;
+  std::optional<kdc::DomainId> realm = dir_.FindDomain(ob->tgt.sname().substr(7));
+  *req->mutable_tgt() = std::move(ob->tgt);  // not needed again: a referral brings the next
   req->set_sname(ob->target->spn);
   // C17: windows clients ask for forwardable service tickets whenever the TGT is one.
   bool forwardable =
       opt.deleg_policy == DelegPolicy::kWindows ? tgt_forwardable : opt.client_forwardable;
   req->mutable_options()->set_forwardable(forwardable);
-  std::optional<kdc::DomainId> realm = dir_.FindDomain(ob->tgt.sname().substr(7));
   AskKdc(
       realm.value_or(kdc::kNoDomain), std::move(env), ob->path,
-      [this, ob](bool ok, const v1::KdcRep* rep, const v1::DecisionRecord& kr, NodeContext& ctx) {
-        ob->kdc_steps.push_back(kr);
+      [this, ob](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr, NodeContext& ctx) {
+        if (ok) {
+          ob->kdc_steps.push_back(std::move(kr));
+        } else {
+          ob->kdc_steps.push_back(kr);
+        }
         bool negotiated = ob->spec->package() == v1::PACKAGE_NEGOTIATE ||
                           ob->spec->package() == v1::PACKAGE_UNSPECIFIED;
-        if (!ok && negotiated && kr.rule() == RuleCode(RuleId::kDS7) && !ob->as.creds.key.empty()) {
+        if (!ok && negotiated && kr.rule() == RuleCode(RuleId::kDS7) && !ob->as->creds.key.empty()) {
           // PK-4: Negotiate falls back to NTLM when Kerberos cannot work (no such SPN),
           // silently losing delegation.
           ob->d.Set(RuleId::kPK4, "package",
@@ -871,12 +877,12 @@ void ProcessNode::OutboundServiceTicket(const std::shared_ptr<Outbound>& ob, Nod
           }
           bool ok_as_delegate = kdc::HasFlag(rep->view(), v1::TICKET_FLAG_OK_AS_DELEGATE);
           ob->referral_chain_ok = ob->referral_chain_ok && ok_as_delegate;
-          ob->tgt = rep->ticket();
-          ob->tgt_view = rep->view();
+          ob->tgt = std::move(*rep->mutable_ticket());
+          ob->tgt_view = std::move(*rep->mutable_view());
           return OutboundServiceTicket(ob, ctx);
         }
-        ob->ticket = rep->ticket();
-        ob->ticket_view = rep->view();
+        ob->ticket = std::move(*rep->mutable_ticket());
+        ob->ticket_view = std::move(*rep->mutable_view());
         OutboundDelegation(ob, ctx);
       },
       ctx);
@@ -896,14 +902,14 @@ void ProcessNode::OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& 
     req->set_rbcd(true);  // Windows 2012+ always offers resource-based delegation (SFU-CP)
     AskKdc(
         dir_.Get(account_).domain, std::move(env), ob->path,
-        [this, ob](bool ok, const v1::KdcRep* rep, const v1::DecisionRecord& kr, NodeContext& ctx) {
+        [this, ob](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr, NodeContext& ctx) {
           ob->kdc_steps.push_back(kr);
           if (!ok) {
             DenyFromKdc(ob->d, kr);
             return RefuseOutbound(ob, ctx);
           }
-          ob->ticket = rep->ticket();
-          ob->ticket_view = rep->view();
+          ob->ticket = std::move(*rep->mutable_ticket());
+          ob->ticket_view = std::move(*rep->mutable_view());
           ob->d.Read(RuleId::kKCD7, {{"ticket_from", "s4u2proxy"}});
           OutboundDelegation(ob, ctx);
         },
@@ -911,7 +917,7 @@ void ProcessNode::OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& 
   };
   GetTgt(
       account_, key_, ob->path,
-      [this, ob, proxy](bool ok, const v1::KdcRep* rep, const v1::DecisionRecord& kr,
+      [this, ob, proxy](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr,
                         NodeContext& ctx) {
         if (!ok) {
           ob->kdc_steps.push_back(kr);
@@ -919,17 +925,17 @@ void ProcessNode::OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& 
           return RefuseOutbound(ob, ctx);
         }
         v1::SealedTicket own_tgt = rep->ticket();
-        if (!ob->spec->protocol_transition()) return proxy(own_tgt, ob->as.creds.evidence, ctx);
+        if (!ob->spec->protocol_transition()) return proxy(own_tgt, ob->as->creds.evidence, ctx);
         const ServiceInfo* me = topology_.FindService(name_);
         v1::Envelope env;
         v1::TgsReq* req = env.mutable_tgs_req();
         *req->mutable_tgt() = own_tgt;
         req->set_sname(me && !me->spn.empty() ? me->spn : dir_.Name(account_));
-        req->set_for_user(dir_.FullName(ob->as.user));
+        req->set_for_user(dir_.FullName(ob->as->user));
         req->mutable_options()->set_forwardable(true);
         AskKdc(
             dir_.Get(account_).domain, std::move(env), ob->path,
-            [this, ob, proxy, own_tgt](bool ok, const v1::KdcRep* rep, const v1::DecisionRecord& kr,
+            [this, ob, proxy, own_tgt](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr,
                                        NodeContext& ctx) {
               ob->kdc_steps.push_back(kr);
               if (!ok) {
@@ -948,10 +954,10 @@ void ProcessNode::OutboundDelegation(const std::shared_ptr<Outbound>& ob, NodeCo
   const Options& opt = topology_.options();
   bool via_s4u = ob->ticket_view.pac().transited_services_size() > 0 ||
                  ob->spec->protocol_transition() ||
-                 (!ob->as.primary && ob->as.creds.kind == NetCredsKind::kS4uProxy);
+                 (!ob->as->primary && ob->as->creds.kind == NetCredsKind::kS4uProxy);
   v1::ApReq* ap = ob->call.mutable_kerberos();
-  *ap->mutable_ticket() = ob->ticket;
-  ap->set_client(dir_.FullName(ob->as.user));
+  *ap->mutable_ticket() = std::move(ob->ticket);  // ticket_view stays for the hop's flags
+  ap->set_client(dir_.FullName(ob->as->user));
   ap->set_ctime_ms(ctx.Now());
   bool mutual = ob->spec->mutual() || ob->call.transport() == v1::TRANSPORT_NCACN_NP;
   ap->mutable_flags()->set_mutual(mutual);
@@ -1022,13 +1028,11 @@ void ProcessNode::OutboundDelegation(const std::shared_ptr<Outbound>& ob, NodeCo
   }
   d.Read(RuleId::kUD2, std::move(facts));
   // UD-3: ask the home KDC for a FORWARDED TGT.
-  std::string home = ob->as.creds.tgt_view.realm().empty()
-                         ? dir_.GetDomain(dir_.Get(ob->as.user).domain).realm
-                         : ob->as.creds.tgt_view.realm();
-  auto cached = tgt_cache_.find(ob->as.user);
-  v1::SealedTicket user_tgt = ob->as.creds.tgt.body().empty() && cached != tgt_cache_.end()
-                                  ? cached->second.first
-                                  : ob->as.creds.tgt;
+  auto cached = tgt_cache_.find(ob->as->user);
+  const v1::SealedTicket& user_tgt =
+      ob->as->creds.tgt.body().empty() && cached != tgt_cache_.end() ? cached->second.first
+                                                                     : ob->as->creds.tgt;
+  kdc::DomainId home_kdc = dir_.FindDomain(user_tgt.realm()).value_or(kdc::kNoDomain);
   v1::Envelope env;
   v1::TgsReq* req = env.mutable_tgs_req();
   *req->mutable_tgt() = user_tgt;
@@ -1036,20 +1040,20 @@ void ProcessNode::OutboundDelegation(const std::shared_ptr<Outbound>& ob, NodeCo
   req->mutable_options()->set_forwarded(true);
   req->mutable_options()->set_forwardable(true);
   AskKdc(
-      dir_.FindDomain(user_tgt.realm()).value_or(kdc::kNoDomain), std::move(env), ob->path,
-      [this, ob, send](bool ok, const v1::KdcRep* rep, const v1::DecisionRecord& kr,
-                       NodeContext& ctx) {
-        ob->kdc_steps.push_back(kr);
+      home_kdc, std::move(env), ob->path,
+      [this, ob, send](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr, NodeContext& ctx) {
         if (!ok) {
           // UD-4 (AC-1, PU-1): no forwarded TGT; the context has no delegation.
           Decision kd = kdc::FromRecord(kr);
+          ob->kdc_steps.push_back(std::move(kr));
           ob->d.Clear(kd.rule(), "delegate", kd.Facts());
           ob->d.Because(kd.causes());
           return send(false, ctx);
         }
+        ob->kdc_steps.push_back(std::move(kr));
         v1::KrbCred* cred = ob->call.mutable_kerberos()->mutable_forwarded_tgt();
-        *cred->mutable_tgt() = rep->ticket();
-        *cred->mutable_view() = rep->view();
+        *cred->mutable_tgt() = std::move(*rep->mutable_ticket());
+        *cred->mutable_view() = std::move(*rep->mutable_view());
         ob->d.Set(RuleId::kUD3, "delegate", {{"forwarded_tgt", true}});
         send(true, ctx);
       },
@@ -1068,7 +1072,7 @@ void ProcessNode::SendCall(const std::shared_ptr<Outbound>& ob, NodeContext& ctx
   }
   ob->d.Allow(decider);
   if (ctx.Tracing()) {
-    std::string who = ob->as.anonymous() ? "anonymous" : dir_.FullName(ob->as.user);
+    std::string who = ob->as->anonymous() ? "anonymous" : dir_.FullName(ob->as->user);
     Trace(ctx, TraceKind::kAuthDecision, ob->path,
           "call " + ob->target->name + " as " + who + " over " +
               std::string(TransportName(ob->call.transport())) + "/" +
@@ -1357,10 +1361,13 @@ void ServiceNode::Authenticated(v1::Envelope& env, PrincipalId user,
   client.creds.kind = h.creds;
   client.creds.why = h.creds_rule;
   switch (h.creds) {
-    case NetCredsKind::kTgt:
-      client.creds.tgt = call.kerberos().forwarded_tgt().tgt();
-      client.creds.tgt_view = call.kerberos().forwarded_tgt().view();
+    case NetCredsKind::kTgt: {
+      // The forwarded TGT moves into the client's logon session; nothing reads it again.
+      v1::KrbCred* forwarded_tgt = env.mutable_call()->mutable_kerberos()->mutable_forwarded_tgt();
+      client.creds.tgt = std::move(*forwarded_tgt->mutable_tgt());
+      client.creds.tgt_view = std::move(*forwarded_tgt->mutable_view());
       break;
+    }
     case NetCredsKind::kOwnSession:
       client.creds.tgt = ls.tgt();
       client.creds.tgt_view = ls.tgt_view();

@@ -56,9 +56,10 @@ class ProcessNode : public Node {
   struct Execution;
   struct Outbound;
   using ExecPtr = std::shared_ptr<Execution>;
-  // `record` is the KDC's decision (or the local reason no KDC answered).
-  using KdcDone = std::function<void(bool ok, const v1::KdcRep* rep,
-                                     const v1::DecisionRecord& record, NodeContext&)>;
+  // `record` is the KDC's decision (or the local reason no KDC answered). `rep` belongs
+  // to the caller of `done`, which discards it afterwards: `done` may move parts out.
+  using KdcDone =
+      std::function<void(bool ok, v1::KdcRep* rep, v1::DecisionRecord record, NodeContext&)>;
 
   // Requests that are not replies: a service answers calls and NTLM negotiation.
   virtual void HandleRequest(v1::Envelope& env, NodeContext& ctx) = 0;
