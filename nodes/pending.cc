@@ -8,36 +8,46 @@ void Pending::Request(NodeContext& ctx, NodeId to, v1::Envelope env, Time timeou
   env.set_to(to);
   env.set_correlation(correlation);
   TimerId timer = ctx.StartTimer(timeout_ms);
-  by_correlation_[correlation] = Entry{std::move(done), timer, to};
-  by_timer_[timer] = correlation;
+  entries_.push_back(Entry{correlation, timer, to, std::move(done)});
   ctx.Send(std::move(env));
 }
 
-void Pending::Complete(uint64_t correlation, v1::Envelope* reply, const Status& status,
+size_t Pending::FindCorrelation(uint64_t correlation) const {
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].correlation == correlation) return i;
+  }
+  return entries_.size();
+}
+
+size_t Pending::FindTimer(TimerId timer) const {
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].timer == timer) return i;
+  }
+  return entries_.size();
+}
+
+void Pending::Complete(size_t index, v1::Envelope* reply, const Status& status,
                        NodeContext& ctx) {
-  auto it = by_correlation_.find(correlation);
-  if (it == by_correlation_.end()) return;
-  Entry entry = std::move(it->second);
-  by_correlation_.erase(it);
-  by_timer_.erase(entry.timer);
+  Entry entry = std::move(entries_[index]);
+  entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(index));
   ctx.CancelTimer(entry.timer);
-  entry.done(reply, status, ctx);
+  entry.done(reply, status, ctx);  // may add requests: `entries_` is not touched after
 }
 
 bool Pending::OnReply(v1::Envelope& env, NodeContext& ctx) {
   if (!IsReply(env)) return false;
-  auto it = by_correlation_.find(env.correlation());
-  if (it == by_correlation_.end() || it->second.to != env.from()) return false;
-  Complete(env.correlation(), &env, Status::Ok(), ctx);
+  size_t i = FindCorrelation(env.correlation());
+  if (i == entries_.size() || entries_[i].to != env.from()) return false;
+  Complete(i, &env, Status::Ok(), ctx);
   return true;
 }
 
 bool Pending::OnTimer(TimerId id, NodeContext& ctx) {
-  auto it = by_timer_.find(id);
-  if (it == by_timer_.end()) return false;
-  uint64_t correlation = it->second;
+  size_t i = FindTimer(id);
+  if (i == entries_.size()) return false;
+  uint64_t correlation = entries_[i].correlation;
   Complete(
-      correlation, nullptr,
+      i, nullptr,
       Status(StatusCode::kDeadlineExceeded, "no reply within the request timeout (correlation " +
                                                 std::to_string(correlation) + ")"),
       ctx);
@@ -45,8 +55,10 @@ bool Pending::OnTimer(TimerId id, NodeContext& ctx) {
 }
 
 bool Pending::OnUndeliverable(const v1::Envelope& env, const Status& why, NodeContext& ctx) {
-  if (IsReply(env) || !by_correlation_.count(env.correlation())) return false;
-  Complete(env.correlation(), nullptr, why, ctx);
+  if (IsReply(env)) return false;
+  size_t i = FindCorrelation(env.correlation());
+  if (i == entries_.size()) return false;
+  Complete(i, nullptr, why, ctx);
   return true;
 }
 

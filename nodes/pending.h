@@ -10,7 +10,7 @@
 #define DELEGSIM_NODES_PENDING_H_
 
 #include <functional>
-#include <map>
+#include <vector>
 
 #include "nodes/context.h"
 #include "nodes/envelope.h"
@@ -32,19 +32,24 @@ class Pending {
   bool OnReply(v1::Envelope& env, NodeContext& ctx);
   bool OnTimer(TimerId id, NodeContext& ctx);
   bool OnUndeliverable(const v1::Envelope& env, const Status& why, NodeContext& ctx);
-  size_t size() const { return by_correlation_.size(); }
+  size_t size() const { return entries_.size(); }
 
  private:
   struct Entry {
-    Callback done;
+    uint64_t correlation = 0;
     TimerId timer = 0;
     NodeId to = 0;
+    Callback done;
   };
-  void Complete(uint64_t correlation, v1::Envelope* reply, const Status& status, NodeContext& ctx);
+  // Completes and removes entries_[index].
+  void Complete(size_t index, v1::Envelope* reply, const Status& status, NodeContext& ctx);
+  // Index of the entry with that correlation (or timer), or entries_.size().
+  size_t FindCorrelation(uint64_t correlation) const;
+  size_t FindTimer(TimerId timer) const;
 
   uint64_t next_correlation_ = 1;
-  std::map<uint64_t, Entry> by_correlation_;
-  std::map<TimerId, uint64_t> by_timer_;
+  // A node waits on a handful of requests at a time: a flat list beats two maps.
+  std::vector<Entry> entries_;
 };
 
 }  // namespace delegsim::nodes

@@ -11,7 +11,9 @@ namespace delegsim::nodes {
 using google::protobuf::RepeatedPtrField;
 
 struct ProcessNode::Frame {
-  const RepeatedPtrField<v1::Operation>* ops = nullptr;
+  // Points into the execution's plan. Each operation runs once, so a call may move its
+  // nested operations out (into the Call it sends).
+  RepeatedPtrField<v1::Operation>* ops = nullptr;
   int next = 0;
   Token process;                // the process's primary token
   std::optional<Token> thread;  // the impersonation token, when impersonating
@@ -132,7 +134,7 @@ ProcessNode::ExecPtr ProcessNode::NewExecution(std::string path, std::vector<std
   x->path = std::move(path);
   x->chain = std::move(chain);
   Frame f;
-  f.ops = &x->plan.ops();
+  f.ops = x->plan.mutable_ops();
   f.process = std::move(process);
   f.thread = std::move(thread);
   x->frames.push_back(std::move(f));
@@ -157,13 +159,13 @@ void ProcessNode::Run(ExecPtr x, NodeContext& ctx) {
       x->frames.pop_back();
       continue;
     }
-    const v1::Operation& op = f.ops->Get(f.next++);
+    v1::Operation& op = *f.ops->Mutable(f.next++);
     if (op.has_call()) {
-      StartOutbound(x, op.call(), ctx);  // resumes Run when the call finishes
+      StartOutbound(x, *op.mutable_call(), ctx);  // resumes Run when the call finishes
       return;
     }
     if (op.has_logon_user()) {
-      if (OpLogonUser(x, op.logon_user(), ctx)) return;  // resumes Run after the AS exchange
+      if (OpLogonUser(x, *op.mutable_logon_user(), ctx)) return;  // resumes Run after AS
       continue;
     }
     RunSync(*x, op, ctx);
@@ -198,16 +200,16 @@ void ProcessNode::AddOpResult(Execution& x, const std::string& op, const std::st
   ctx.Trace(std::move(rec));
 }
 
-void ProcessNode::RunSync(Execution& x, const v1::Operation& op, NodeContext& ctx) {
+void ProcessNode::RunSync(Execution& x, v1::Operation& op, NodeContext& ctx) {
   switch (op.op_case()) {
     case v1::Operation::kOpen:
       OpOpen(x, op.open(), ctx);
       return;
     case v1::Operation::kCreateProcess:
-      OpCreateProcess(x, op.create_process(), false, ctx);
+      OpCreateProcess(x, *op.mutable_create_process(), false, ctx);
       return;
     case v1::Operation::kCreateProcessAsUser:
-      OpCreateProcess(x, op.create_process_as_user(), true, ctx);
+      OpCreateProcess(x, *op.mutable_create_process_as_user(), true, ctx);
       return;
     case v1::Operation::kRevert: {
       // TK-7: RevertToSelf clears the thread token; later work runs as the process.
@@ -317,7 +319,7 @@ void ProcessNode::OpOpen(Execution& x, const v1::OpenObject& op, NodeContext& ct
   record(d, "granted=" + RightsNames(wanted));
 }
 
-void ProcessNode::OpCreateProcess(Execution& x, const v1::ProcessSpec& op, bool as_user,
+void ProcessNode::OpCreateProcess(Execution& x, v1::ProcessSpec& op, bool as_user,
                                   NodeContext& ctx) {
   Frame& f = x.frames.back();
   Decision d;
@@ -355,12 +357,12 @@ void ProcessNode::OpCreateProcess(Execution& x, const v1::ProcessSpec& op, bool 
   AddOpResult(x, as_user ? "create_process_as_user" : "create_process", "", child, d, detail, ctx,
               TraceKind::kProcess);
   Frame nf;
-  nf.ops = &op.ops();
+  nf.ops = op.mutable_ops();
   nf.process = std::move(child);
   x.frames.push_back(std::move(nf));
 }
 
-bool ProcessNode::OpLogonUser(const ExecPtr& x, const v1::LogonUserSpec& op, NodeContext& ctx) {
+bool ProcessNode::OpLogonUser(const ExecPtr& x, v1::LogonUserSpec& op, NodeContext& ctx) {
   const Frame& f = x->frames.back();
   Decision d;
   if (topology_.options().logon_user_requires_tcb) {
@@ -409,7 +411,7 @@ bool ProcessNode::OpLogonUser(const ExecPtr& x, const v1::LogonUserSpec& op, Nod
                 "process as " + dir_.FullName(user) + ", net_creds=own_session", ctx,
                 TraceKind::kProcess);
     Frame nf;
-    nf.ops = &op_ptr->ops();
+    nf.ops = op_ptr->mutable_ops();
     nf.process = std::move(t);
     x->frames.push_back(std::move(nf));
     Run(x, ctx);
@@ -614,7 +616,7 @@ void ProcessNode::GetTgt(PrincipalId who, const std::string& key, const std::str
 // ---------------------------------------------------------------------------------------
 // The initiator side of a call.
 
-void ProcessNode::StartOutbound(const ExecPtr& x, const v1::CallSpec& spec, NodeContext& ctx) {
+void ProcessNode::StartOutbound(const ExecPtr& x, v1::CallSpec& spec, NodeContext& ctx) {
   auto ob = std::make_shared<Outbound>();
   ob->x = x;
   ob->spec = &spec;
@@ -649,7 +651,7 @@ void ProcessNode::StartOutbound(const ExecPtr& x, const v1::CallSpec& spec, Node
   call.set_transport(transport);
   call.set_api(spec.api());
   call.set_transport_level(spec.transport_level());
-  *call.mutable_ops() = spec.ops();
+  call.mutable_ops()->Swap(spec.mutable_ops());  // they run at the callee, not here
   for (const std::string& s : x->chain) call.add_chain(s);
 
   // DS-3: ncalrpc never leaves the host.
@@ -1458,7 +1460,7 @@ void ClientNode::StartCall(const std::string& label, const v1::CallSpec& spec, N
                            CallDone done) {
   ExecPtr x = NewExecution(label, {}, PrimaryToken(), std::nullopt);
   *x->plan.add_ops()->mutable_call() = spec;
-  x->done = [done = std::move(done), spec](Execution& x, NodeContext& ctx) {
+  x->done = [done = std::move(done)](Execution& x, NodeContext& ctx) {
     done(x.last_hop ? *x.last_hop : v1::HopResult(), ctx);
   };
   Run(x, ctx);

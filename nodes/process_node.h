@@ -84,10 +84,10 @@ class ProcessNode : public Node {
 
  private:
   // Operations.
-  void RunSync(Execution& x, const v1::Operation& op, NodeContext& ctx);
+  void RunSync(Execution& x, v1::Operation& op, NodeContext& ctx);
   void OpOpen(Execution& x, const v1::OpenObject& op, NodeContext& ctx);
-  void OpCreateProcess(Execution& x, const v1::ProcessSpec& op, bool as_user, NodeContext& ctx);
-  bool OpLogonUser(const ExecPtr& x, const v1::LogonUserSpec& op, NodeContext& ctx);
+  void OpCreateProcess(Execution& x, v1::ProcessSpec& op, bool as_user, NodeContext& ctx);
+  bool OpLogonUser(const ExecPtr& x, v1::LogonUserSpec& op, NodeContext& ctx);
   void OpPrivilegeCheck(Execution& x, const v1::PrivilegeCheck& op, NodeContext& ctx);
   void OpOpenThreadToken(Execution& x, const v1::OpenThreadTokenSpec& op, NodeContext& ctx);
   void OpDuplicateToken(Execution& x, const v1::DuplicateSpec& op, NodeContext& ctx);
@@ -96,7 +96,7 @@ class ProcessNode : public Node {
                    const Decision& d, const std::string& detail, NodeContext& ctx, TraceKind kind);
 
   // The initiator side of a call.
-  void StartOutbound(const ExecPtr& x, const v1::CallSpec& spec, NodeContext& ctx);
+  void StartOutbound(const ExecPtr& x, v1::CallSpec& spec, NodeContext& ctx);
   void OutboundKerberos(const std::shared_ptr<Outbound>& ob, NodeContext& ctx);
   void OutboundServiceTicket(const std::shared_ptr<Outbound>& ob, NodeContext& ctx);
   void OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& ctx);
