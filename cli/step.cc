@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "common/decision.h"
 #include "common/rules.h"
+#include "kdc/kdc.h"
 #include "kdc/ticket.h"
 #include "nodes/context.h"
 #include "nodes/envelope.h"
@@ -232,6 +233,17 @@ class BytesPrinter final : public google::protobuf::TextFormat::FastFieldValuePr
     }
     s += val.size() > kBytesShown ? "...>\"" : ">\"";
     out->PrintString(s);
+  }
+};
+
+// The opaque decision records a message carries (KdcRep.decision, HopResult.steps) shown
+// decoded and explained: "<decision record: allowed by DS-9; forwardable set by UD-5>".
+class RecordPrinter final : public google::protobuf::TextFormat::FastFieldValuePrinter {
+ public:
+  void PrintBytes(const std::string& val,
+                  google::protobuf::TextFormat::BaseTextGenerator* out) const override {
+    out->PrintString("\"<decision record: " +
+                     kdc::FromRecord(kdc::DecodeRecord(val)).Explain() + ">\"");
   }
 };
 
@@ -1058,6 +1070,14 @@ void Stepper::CmdMessage() {
   google::protobuf::TextFormat::Printer printer;
   // The printer takes ownership of its field value printer.
   printer.SetDefaultFieldValuePrinter(std::make_unique<BytesPrinter>().release());
+  for (const google::protobuf::FieldDescriptor* record_field :
+       {v1::KdcRep::descriptor()->FindFieldByName("decision"),
+        v1::HopResult::descriptor()->FindFieldByName("steps")}) {
+    auto record_printer = std::make_unique<RecordPrinter>();
+    if (printer.RegisterFieldValuePrinter(record_field, record_printer.get())) {
+      record_printer.release();  // the printer owns it now
+    }
+  }
   std::string text;
   printer.PrintToString(env, &text);
   out_ << (i == cursor_ ? "message of this event" : "last message, at " + Seq(r.seq)) << ": "

@@ -851,6 +851,14 @@ v1::DecisionRecord ToRecord(const Decision& d) {
   return r;
 }
 
+std::string EncodeRecord(const Decision& d) { return ToRecord(d).SerializeAsString(); }
+
+v1::DecisionRecord DecodeRecord(const std::string& bytes) {
+  v1::DecisionRecord r;
+  if (!r.ParseFromString(bytes)) r.Clear();
+  return r;
+}
+
 std::vector<std::string> RecordFacts(const v1::CheckRecord& c) {
   std::vector<std::string> out;
   std::string_view rest = c.facts();

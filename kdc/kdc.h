@@ -69,6 +69,10 @@ std::string NtlmProof(std::string_view key, std::string_view challenge);
 // Decision <-> wire record.
 v1::DecisionRecord ToRecord(const Decision& d);
 Decision FromRecord(const v1::DecisionRecord& r);
+// The record serialized, for the opaque fields that carry records along (KdcRep.decision,
+// HopResult.steps), and back. Bytes that do not decode give an empty record.
+std::string EncodeRecord(const Decision& d);
+v1::DecisionRecord DecodeRecord(const std::string& bytes);
 // The facts of one check record, "name=value", in the order read.
 std::vector<std::string> RecordFacts(const v1::CheckRecord& c);
 

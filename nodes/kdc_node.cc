@@ -59,7 +59,7 @@ void KdcNode::Answer(const v1::Envelope& request, kdc::KdcResult result, NodeCon
   if (issued) {
     v1::KdcRep* rep = reply.mutable_kdc_rep();
     *rep->mutable_ticket() = std::move(result.sealed);
-    *rep->mutable_decision() = kdc::ToRecord(result.decision);
+    rep->set_decision(kdc::EncodeRecord(result.decision));
     if (tracing) {
       *rep->mutable_view() = result.ticket;
     } else {

@@ -47,7 +47,7 @@ struct ProcessNode::Outbound {
   bool level_defaulted = false;  // no level was asked: the server applies its API default (DF-1)
   v1::Level WireLevel(Level l) const { return level_defaulted ? v1::LEVEL_DEFAULT : ToWire(l); }
   v1::Call call;
-  std::vector<v1::DecisionRecord> kdc_steps;  // KDC decisions on the way
+  std::vector<std::string> kdc_steps;  // KDC decisions on the way, serialized records
   // Kerberos state.
   v1::SealedTicket tgt;
   v1::TicketBody tgt_view;
@@ -553,6 +553,12 @@ void ProcessNode::OpS4uLogon(Execution& x, const v1::S4uLogonSpec& op, NodeConte
 
 namespace {
 // The outbound call fails for the reason the KDC (or the KDC plumbing) gave.
+// The KDC's answer as a step of the hop (a serialized record): the issuing decision as it
+// came, without decoding it, or the refusal.
+std::string KdcStep(bool ok, v1::KdcRep* rep, const v1::DecisionRecord& refusal) {
+  return ok ? std::move(*rep->mutable_decision()) : refusal.SerializeAsString();
+}
+
 void DenyFromKdc(Decision& d, const v1::DecisionRecord& record) {
   Decision kd = kdc::FromRecord(record);
   d.Deny(kd.rule(), kd.error(), kd.status(), kd.Facts());
@@ -579,8 +585,7 @@ void ProcessNode::AskKdc(kdc::DomainId realm, v1::Envelope req, const std::strin
           return done(false, nullptr, kdc::ToRecord(d), ctx);
         }
         if (reply->has_kdc_rep()) {
-          v1::KdcRep* rep = reply->mutable_kdc_rep();
-          return done(true, rep, std::move(*rep->mutable_decision()), ctx);
+          return done(true, reply->mutable_kdc_rep(), v1::DecisionRecord(), ctx);
         }
         done(false, nullptr, std::move(*reply->mutable_kdc_error()->mutable_decision()), ctx);
       });
@@ -813,8 +818,8 @@ void ProcessNode::OutboundKerberos(const std::shared_ptr<Outbound>& ob, NodeCont
   auto with_tgt = [this, ob](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr,
                              NodeContext& ctx) {
     if (!ok) {
+      ob->kdc_steps.push_back(KdcStep(ok, rep, kr));
       DenyFromKdc(ob->d, kr);
-      ob->kdc_steps.push_back(std::move(kr));
       return RefuseOutbound(ob, ctx);
     }
     ob->tgt = std::move(*rep->mutable_ticket());
@@ -850,11 +855,7 @@ void ProcessNode::OutboundServiceTicket(const std::shared_ptr<Outbound>& ob, Nod
   AskKdc(
       realm.value_or(kdc::kNoDomain), std::move(env), ob->path,
       [this, ob](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr, NodeContext& ctx) {
-        if (ok) {
-          ob->kdc_steps.push_back(std::move(kr));
-        } else {
-          ob->kdc_steps.push_back(kr);
-        }
+        ob->kdc_steps.push_back(KdcStep(ok, rep, kr));
         bool negotiated = ob->spec->package() == v1::PACKAGE_NEGOTIATE ||
                           ob->spec->package() == v1::PACKAGE_UNSPECIFIED;
         if (!ok && negotiated && kr.rule() == RuleCode(RuleId::kDS7) && !ob->as->creds.key.empty()) {
@@ -905,7 +906,7 @@ void ProcessNode::OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& 
     AskKdc(
         dir_.Get(account_).domain, std::move(env), ob->path,
         [this, ob](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr, NodeContext& ctx) {
-          ob->kdc_steps.push_back(kr);
+          ob->kdc_steps.push_back(KdcStep(ok, rep, kr));
           if (!ok) {
             DenyFromKdc(ob->d, kr);
             return RefuseOutbound(ob, ctx);
@@ -922,7 +923,7 @@ void ProcessNode::OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& 
       [this, ob, proxy](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr,
                         NodeContext& ctx) {
         if (!ok) {
-          ob->kdc_steps.push_back(kr);
+          ob->kdc_steps.push_back(KdcStep(ok, rep, kr));
           DenyFromKdc(ob->d, kr);
           return RefuseOutbound(ob, ctx);
         }
@@ -939,7 +940,7 @@ void ProcessNode::OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& 
             dir_.Get(account_).domain, std::move(env), ob->path,
             [this, ob, proxy, own_tgt](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr,
                                        NodeContext& ctx) {
-              ob->kdc_steps.push_back(kr);
+              ob->kdc_steps.push_back(KdcStep(ok, rep, kr));
               if (!ok) {
                 DenyFromKdc(ob->d, kr);
                 return RefuseOutbound(ob, ctx);
@@ -1046,13 +1047,13 @@ void ProcessNode::OutboundDelegation(const std::shared_ptr<Outbound>& ob, NodeCo
       [this, ob, send](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr, NodeContext& ctx) {
         if (!ok) {
           // UD-4 (AC-1, PU-1): no forwarded TGT; the context has no delegation.
+          ob->kdc_steps.push_back(KdcStep(ok, rep, kr));
           Decision kd = kdc::FromRecord(kr);
-          ob->kdc_steps.push_back(std::move(kr));
           ob->d.Clear(kd.rule(), "delegate", kd.Facts());
           ob->d.Because(kd.causes());
           return send(false, ctx);
         }
-        ob->kdc_steps.push_back(std::move(kr));
+        ob->kdc_steps.push_back(KdcStep(ok, rep, kr));
         v1::KrbCred* cred = ob->call.mutable_kerberos()->mutable_forwarded_tgt();
         *cred->mutable_tgt() = std::move(*rep->mutable_ticket());
         *cred->mutable_view() = std::move(*rep->mutable_view());
@@ -1116,10 +1117,10 @@ void ProcessNode::RefuseOutbound(const std::shared_ptr<Outbound>& ob, NodeContex
 void ProcessNode::FinishOutbound(const std::shared_ptr<Outbound>& ob, v1::HopResult child,
                                  NodeContext& ctx) {
   // The caller's decision comes first, then the KDC's, then the callee's own steps.
-  google::protobuf::RepeatedPtrField<v1::DecisionRecord> steps;
-  *steps.Add() = kdc::ToRecord(ob->d);
-  for (v1::DecisionRecord& r : ob->kdc_steps) steps.Add(std::move(r));
-  for (v1::DecisionRecord& r : *child.mutable_steps()) steps.Add(std::move(r));
+  google::protobuf::RepeatedPtrField<std::string> steps;
+  steps.Add(kdc::EncodeRecord(ob->d));
+  for (std::string& r : ob->kdc_steps) steps.Add(std::move(r));
+  for (std::string& r : *child.mutable_steps()) steps.Add(std::move(r));
   child.mutable_steps()->Swap(&steps);
   if (child.verdict() == "denied" && !child.has_decision())
     *child.mutable_decision() = kdc::ToRecord(ob->d);
@@ -1397,8 +1398,8 @@ void ServiceNode::Authenticated(v1::Envelope& env, PrincipalId user,
   r.set_package(in.package);
   r.set_verdict("allowed");
   *r.mutable_decision() = kdc::ToRecord(h.decision);
-  *r.add_steps() = kdc::ToRecord(auth);
-  *r.add_steps() = r.decision();
+  r.add_steps(kdc::EncodeRecord(auth));
+  r.add_steps(r.decision().SerializeAsString());
 
   if (ctx.Tracing()) {
     TraceRecord rec;
@@ -1445,7 +1446,7 @@ void ServiceNode::Refuse(const v1::Envelope& request, Decision d, NodeContext& c
   r.set_package(call.package());
   r.set_verdict("denied");
   *r.mutable_decision() = kdc::ToRecord(d);
-  *r.add_steps() = kdc::ToRecord(d);
+  r.add_steps(r.decision().SerializeAsString());
   Reply(request.from(), request.correlation(), std::move(r), ctx);
 }
 

@@ -56,10 +56,12 @@ class ProcessNode : public Node {
   struct Execution;
   struct Outbound;
   using ExecPtr = std::shared_ptr<Execution>;
-  // `record` is the KDC's decision (or the local reason no KDC answered). `rep` belongs
-  // to the caller of `done`, which discards it afterwards: `done` may move parts out.
+  // When `ok`, `rep` is the KDC's reply, its decision the serialized record in
+  // rep->decision() (empty for a cached TGT); `rep` belongs to the caller of `done`, which
+  // discards it afterwards, so `done` may move parts out. Otherwise `refusal` is the KDC's
+  // refusal, or the local reason no KDC answered.
   using KdcDone =
-      std::function<void(bool ok, v1::KdcRep* rep, v1::DecisionRecord record, NodeContext&)>;
+      std::function<void(bool ok, v1::KdcRep* rep, v1::DecisionRecord refusal, NodeContext&)>;
 
   // Requests that are not replies: a service answers calls and NTLM negotiation.
   virtual void HandleRequest(v1::Envelope& env, NodeContext& ctx) = 0;

@@ -109,16 +109,17 @@ std::vector<std::string> RecordRules(const v1::DecisionRecord& d) {
 std::vector<std::string> HopRules(const v1::HopResult& hop) {
   std::vector<std::string> out;
   if (hop.has_decision() && !hop.decision().rule().empty()) AddUnique(out, hop.decision().rule());
-  for (const v1::DecisionRecord& step : hop.steps()) {
-    for (const std::string& r : RecordRules(step)) AddUnique(out, r);
+  for (const std::string& step : hop.steps()) {
+    for (const std::string& r : RecordRules(kdc::DecodeRecord(step))) AddUnique(out, r);
   }
   return out;
 }
 
 std::vector<std::string> HopFacts(const v1::HopResult& hop) {
   std::vector<std::string> out;
-  for (const v1::DecisionRecord& step : hop.steps()) {
-    for (const v1::CheckRecord& c : step.checks()) {
+  for (const std::string& step : hop.steps()) {
+    const v1::DecisionRecord record = kdc::DecodeRecord(step);
+    for (const v1::CheckRecord& c : record.checks()) {
       for (const std::string& f : kdc::RecordFacts(c)) AddUnique(out, f);
     }
   }
@@ -261,7 +262,7 @@ void RenderHop(const v1::HopResult& h, const std::string& indent, bool last, con
   Decision d = kdc::FromRecord(h.decision());
   // The caller's side (package, delegation, MA-*, UD-2) is the first step of every hop.
   if (h.verdict() == "allowed" && h.steps_size() > 0) {
-    out += child_indent + "  caller: " + kdc::FromRecord(h.steps(0)).Explain() + "\n";
+    out += child_indent + "  caller: " + kdc::FromRecord(kdc::DecodeRecord(h.steps(0))).Explain() + "\n";
   }
   out +=
       child_indent + "  " + (h.verdict() == "allowed" ? "server: " : "why: ") + d.Explain() + "\n";

@@ -127,8 +127,8 @@ const v1::HopResult* FindHop(const sim::World& world, const std::string& path) {
 
 std::vector<std::string> HopRules(const v1::HopResult& hop) {
   std::vector<std::string> out;
-  for (const v1::DecisionRecord& step : hop.steps()) {
-    Decision d = kdc::FromRecord(step);
+  for (const std::string& step : hop.steps()) {
+    Decision d = kdc::FromRecord(kdc::DecodeRecord(step));
     for (RuleId r : d.Rules()) {
       std::string code(RuleCode(r));
       if (std::find(out.begin(), out.end(), code) == out.end()) out.push_back(code);

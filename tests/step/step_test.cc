@@ -245,6 +245,10 @@ TEST(StepCommands, MessageIsTheProtobufInTextFormat) {
   EXPECT_THAT(s.out, HasSubstr("    preauth: \"<32 bytes "));  // bytes as size and hex
   Session later = Step(Data("kcd-sensitive.json"), "n 2;m");
   EXPECT_THAT(later.out, HasSubstr("last message, at #0002"));
+  // The opaque decision records a message carries are shown decoded and explained.
+  Session reply = Step(Data("kcd-sensitive.json"), "break rule DS-8;c;n 3;message");
+  EXPECT_THAT(reply.out, HasSubstr("  kdc_rep {\n"));
+  EXPECT_THAT(reply.out, HasSubstr("    decision: \"<decision record: allowed by DS-8"));
 }
 
 TEST(StepCommands, WhyExplainsTheLastDecisionWithTheRuleTable) {
