@@ -10,24 +10,15 @@ v1::SealedTicket Seal(const v1::TicketBody& body, std::string_view key, std::str
   s.set_sname(body.sname());
   body.SerializeToString(s.mutable_body());
   s.set_mac(Hmac(key, s.body()));
-  if (!kdc_key.empty()) s.set_kdc_mac(Hmac(kdc_key, s.body()));
+  if (kdc_key.empty()) return s;
+  // A TGT is sealed twice under the same (krbtgt) key: the two MACs are equal.
+  s.set_kdc_mac(kdc_key == key ? s.mac() : Hmac(kdc_key, s.body()));
   return s;
 }
 
-StatusOr<v1::TicketBody> OpenAsKdc(const v1::SealedTicket& sealed, std::string_view key,
-                                   std::string_view kdc_key) {
-  if (kdc_key.empty() || !MacEquals(Hmac(kdc_key, sealed.body()), sealed.kdc_mac())) {
-    return Unauthenticated("KDC signature of ticket " + sealed.sname() + "@" + sealed.realm() +
-                           " does not verify");
-  }
-  return Open(sealed, key);
-}
+namespace {
 
-StatusOr<v1::TicketBody> Open(const v1::SealedTicket& sealed, std::string_view key) {
-  if (key.empty() || !MacEquals(Hmac(key, sealed.body()), sealed.mac())) {
-    return Unauthenticated("ticket seal for " + sealed.sname() + "@" + sealed.realm() +
-                           " does not verify");
-  }
+StatusOr<v1::TicketBody> Decode(const v1::SealedTicket& sealed) {
   v1::TicketBody body;
   if (!body.ParseFromString(sealed.body())) {
     return InvalidArgument("ticket body does not decode");
@@ -36,6 +27,36 @@ StatusOr<v1::TicketBody> Open(const v1::SealedTicket& sealed, std::string_view k
     return Unauthenticated("ticket clear-text names differ from its sealed body");
   }
   return body;
+}
+
+Status SealFailed(const v1::SealedTicket& sealed) {
+  return Unauthenticated("ticket seal for " + sealed.sname() + "@" + sealed.realm() +
+                         " does not verify");
+}
+
+Status KdcSignatureFailed(const v1::SealedTicket& sealed) {
+  return Unauthenticated("KDC signature of ticket " + sealed.sname() + "@" + sealed.realm() +
+                         " does not verify");
+}
+
+}  // namespace
+
+StatusOr<v1::TicketBody> OpenAsKdc(const v1::SealedTicket& sealed, std::string_view key,
+                                   std::string_view kdc_key) {
+  if (kdc_key.empty()) return KdcSignatureFailed(sealed);
+  const std::string kdc_mac = Hmac(kdc_key, sealed.body());
+  if (!MacEquals(kdc_mac, sealed.kdc_mac())) return KdcSignatureFailed(sealed);
+  // A TGT is sealed twice under the same (krbtgt) key: one MAC verifies both seals.
+  const bool same_key = key == kdc_key;
+  if (key.empty() || !MacEquals(same_key ? kdc_mac : Hmac(key, sealed.body()), sealed.mac())) {
+    return SealFailed(sealed);
+  }
+  return Decode(sealed);
+}
+
+StatusOr<v1::TicketBody> Open(const v1::SealedTicket& sealed, std::string_view key) {
+  if (key.empty() || !MacEquals(Hmac(key, sealed.body()), sealed.mac())) return SealFailed(sealed);
+  return Decode(sealed);
 }
 
 std::string KlistFlags(uint32_t flags) {
