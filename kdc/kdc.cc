@@ -826,17 +826,20 @@ std::string NtlmProof(std::string_view key, std::string_view challenge) {
   return Hmac(key, std::string("ntlm:") + std::string(challenge));
 }
 
-v1::DecisionRecord ToRecord(const Decision& d) {
-  v1::DecisionRecord r;
+namespace {
+// `r` is empty.
+void FillRecord(const Decision& d, v1::DecisionRecord& r) {
   r.set_verdict(std::string(VerdictName(d.verdict())));
   if (d.rule() != RuleId::kCount) r.set_rule(std::string(RuleCode(d.rule())));
-  r.set_error(d.error());
-  r.set_status(d.status());
+  // Empty strings are left unset: setting one would allocate for nothing.
+  if (!d.error().empty()) r.set_error(d.error());
+  if (!d.status().empty()) r.set_status(d.status());
   for (const Check& c : d.checks()) {
     v1::CheckRecord* cr = r.add_checks();
     cr->set_rule(std::string(RuleCode(c.rule)));
     cr->set_effect(static_cast<v1::CheckEffect>(c.effect));
-    cr->set_what(c.what);
+    if (!c.what.empty()) cr->set_what(c.what);
+    if (c.facts.empty()) continue;
     std::string* facts = cr->mutable_facts();
     for (const Fact& f : c.facts) {
       if (!facts->empty()) *facts += '\n';
@@ -848,10 +851,26 @@ v1::DecisionRecord ToRecord(const Decision& d) {
   for (const Cause& c : d.causes()) {
     r.add_causes(std::string(RuleCode(c.rule)) + ": " + c.fact.ToString());
   }
+}
+}  // namespace
+
+v1::DecisionRecord ToRecord(const Decision& d) {
+  v1::DecisionRecord r;
+  FillRecord(d, r);
   return r;
 }
 
-std::string EncodeRecord(const Decision& d) { return ToRecord(d).SerializeAsString(); }
+std::string EncodeRecord(const Decision& d) {
+  // Built in a stack-backed arena: the record exists only to be serialized.
+  alignas(8) char block[4096];
+  google::protobuf::ArenaOptions options;
+  options.initial_block = block;
+  options.initial_block_size = sizeof block;
+  google::protobuf::Arena arena(options);
+  auto* r = google::protobuf::Arena::CreateMessage<v1::DecisionRecord>(&arena);
+  FillRecord(d, *r);
+  return r->SerializeAsString();
+}
 
 v1::DecisionRecord DecodeRecord(const std::string& bytes) {
   v1::DecisionRecord r;

@@ -421,8 +421,6 @@ AsioRuntime::Impl::Link& AsioRuntime::Impl::SendingLink(NodeId from, NodeId to) 
 
 Status AsioRuntime::Impl::OnFrame(Connection& connection, v1::Envelope env) {
   Link& link = links_.at(connection.id());
-  const std::string where = " on connection " + ToString(connection.remote_endpoint()) + " -> " +
-                            ToString(connection.local_endpoint());
   Status rejected;
   if (env.to() != link.node) {
     rejected = InvalidArgument("misaddressed frame: " + Describe(env) + " for " +
@@ -441,7 +439,9 @@ Status AsioRuntime::Impl::OnFrame(Connection& connection, v1::Envelope env) {
                         NodeName(env.from()) + " on a connection from " + NodeName(link.peer));
   }
   if (!rejected.ok()) {
-    Trace(link.node, TraceKind::kDrop, rejected.message() + where);
+    Trace(link.node, TraceKind::kDrop,
+          rejected.message() + " on connection " + ToString(connection.remote_endpoint()) +
+              " -> " + ToString(connection.local_endpoint()));
     return rejected;
   }
   if (link.peer == 0) {
