@@ -131,6 +131,7 @@ Status Directory::Finalize(std::string_view secret) {
       if (it != spn_index_.end()) p.a2d2.push_back(it->second);
     }
     const Domain& d = domains_[p.domain];
+    p.full_name = p.name + "@" + d.realm;
     p.key = p.password.empty() ? Hmac(secret_, "key|" + ToLower(d.realm) + "|" + ToLower(p.name))
                                : KeyFromPassword(d.realm, p.name, p.password);
   }
@@ -145,6 +146,9 @@ Status Directory::Finalize(std::string_view secret) {
 }
 
 std::optional<DomainId> Directory::FindDomain(std::string_view realm) const {
+  for (const Domain& d : domains_) {
+    if (d.realm == realm) return d.id;  // the usual case: the realm as configured
+  }
   for (const Domain& d : domains_) {
     if (EqualsIgnoreCase(d.realm, realm)) return d.id;
   }
@@ -189,10 +193,10 @@ std::optional<SpnId> Directory::FindSpn(std::string_view spn) const {
   return it->second;
 }
 
-std::string Directory::FullName(PrincipalId id) const {
-  if (id == kNobody || id >= principals_.size()) return "nobody";
-  const Principal& p = principals_[id];
-  return p.name + "@" + domains_[p.domain].realm;
+const std::string& Directory::FullName(PrincipalId id) const {
+  static const std::string kNobodyName = "nobody";
+  if (id == kNobody || id >= principals_.size()) return kNobodyName;
+  return principals_[id].full_name;
 }
 
 bool Directory::Matches(PrincipalId who, PrincipalId principal) const {

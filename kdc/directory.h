@@ -96,6 +96,7 @@ struct Principal {
   std::vector<SpnId> a2d2;          // allowed_to_delegate_to, interned
   bool protected_user = false;      // member (direct or nested) of a Protected Users group
   std::string key;                  // 32-byte long-term key
+  std::string full_name;            // "name@REALM"
 };
 
 class Directory {
@@ -128,7 +129,7 @@ class Directory {
   const std::string& SpnName(SpnId spn) const { return spns_[spn].name; }
 
   // "alice@CORP.EXAMPLE"; "nobody" for kNobody.
-  std::string FullName(PrincipalId id) const;
+  const std::string& FullName(PrincipalId id) const;
   const std::string& Name(PrincipalId id) const { return principals_[id].name; }
 
   // True if `who` is `principal` or a (nested) member of it. `principal` may be a group.
