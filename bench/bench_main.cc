@@ -141,9 +141,8 @@ void PrintRow(const Series& series) {
   const Figures& f = series.Best();
   std::printf("%-15s %6d %9d %9llu %8.3f %12.0f %12.0f %12.0f %11.2f  %s\n", f.runtime.c_str(),
               f.calls, f.call_hops, static_cast<unsigned long long>(f.messages), f.seconds,
-              f.call_hops / f.seconds, f.messages / f.seconds,
-              f.messages / series.MedianSeconds(), f.seconds * 1e6 / f.call_hops,
-              series.ok() ? "ok" : "FAILED");
+              f.call_hops / f.seconds, f.messages / f.seconds, f.messages / series.MedianSeconds(),
+              f.seconds * 1e6 / f.call_hops, series.ok() ? "ok" : "FAILED");
 }
 
 double MicrosPerRoundTrip(const Figures& f) { return f.seconds * 1e6 / (f.messages / 2.0); }
@@ -199,15 +198,15 @@ int main(int argc, char** argv) {
       "\nraw asio+protobuf ping-pong: %d round trips of a %zu-byte Call envelope, %.2f us each "
       "(median %.2f)\n",
       pings, sample.ByteSizeLong(), raw_rt, raw_us[raw_us.size() / 2]);
-  std::printf("tcp runtime: %.2f us per round trip lean, %.2f full (%.2f round trips per call-hop)\n",
-              lean_rt, full_rt, round_trips_per_hop);
+  std::printf(
+      "tcp runtime: %.2f us per round trip lean, %.2f full (%.2f round trips per call-hop)\n",
+      lean_rt, full_rt, round_trips_per_hop);
   std::printf("  per round trip  tcp / raw = %.2f lean, %.2f full   (target <= 2)\n",
               lean_rt / raw_rt, full_rt / raw_rt);
-  std::printf("  per call-hop    tcp / (raw x %.0f round trips) = %.2f lean, %.2f full\n",
-              round_trips_per_hop,
-              (tcp.seconds * 1e6 / tcp.call_hops) / (raw_rt * round_trips_per_hop),
-              (tcp_full.Best().seconds * 1e6 / tcp_full.Best().call_hops) /
-                  (raw_rt * round_trips_per_hop));
+  std::printf(
+      "  per call-hop    tcp / (raw x %.0f round trips) = %.2f lean, %.2f full\n",
+      round_trips_per_hop, (tcp.seconds * 1e6 / tcp.call_hops) / (raw_rt * round_trips_per_hop),
+      (tcp_full.Best().seconds * 1e6 / tcp_full.Best().call_hops) / (raw_rt * round_trips_per_hop));
   const Figures& v = virt_lean.Best();
   std::printf(
       "virtual runtime: %.0f serialized message hops/s, %.0f call-hops/s (lean)   "

@@ -242,8 +242,8 @@ class RecordPrinter final : public google::protobuf::TextFormat::FastFieldValueP
  public:
   void PrintBytes(const std::string& val,
                   google::protobuf::TextFormat::BaseTextGenerator* out) const override {
-    out->PrintString("\"<decision record: " +
-                     kdc::FromRecord(kdc::DecodeRecord(val)).Explain() + ">\"");
+    out->PrintString("\"<decision record: " + kdc::FromRecord(kdc::DecodeRecord(val)).Explain() +
+                     ">\"");
   }
 };
 

@@ -440,8 +440,8 @@ Status AsioRuntime::Impl::OnFrame(Connection& connection, v1::Envelope env) {
   }
   if (!rejected.ok()) {
     Trace(link.node, TraceKind::kDrop,
-          rejected.message() + " on connection " + ToString(connection.remote_endpoint()) +
-              " -> " + ToString(connection.local_endpoint()));
+          rejected.message() + " on connection " + ToString(connection.remote_endpoint()) + " -> " +
+              ToString(connection.local_endpoint()));
     return rejected;
   }
   if (link.peer == 0) {

@@ -26,8 +26,7 @@ size_t Pending::FindTimer(TimerId timer) const {
   return entries_.size();
 }
 
-void Pending::Complete(size_t index, v1::Envelope* reply, const Status& status,
-                       NodeContext& ctx) {
+void Pending::Complete(size_t index, v1::Envelope* reply, const Status& status, NodeContext& ctx) {
   Entry entry = std::move(entries_[index]);
   entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(index));
   ctx.CancelTimer(entry.timer);

@@ -610,8 +610,7 @@ void ProcessNode::GetTgt(PrincipalId who, const std::string& key, const std::str
   as->set_preauth(kdc::PreauthProof(key, ctx.Now()));
   AskKdc(
       p.domain, std::move(env), path,
-      [this, who, done](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr,
-                        NodeContext& ctx) {
+      [this, who, done](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr, NodeContext& ctx) {
         if (ok) tgt_cache_[who] = {rep->ticket(), rep->view()};
         done(ok, rep, std::move(kr), ctx);
       },
@@ -812,11 +811,10 @@ void ProcessNode::OutboundNtlm(const std::shared_ptr<Outbound>& ob, NodeContext&
 
 void ProcessNode::OutboundKerberos(const std::shared_ptr<Outbound>& ob, NodeContext& ctx) {
   const NetCreds& creds = ob->as->creds;
-  bool s4u =
-      ob->spec->protocol_transition() || (!ob->as->primary && creds.kind == NetCredsKind::kS4uProxy);
+  bool s4u = ob->spec->protocol_transition() ||
+             (!ob->as->primary && creds.kind == NetCredsKind::kS4uProxy);
   if (s4u) return OutboundS4U(ob, ctx);
-  auto with_tgt = [this, ob](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr,
-                             NodeContext& ctx) {
+  auto with_tgt = [this, ob](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr, NodeContext& ctx) {
     if (!ok) {
       ob->kdc_steps.push_back(KdcStep(ok, rep, kr));
       DenyFromKdc(ob->d, kr);
@@ -858,7 +856,8 @@ void ProcessNode::OutboundServiceTicket(const std::shared_ptr<Outbound>& ob, Nod
         ob->kdc_steps.push_back(KdcStep(ok, rep, kr));
         bool negotiated = ob->spec->package() == v1::PACKAGE_NEGOTIATE ||
                           ob->spec->package() == v1::PACKAGE_UNSPECIFIED;
-        if (!ok && negotiated && kr.rule() == RuleCode(RuleId::kDS7) && !ob->as->creds.key.empty()) {
+        if (!ok && negotiated && kr.rule() == RuleCode(RuleId::kDS7) &&
+            !ob->as->creds.key.empty()) {
           // PK-4: Negotiate falls back to NTLM when Kerberos cannot work (no such SPN),
           // silently losing delegation.
           ob->d.Set(RuleId::kPK4, "package",
@@ -920,8 +919,7 @@ void ProcessNode::OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& 
   };
   GetTgt(
       account_, key_, ob->path,
-      [this, ob, proxy](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr,
-                        NodeContext& ctx) {
+      [this, ob, proxy](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr, NodeContext& ctx) {
         if (!ok) {
           ob->kdc_steps.push_back(KdcStep(ok, rep, kr));
           DenyFromKdc(ob->d, kr);
@@ -1032,9 +1030,9 @@ void ProcessNode::OutboundDelegation(const std::shared_ptr<Outbound>& ob, NodeCo
   d.Read(RuleId::kUD2, std::move(facts));
   // UD-3: ask the home KDC for a FORWARDED TGT.
   auto cached = tgt_cache_.find(ob->as->user);
-  const v1::SealedTicket& user_tgt =
-      ob->as->creds.tgt.body().empty() && cached != tgt_cache_.end() ? cached->second.first
-                                                                     : ob->as->creds.tgt;
+  const v1::SealedTicket& user_tgt = ob->as->creds.tgt.body().empty() && cached != tgt_cache_.end()
+                                         ? cached->second.first
+                                         : ob->as->creds.tgt;
   kdc::DomainId home_kdc = dir_.FindDomain(user_tgt.realm()).value_or(kdc::kNoDomain);
   v1::Envelope env;
   v1::TgsReq* req = env.mutable_tgs_req();

@@ -262,7 +262,8 @@ void RenderHop(const v1::HopResult& h, const std::string& indent, bool last, con
   Decision d = kdc::FromRecord(h.decision());
   // The caller's side (package, delegation, MA-*, UD-2) is the first step of every hop.
   if (h.verdict() == "allowed" && h.steps_size() > 0) {
-    out += child_indent + "  caller: " + kdc::FromRecord(kdc::DecodeRecord(h.steps(0))).Explain() + "\n";
+    out += child_indent + "  caller: " + kdc::FromRecord(kdc::DecodeRecord(h.steps(0))).Explain() +
+           "\n";
   }
   out +=
       child_indent + "  " + (h.verdict() == "allowed" ? "server: " : "why: ") + d.Explain() + "\n";

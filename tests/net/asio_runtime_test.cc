@@ -62,6 +62,7 @@ class PeerNode final : public Node {
   std::string_view name() const override { return name_; }
 
   void OnMessage(v1::Envelope& env, NodeContext& ctx) override {
+    saw_tracing = saw_tracing || ctx.Tracing();
     if (env.has_call_reply()) {
       replies.push_back(env);
       return;
@@ -86,6 +87,7 @@ class PeerNode final : public Node {
   std::vector<v1::Envelope> replies;  // call_replies received, in delivery order
   std::vector<Fired> fired;
   std::vector<Undeliverable> undeliverable;
+  bool saw_tracing = false;  // NodeContext::Tracing() held at some delivery
 
  private:
   std::string name_;
@@ -214,6 +216,7 @@ TEST_F(AsioRuntimeTest, ThousandRequestsAndRepliesCrossOneConnectionInOrder) {
     EXPECT_EQ(client->replies[i - 1].from(), b);
   }
   EXPECT_TRUE(client->undeliverable.empty());
+  EXPECT_EQ(runtime_.delivered(), 2 * kCount);
 
   // One connection, two ends: the client's, bound to its host's address, and the one the
   // server accepted, whose remote address is the client's host. Replies reuse it.
@@ -584,6 +587,26 @@ TEST_F(AsioRuntimeTest, ShutdownStopsEverythingAndRunUntilReturnsAtOnce) {
   // The listener is gone.
   EXPECT_EQ(RawSocket::Connect("127.0.1.2", "127.0.1.3", port), nullptr);
   runtime_.Shutdown();  // idempotent
+}
+
+TEST(AsioRuntimeUntraced, WithoutATraceSinkNodesAreToldAndRequestsStillComplete) {
+  AsioRuntime runtime;
+  auto client_owned = std::make_unique<PeerNode>("client");
+  PeerNode* client = client_owned.get();
+  auto server_owned = std::make_unique<PeerNode>("web");
+  PeerNode* server = server_owned.get();
+  const NodeId a = runtime.AddNode(std::move(client_owned), "127.0.1.2");
+  const NodeId b = runtime.AddNode(std::move(server_owned), "127.0.1.3");
+  ASSERT_TRUE(runtime.Start().ok());
+  runtime.Post(a, [b](Node&, NodeContext& ctx) {
+    EXPECT_FALSE(ctx.Tracing());
+    for (uint64_t i = 1; i <= 20; ++i) ctx.Send(MakeCall(b, i));
+  });
+  ASSERT_TRUE(runtime.RunUntil([&] { return client->replies.size() == 20; }, kBudgetMs).ok());
+  EXPECT_EQ(runtime.delivered(), 40u);
+  EXPECT_FALSE(client->saw_tracing);
+  EXPECT_FALSE(server->saw_tracing);
+  for (const ConnectionInfo& c : runtime.Connections()) EXPECT_EQ(c.unanswered_requests, 0u);
 }
 
 TEST(AsioRuntimeShutdown, DestructorWithLiveConnectionsAndTimersIsPrompt) {
