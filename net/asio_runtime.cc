@@ -457,7 +457,10 @@ Status AsioRuntime::Impl::OnFrame(Connection& connection, v1::Envelope env) {
       links_.at(it->second).unanswered.Answer(env.correlation());
     }
   }
-  asio::post(io_, [this, node = link.node, env = std::move(env)]() mutable { Deliver(node, env); });
+  // Delivered at once, inside the read handler, as the raw ping-pong does: the connection
+  // outlives the handler (it holds itself), and it checks whether it was closed before
+  // decoding the next frame. `link` is not used after this: the node may close it.
+  Deliver(link.node, env);
   return Status::Ok();
 }
 
