@@ -20,23 +20,27 @@ class VirtualRuntime::Context final : public NodeContext {
     }
     std::string bytes;
     env.SerializeToString(&bytes);
+    bool corrupted = false;
     for (auto it = rt_.corruptions_.begin(); it != rt_.corruptions_.end(); ++it) {
       if (std::get<0>(*it) == self_ && std::get<1>(*it) == to) {
         bytes = std::get<2>(*it);
         rt_.corruptions_.erase(it);
+        corrupted = true;
         break;
       }
     }
+    std::string summary;  // SEND and DELIVER read alike: the delivery reuses it
     if (rt_.sink_) {
       TraceRecord rec;
       rec.kind = nodes::TraceKind::kSend;
       rec.summary = Describe(env, rt_.nodes_[to - 1].node->name());
+      if (!corrupted) summary = rec.summary;
       if (rt_.capture_) rec.message = std::make_shared<const v1::Envelope>(env);
       rt_.Emit(self_, std::move(rec));
     }
     if (rt_.shut_down_) return;
-    rt_.deliveries_.push_back(
-        Delivery{rt_.now_ + kLinkLatencyMs, rt_.next_seq_++, to, self_, std::move(bytes)});
+    rt_.deliveries_.push_back(Delivery{rt_.now_ + kLinkLatencyMs, rt_.next_seq_++, to, self_,
+                                       std::move(bytes), std::move(summary)});
   }
   TimerId StartTimer(Time delay) override {
     TimerId id = rt_.next_timer_++;
@@ -165,7 +169,8 @@ void VirtualRuntime::Deliver(Delivery& d) {
   if (sink_) {
     TraceRecord rec;
     rec.kind = nodes::TraceKind::kDeliver;
-    rec.summary = Context::Describe(env, slot.node->name());
+    rec.summary =
+        d.summary.empty() ? Context::Describe(env, slot.node->name()) : std::move(d.summary);
     if (capture_) rec.message = std::make_shared<const v1::Envelope>(env);
     Emit(d.node, std::move(rec));
   }

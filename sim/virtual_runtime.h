@@ -73,7 +73,8 @@ class VirtualRuntime final : public nodes::Runtime {
     uint64_t seq;
     NodeId node;  // receiver
     NodeId from;
-    std::string bytes;  // the serialized envelope
+    std::string bytes;    // the serialized envelope
+    std::string summary;  // the SEND record's summary, when traced and not corrupted
   };
   struct PostEvent {
     Time time;
