@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
   const v1::Envelope sample = SampleCall();
   for (int r = 0; r < repeat; ++r) {
     virt_lean.runs.push_back(RunChain("virtual", hops, virtual_calls, true));
-    virt_full.runs.push_back(RunChain("virtual", hops, virtual_calls / 4, false));
+    virt_full.runs.push_back(RunChain("virtual", hops, std::max(1, virtual_calls / 4), false));
     tcp_lean.runs.push_back(RunChain("tcp", hops, tcp_calls, true));
     tcp_full.runs.push_back(RunChain("tcp", hops, tcp_calls, false));
     StatusOr<net::PingPongResult> raw = net::RawPingPong(pings, sample);
