@@ -21,7 +21,9 @@
 
 namespace delegsim::nodes {
 
-using TraceSink = std::function<void(const TraceRecord&)>;
+// Receives each record once; the record is discarded afterwards, so a sink that keeps it
+// may move from it (a sink taking `const TraceRecord&` fits too).
+using TraceSink = std::function<void(TraceRecord&)>;
 
 class Runtime {
  public:

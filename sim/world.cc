@@ -318,10 +318,10 @@ v1::HopResult AssembleHops(const std::string& label,
 Status World::Run() {
   // Records are built only when something consumes them (nodes check Tracing()).
   if (assemble_ || keep_trace_ || extra_sink_) {
-    runtime_->SetTraceSink([this](const nodes::TraceRecord& rec) {
+    runtime_->SetTraceSink([this](nodes::TraceRecord& rec) {
       if (rec.hop && assemble_) hops_.push_back(rec.hop);
-      if (keep_trace_) trace_.push_back(rec);
       if (extra_sink_) extra_sink_(rec);
+      if (keep_trace_) trace_.push_back(std::move(rec));  // last: it empties `rec`
     });
   } else {
     runtime_->SetTraceSink(nullptr);

@@ -8,6 +8,7 @@
 #ifndef DELEGSIM_SIM_WORLD_H_
 #define DELEGSIM_SIM_WORLD_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,7 +43,9 @@ class World {
   static constexpr nodes::Time kCallBudgetMs = 120'000;
 
   // Called with every trace record (set before Run()).
-  void SetTraceSink(nodes::TraceSink sink) { extra_sink_ = std::move(sink); }
+  void SetTraceSink(std::function<void(const nodes::TraceRecord&)> sink) {
+    extra_sink_ = std::move(sink);
+  }
   // Whether trace() keeps every record (default). Benchmarks turn it off; with no sink,
   // no kept trace and no assembled outcomes, no trace record is built at all.
   void KeepTrace(bool keep) { keep_trace_ = keep; }
@@ -71,7 +74,7 @@ class World {
   std::vector<std::pair<std::string, nodes::NodeId>> clients_;  // "user@host" -> node
   std::vector<CallOutcome> outcomes_;
   std::vector<nodes::TraceRecord> trace_;
-  nodes::TraceSink extra_sink_;
+  std::function<void(const nodes::TraceRecord&)> extra_sink_;
   bool keep_trace_ = true;
   bool assemble_ = true;
   // HOP records of the call under way, assembled into its tree when it completes.
