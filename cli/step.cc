@@ -242,8 +242,12 @@ class RecordPrinter final : public google::protobuf::TextFormat::FastFieldValueP
  public:
   void PrintBytes(const std::string& val,
                   google::protobuf::TextFormat::BaseTextGenerator* out) const override {
-    out->PrintString("\"<decision record: " + kdc::FromRecord(kdc::DecodeRecord(val)).Explain() +
-                     ">\"");
+    v1::DecisionRecord record;
+    if (!record.ParseFromString(val)) {
+      out->PrintString("\"<" + std::to_string(val.size()) + " bytes: not a decision record>\"");
+      return;
+    }
+    out->PrintString("\"<decision record: " + kdc::FromRecord(record).Explain() + ">\"");
   }
 };
 
