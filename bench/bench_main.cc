@@ -8,11 +8,10 @@
 //
 //   delegsim-bench [--hops 8] [--virtual-calls 2000] [--tcp-calls 200] [--pings 5000]
 //                  [--repeat 5]
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -111,13 +110,6 @@ v1::Envelope SampleCall() {
   return env;
 }
 
-int Arg(int argc, char** argv, const char* name, int fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], name) == 0) return std::max(1, std::atoi(argv[i + 1]));
-  }
-  return fallback;
-}
-
 // Every run of one configuration; figures come from the fastest, with the median beside.
 struct Series {
   std::vector<Figures> runs;
@@ -153,11 +145,15 @@ double MicrosPerRoundTrip(const Figures& f) { return f.seconds * 1e6 / (f.messag
 int main(int argc, char** argv) {
   using namespace delegsim;
   using namespace delegsim::bench;
-  int hops = Arg(argc, argv, "--hops", 8);
-  int virtual_calls = Arg(argc, argv, "--virtual-calls", 2000);
-  int tcp_calls = Arg(argc, argv, "--tcp-calls", 200);
-  int pings = Arg(argc, argv, "--pings", 5000);
-  int repeat = Arg(argc, argv, "--repeat", 5);
+  int hops = 8, virtual_calls = 2000, tcp_calls = 200, pings = 5000, repeat = 5;
+  CLI::App app{"delegsim-bench: delegation-chain throughput under both runtimes"};
+  const auto positive = CLI::Range(1, 1'000'000);
+  app.add_option("--hops", hops, "services in the chain")->check(CLI::Range(1, 32));
+  app.add_option("--virtual-calls", virtual_calls, "calls per virtual run")->check(positive);
+  app.add_option("--tcp-calls", tcp_calls, "calls per tcp run")->check(positive);
+  app.add_option("--pings", pings, "raw ping-pong round trips")->check(positive);
+  app.add_option("--repeat", repeat, "runs of each configuration")->check(CLI::Range(1, 100));
+  CLI11_PARSE(app, argc, argv);
 
   std::printf(
       "delegsim-bench: %d-hop chain, each hop a delegate-level Kerberos call through a\n"

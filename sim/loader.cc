@@ -89,19 +89,6 @@ constexpr std::string_view kOpKinds[] = {"open",
                                          "impersonate_self",
                                          "duplicate_token",
                                          "s4u_logon"};
-// Operation kinds as an expectation's `op` names them (the OpResult.op values).
-constexpr std::string_view kOpResultKinds[] = {"open",
-                                               "check",
-                                               "create",
-                                               "create_process",
-                                               "create_process_as_user",
-                                               "logon_user",
-                                               "revert",
-                                               "privilege_check",
-                                               "open_thread_token",
-                                               "impersonate_self",
-                                               "duplicate_token",
-                                               "s4u_logon"};
 constexpr std::string_view kTicketFlags[] = {"forwardable", "forwarded",     "proxiable",
                                              "proxy",       "renewable",     "initial",
                                              "pre_authent", "ok_as_delegate"};
@@ -1433,7 +1420,10 @@ class Decoder {
   static std::span<const Named<std::string_view>> OpResultKinds() {
     static const std::vector<Named<std::string_view>> table = [] {
       std::vector<Named<std::string_view>> t;
-      for (std::string_view k : kOpResultKinds) t.push_back({k, k});
+      // Every operation kind but a call reports an OpResult (a call reports a hop).
+      for (std::string_view k : kOpKinds) {
+        if (k != "call") t.push_back({k, k});
+      }
       return t;
     }();
     return table;

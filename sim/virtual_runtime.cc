@@ -88,15 +88,13 @@ void VirtualRuntime::Emit(NodeId node, TraceRecord rec) {
   sink_(rec);
 }
 
-VirtualRuntime::Next VirtualRuntime::Peek() {
+VirtualRuntime::Head VirtualRuntime::Peek() {
   while (!timers_.empty() && Cancelled(timers_.top().timer)) timers_.pop();
-  Next next = Next::kNone;
-  Time time = 0;
+  Head head;
   uint64_t seq = 0;
-  auto consider = [&](Next kind, Time t, uint64_t s) {
-    if (next == Next::kNone || t < time || (t == time && s < seq)) {
-      next = kind;
-      time = t;
+  auto consider = [&](Next next, Time time, uint64_t s) {
+    if (head.next == Next::kNone || time < head.time || (time == head.time && s < seq)) {
+      head = {next, time};
       seq = s;
     }
   };
@@ -104,29 +102,15 @@ VirtualRuntime::Next VirtualRuntime::Peek() {
     consider(Next::kDelivery, deliveries_.front().time, deliveries_.front().seq);
   if (!posts_.empty()) consider(Next::kPost, posts_.front().time, posts_.front().seq);
   if (!timers_.empty()) consider(Next::kTimer, timers_.top().time, timers_.top().seq);
-  return next;
-}
-
-Time VirtualRuntime::TimeOf(Next next) const {
-  switch (next) {
-    case Next::kDelivery:
-      return deliveries_.front().time;
-    case Next::kPost:
-      return posts_.front().time;
-    case Next::kTimer:
-      return timers_.top().time;
-    case Next::kNone:
-      break;
-  }
-  return now_;
+  return head;
 }
 
 bool VirtualRuntime::Step() {
-  const Next next = Peek();
-  if (next == Next::kNone) return false;
-  now_ = std::max(now_, TimeOf(next));
+  const Head head = Peek();
+  if (head.next == Next::kNone) return false;
+  now_ = std::max(now_, head.time);
   ++events_processed_;
-  switch (next) {
+  switch (head.next) {
     case Next::kDelivery: {
       Delivery d = std::move(deliveries_.front());
       deliveries_.pop_front();
@@ -182,9 +166,9 @@ Status VirtualRuntime::RunUntil(const std::function<bool()>& done, Time budget_m
   uint64_t events = 0;
   while (!shut_down_ && !done()) {
     // Cancelled timers are skipped without moving the clock.
-    const Next next = Peek();
-    if (next == Next::kNone) return Status::Ok();
-    if (TimeOf(next) > deadline) {
+    const Head head = Peek();
+    if (head.next == Next::kNone) return Status::Ok();
+    if (head.time > deadline) {
       return Status(StatusCode::kDeadlineExceeded,
                     "virtual budget of " + std::to_string(budget_ms) + " ms used up");
     }

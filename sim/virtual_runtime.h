@@ -100,10 +100,12 @@ class VirtualRuntime final : public nodes::Runtime {
   };
 
   enum class Next : uint8_t { kNone, kDelivery, kPost, kTimer };
-  // Drops cancelled timers from the heap's top, then names the queue of the earliest
-  // event (kNone when all are empty).
-  Next Peek();
-  Time TimeOf(Next next) const;
+  struct Head {
+    Next next = Next::kNone;  // the queue holding the earliest event; kNone when all are empty
+    Time time = 0;            // that event's time
+  };
+  // Drops cancelled timers from the heap's top, then finds the earliest event.
+  Head Peek();
   void Deliver(Delivery& d);
   void Emit(NodeId node, TraceRecord rec);
   bool Cancelled(TimerId id) const { return id < cancelled_.size() && cancelled_[id]; }
