@@ -244,11 +244,14 @@ StatusOr<std::vector<Flow>> Reach::ForIdentity(PrincipalId who) {
   std::vector<Flow> flows;
   std::vector<State> start;
   size_t done = 0;
+  const kdc::Domain& home = dir.GetDomain(dir.Get(who).domain);
   for (const nodes::ServiceInfo& t : topo.services()) {
     for (v1::Transport tr : t.transports) {
-      // ncalrpc: the user logged on at the service's host (LC-1); otherwise a workstation.
-      Chain c{
-          name, tr == v1::TRANSPORT_NCALRPC ? t.host : prober_.Workstation(who), {{t.name, tr}}};
+      // ncalrpc: the user logged on at the service's host (LC-1), which a workgroup's local
+      // account can do only on its own host; otherwise from a workstation.
+      bool local = tr == v1::TRANSPORT_NCALRPC;
+      if (local && home.workgroup && home.realm != t.host) continue;
+      Chain c{name, local ? t.host : prober_.Workstation(who), {{t.name, tr}}};
       if (Status st = Add(c, prober_.Run(c), "", &flows, &start); !st.ok()) return st;
     }
     if (options_.progress) options_.progress(++done, topo.services().size());
