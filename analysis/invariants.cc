@@ -90,15 +90,7 @@ StatusOr<std::vector<Flow>> AllIdentityFlows(Prober& prober, int max_hops) {
   for (ClassId c = 0; c < classes.size(); ++c) {
     StatusOr<std::vector<Flow>> flows = reach.ForIdentity(classes.Representative(c));
     if (!flows.ok()) return flows.status();
-    for (const Flow& f : *flows) {
-      for (PrincipalId m : classes.Members(c)) {
-        Flow copy = f;
-        const std::string& name = prober.directory().FullName(m);
-        if (copy.replay.user == f.identity) copy.replay.user = name;
-        copy.identity = name;
-        out.push_back(std::move(copy));
-      }
-    }
+    for (const Flow& f : *flows) reach.Expand(f, &out);
   }
   return out;
 }
