@@ -70,7 +70,7 @@ std::string_view MechanismName(Mechanism m) {
   return "direct";
 }
 
-Prober::Prober(const sim::Scenario& scenario) : scenario_(scenario) {
+Prober::Prober(const sim::Scenario& scenario) : scenario_(scenario), steps_(scenario.steps) {
   scenario_.steps.clear();
   scenario_.expectations.clear();
   // A domain-joined workstation per domain: where the domain's users log on.

@@ -82,7 +82,10 @@ class Prober {
   const kdc::Directory& directory() const { return world_->directory(); }
   const nodes::Topology& topology() const { return world_->topology(); }
   const IdentityClasses& classes() const { return *classes_; }
+  // The directory as simulated: the scenario without its steps, plus the workstations.
   const sim::Scenario& scenario() const { return scenario_; }
+  // The scenario's own steps (where they hold passwords for LogonUser, TK-6).
+  const std::vector<sim::StepSpec>& steps() const { return steps_; }
 
   // The workstation a user of `id`'s domain calls from: a domain-joined host the prober
   // adds per domain, or the workgroup host that holds a local account.
@@ -117,6 +120,7 @@ class Prober {
   std::optional<PrincipalId> ComputerAccount(const std::string& host) const;
 
   sim::Scenario scenario_;
+  std::vector<sim::StepSpec> steps_;
   Status status_;
   std::unique_ptr<sim::World> world_;
   std::unique_ptr<IdentityClasses> classes_;

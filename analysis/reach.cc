@@ -194,7 +194,10 @@ StatusOr<std::vector<Flow>> Reach::ForIdentity(PrincipalId who) {
   size_t done = 0;
   const kdc::Domain& home = dir.GetDomain(dir.Get(who).domain);
   for (const nodes::ServiceInfo& t : topo.services()) {
-    for (v1::Transport tr : t.transports) {
+    std::vector<v1::Transport> order = t.transports;  // over the network first
+    std::stable_partition(order.begin(), order.end(),
+                          [](v1::Transport tr) { return tr != v1::TRANSPORT_NCALRPC; });
+    for (v1::Transport tr : order) {
       // ncalrpc: the user logged on at the service's host (LC-1), which a workgroup's local
       // account can do only on its own host; otherwise from a workstation.
       bool local = tr == v1::TRANSPORT_NCALRPC;
@@ -206,7 +209,7 @@ StatusOr<std::vector<Flow>> Reach::ForIdentity(PrincipalId who) {
   }
   // TK-6: services that hold the account's password call on with a LogonUser token.
   std::vector<LogonSite> sites;
-  for (const sim::StepSpec& step : prober_.scenario().steps) {
+  for (const sim::StepSpec& step : prober_.steps()) {
     std::vector<std::string> path = {step.call.service()};
     CollectLogonSites(step.call.ops(), step, path, sites);
   }
