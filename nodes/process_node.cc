@@ -744,6 +744,12 @@ void ProcessNode::StartOutbound(const ExecPtr& x, v1::CallSpec& spec, NodeContex
   call.set_package(package);
   // Only an impersonating server's credentials explain anything downstream (LC-2).
   if (!ob->as->primary) call.set_caller_net_creds(NetCredsName(ob->as->creds));
+  // LC-5: the credentials this call presents for the identity, named by the rule that gave
+  // them (IL-5, KCD-7, S4U-3, LC-1, TK-6, ...); a process's or user's own logon (LC-5) is
+  // not delegation. The report reads the delegation mechanism from it (sim/mechanism.h).
+  if (ob->as->creds.why != RuleId::kLC5) {
+    d.Read(ob->as->creds.why, {{who + ".net_creds", NetCredsName(ob->as->creds)}});
+  }
 
   if (package == v1::PACKAGE_KERBEROS) {
     // TR-2: on a remote named pipe the client's level is ignored; whether the server gets
