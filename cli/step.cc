@@ -23,7 +23,9 @@
 #include "nodes/context.h"
 #include "nodes/envelope.h"
 #include "nodes/token.h"
+#include "sim/durations.h"
 #include "sim/loader.h"
+#include "sim/mechanism.h"
 #include "sim/results.h"
 #include "sim/world.h"
 
@@ -181,16 +183,6 @@ std::string Seq(uint64_t seq) {
   return buf;
 }
 
-// "10h", "90s", "1500 ms".
-std::string Duration(int64_t ms) {
-  constexpr int64_t kSecond = 1000;
-  constexpr int64_t kMinute = 60 * kSecond;
-  if (ms != 0 && ms % kdc::kHour == 0) return std::to_string(ms / kdc::kHour) + "h";
-  if (ms != 0 && ms % kMinute == 0) return std::to_string(ms / kMinute) + "m";
-  if (ms != 0 && ms % kSecond == 0) return std::to_string(ms / kSecond) + "s";
-  return std::to_string(ms) + " ms";
-}
-
 std::string LevelText(v1::Level l) {
   std::optional<nodes::Level> level = nodes::FromWire(l);
   return level ? std::string(nodes::LevelName(*level)) : "default";
@@ -271,9 +263,24 @@ bool IsAncestorOrSelf(std::string_view ancestor, std::string_view path) {
   return ancestor.size() == path.size() || path[ancestor.size()] == '/';
 }
 
-std::string LastSegment(std::string_view path) {
-  size_t slash = path.rfind('/');
-  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+// How an allowed hop's identity got there and how the hop may carry it on: the delegation
+// mechanism (sim/mechanism.h) rather than the rule that settled its level.
+std::string Delegation(const v1::HopResult& hop) {
+  sim::HopMechanismInfo in = sim::DescribeMechanism(hop);
+  std::string rule;
+  std::string onward = sim::OnwardMechanism(hop, &rule);
+  std::string text = in.mechanism == "direct"
+                         ? "reached with " + std::string(sim::MechanismLabel("direct"))
+                         : "reached by " + std::string(sim::MechanismLabel(in.mechanism)) + " [" +
+                               Join(in.rules, ", ") + "]";
+  if (onward != "none") {
+    text +=
+        "; carries the identity on by " +
+        std::string(onward == "constrained" ? "constrained or resource-based delegation (S4U2proxy)"
+                                            : sim::MechanismLabel(onward)) +
+        " [" + rule + "]";
+  }
+  return text;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -751,7 +758,11 @@ const Breakpoint* Stepper::Hit(const TraceRecord& rec) const {
         break;
       }
       case Breakpoint::Kind::kService:
-        if (rec.node == b.value || LastSegment(PathOf(rec)) == b.value) return &b;
+        // Entering the service: a call delivered to it (not every later event of the hop).
+        if (rec.kind == TraceKind::kDeliver && rec.message && rec.message->has_call() &&
+            rec.message->call().service() == b.value) {
+          return &b;
+        }
         break;
       case Breakpoint::Kind::kRule: {
         // Decisions only: a HOP record repeats the decision that settled its hop.
@@ -930,7 +941,9 @@ void Stepper::ShowEvent(const TraceRecord& r) {
   } else {
     out_ << "  " << r.summary << "\n";
     std::vector<std::string> rules = r.Rules();
-    if (r.kind == TraceKind::kHop && !rules.empty()) {
+    if (r.kind == TraceKind::kHop && r.hop && r.hop->verdict() == "allowed") {
+      out_ << "  delegation: " << Delegation(*r.hop) << "\n";
+    } else if (r.kind == TraceKind::kHop && !rules.empty()) {
       out_ << "  decided by " << paint_.Yellow(rules.front()) << "\n";
     }
   }
@@ -946,32 +959,28 @@ void Stepper::ShowEvent(const TraceRecord& r) {
 
 void Stepper::CmdToken() {
   const TraceRecord& cur = history_[cursor_];
-  // The thread: the hop the current event belongs to, on the current node (a KDC or a
-  // client session has none; then the last token set anywhere is shown).
-  std::string path = PathOf(cur);
-  for (size_t i = cursor_ + 1; path.empty() && i-- > 0;) {
-    if (history_[i].node == cur.node) path = PathOf(history_[i]);
+  // The thread of the hop this event belongs to, on this event's node: never a token of
+  // another call or another node.
+  const std::string path = PathOf(cur);
+  if (path.empty()) {
+    out_ << "no server thread at this event: " << cur.node << " " << nodes::TraceKindName(cur.kind)
+         << " belongs to no hop (a client's logon or a KDC exchange)\n";
+    return;
   }
   const TraceRecord* found = nullptr;
   for (size_t i = cursor_ + 1; found == nullptr && i-- > 0;) {
     const TraceRecord& r = history_[i];
     if (r.token && r.node == cur.node && IsAncestorOrSelf(r.path, path)) found = &r;
   }
-  std::string where;
-  if (found != nullptr) {
-    where = "token of " + found->node + "'s thread for " + found->path;
-  } else {
-    for (size_t i = cursor_ + 1; found == nullptr && i-- > 0;) {
-      if (history_[i].token) found = &history_[i];
-    }
-    if (found == nullptr) {
-      out_ << "no thread is impersonating yet: " << cur.node
-           << " runs with its own logon session\n";
-      return;
-    }
-    where = cur.node + " has no server thread here; the last token set was " + found->node +
-            "'s for " + found->path;
+  if (found == nullptr) {
+    out_ << "no token for " << path << " on " << cur.node << " yet: "
+         << (cur.node.find('@') != std::string::npos
+                 ? "a client runs as its own logon session"
+                 : "the service has not impersonated the caller at this event")
+         << "\n";
+    return;
   }
+  std::string where = "token of " + found->node + "'s thread for " + found->path;
   const nodes::TokenView& t = *found->token;
   std::vector<std::string> groups;
   for (uint32_t g : t.groups) groups.push_back(Principal(g));
@@ -994,8 +1003,9 @@ void Stepper::ShowTicket(const v1::TicketBody& t, const std::string& title) {
   std::string names = kdc::FlagNames(t.flags());
   out_ << "  flags      " << (letters.empty() ? "-" : letters) << " ("
        << (names.empty() ? "none" : names) << ")\n"
-       << "  valid      " << t.start_ms() << " ms to " << t.end_ms() << " ms (lifetime "
-       << Duration(t.end_ms() - t.start_ms()) << ")\n";
+       << "  valid      from t=" << sim::HumanDuration(t.start_ms())
+       << " to t=" << sim::HumanDuration(t.end_ms()) << " (lifetime "
+       << sim::HumanDuration(t.end_ms() - t.start_ms()) << ")\n";
   const v1::Pac& pac = t.pac();
   std::vector<std::string> groups;
   for (uint32_t g : pac.groups()) groups.push_back(Principal(g));
@@ -1052,13 +1062,42 @@ void Stepper::CmdTicket() {
       return;
     }
   }
-  for (size_t i = cursor_ + 1; i-- > 0;) {
-    const TraceRecord& r = history_[i];
-    if (r.ticket) {
-      return ShowTicket(*r.ticket, "last ticket issued, at " + Seq(r.seq) + " by " + r.node);
-    }
+  // Otherwise the ticket this event's hop was called with: never one of another call.
+  const std::string path = PathOf(cur);
+  if (path.empty()) {
+    out_ << "no ticket at this event (tickets show at KDC requests, replies and decisions, "
+            "and on a hop's events)\n";
+    return;
   }
-  out_ << "no ticket has been issued yet\n";
+  // A call that never reached its service (refused at the caller) has none: then the
+  // ticket its caller's hop was called with, up the same chain.
+  std::string note;
+  for (std::string hop = path; !hop.empty();) {
+    for (size_t i = cursor_ + 1; i-- > 0;) {
+      const TraceRecord& r = history_[i];
+      if (r.kind != TraceKind::kDeliver || !r.message || !r.message->has_call() ||
+          r.message->call().path() != hop) {
+        continue;
+      }
+      const v1::Call& call = r.message->call();
+      std::optional<v1::TicketBody> t =
+          call.has_kerberos() ? Peek(call.kerberos().ticket()) : std::nullopt;
+      out_ << note;
+      if (!t) {
+        out_ << "no ticket: the call into " << hop << " (" << Seq(r.seq) << ") used "
+             << nodes::PackageName(call.package()) << ", not Kerberos\n";
+        return;
+      }
+      ShowTicket(*t, "ticket " + hop + " was called with (" + Seq(r.seq) + ")");
+      return;
+    }
+    note += "no ticket for " + hop + ": the call has not reached its service\n";
+    size_t slash = hop.rfind('/');
+    hop = slash == std::string::npos ? "" : hop.substr(0, slash);
+    // The first segment is the step's name, not a hop.
+    if (hop.find('/') == std::string::npos) break;
+  }
+  out_ << note;
 }
 
 void Stepper::CmdMessage() {
