@@ -228,6 +228,23 @@ TEST(StepCommands, TokenIsTheServerThreadsAfterImpersonation) {
                                     "no hop"));
 }
 
+TEST(StepCompletion, CommandsKindsAndNames) {
+  CompletionNames names{{"web1", "db1"}, {"web", "db", "broker"}, {"KCD-1", "KCD-7", "IL-5"}};
+  using V = std::vector<std::string>;
+  EXPECT_EQ(CompleteStepCommand("", names).size(), 12u);
+  EXPECT_EQ(CompleteStepCommand("t", names), (V{"token", "ticket"}));
+  EXPECT_EQ(CompleteStepCommand("n;n;br", names), (V{"break"}));  // after ';' too
+  EXPECT_EQ(CompleteStepCommand("break ", names), (V{"host:", "service:", "rule:", "denial"}));
+  EXPECT_EQ(CompleteStepCommand("b s", names), (V{"service:"}));
+  EXPECT_EQ(CompleteStepCommand("break service:", names),
+            (V{"service:web", "service:db", "service:broker"}));
+  EXPECT_EQ(CompleteStepCommand("break host:d", names), (V{"host:db1"}));
+  EXPECT_EQ(CompleteStepCommand("break rule:KCD", names), (V{"rule:KCD-1", "rule:KCD-7"}));
+  EXPECT_TRUE(CompleteStepCommand("break service:db ", names).empty());  // one argument
+  EXPECT_TRUE(CompleteStepCommand("token x", names).empty());
+  EXPECT_TRUE(CompleteStepCommand("break planet:", names).empty());
+}
+
 // `token` and `ticket` belong to the event's own hop: db impersonated alice for paystub
 // earlier, but when local-hop's call enters db nobody has impersonated for it yet.
 TEST(StepCommands, TokenAndTicketNeverComeFromAnotherCall) {
