@@ -924,6 +924,9 @@ std::string Stepper::DescribeMessage(const v1::Envelope& env) const {
         case v1::Call::kAnonymous:
           s += "; no credentials (anonymous)";
           break;
+        case v1::Call::kForms:
+          s += "; forms sign-in as " + c.forms().user() + " (the service checks the password)";
+          break;
         default:
           if (c.has_local_session()) {
             s += "; the caller's logon session (" + Principal(c.local_session().user()) + ")";

@@ -762,6 +762,18 @@ void ProcessNode::StartOutbound(const ExecPtr& x, v1::CallSpec& spec, NodeContex
     }
     return OutboundKerberos(ob, ctx);
   }
+  if (package == v1::PACKAGE_FORMS) {
+    // A front door that signs the user in itself: the name and a proof of the password.
+    if (ob->as->anonymous() || ob->as->creds.key.empty()) {
+      d.Deny(RuleId::kDS12, "STATUS_LOGON_FAILURE", {}, {{who + ".password_known", false}});
+      return RefuseOutbound(ob, ctx);
+    }
+    v1::FormsLogin* login = call.mutable_forms();
+    login->set_user(dir_.FullName(ob->as->user));
+    login->set_proof(kdc::Hmac(ob->as->creds.key, "forms:" + spec.service()));
+    call.set_requested_level(ob->WireLevel(ob->level));
+    return SendCall(ob, ctx);
+  }
   if (package == v1::PACKAGE_SCHANNEL) {
     // A client certificate mapped to the account, signed by the account domain's CA.
     if (ob->as->anonymous() || ob->as->creds.key.empty()) {
@@ -1298,6 +1310,22 @@ void ServiceNode::HandleCall(v1::Envelope& env, NodeContext& ctx) {
         return Refuse(env, std::move(d), ctx);
       }
       d.Read(RuleId::kDS12, {{"certificate_valid", true}, {"subject", c.subject()}});
+      d.Allow(RuleId::kDS12);
+      return Authenticated(env, *user, dir_.Get(*user).groups, std::move(d), ctx);
+    }
+    case v1::Call::kForms: {
+      // The front door checks the password itself (against the account, as an LDAP bind
+      // would); it gets the user's name, not a Windows logon.
+      const v1::FormsLogin& login = call.forms();
+      std::optional<PrincipalId> user = dir_.Find(login.user());
+      bool ok =
+          user && kdc::MacEquals(kdc::Hmac(dir_.KeyOf(*user), "forms:" + name_), login.proof());
+      if (!ok) {
+        d.Deny(RuleId::kDS12, "STATUS_LOGON_FAILURE", {},
+               {{"forms.user", login.user()}, {"password_valid", false}});
+        return Refuse(env, std::move(d), ctx);
+      }
+      d.Read(RuleId::kDS12, {{"forms.user", login.user()}, {"password_valid", true}});
       d.Allow(RuleId::kDS12);
       return Authenticated(env, *user, dir_.Get(*user).groups, std::move(d), ctx);
     }
