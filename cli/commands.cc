@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/reach_command.h"
 #include "cli/rules_command.h"
 #include "cli/step.h"
 #include "cli/terminal.h"
@@ -236,14 +237,22 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
     } else {
       Outcome o = Execute(*scenario, options.runtime, nullptr);
       size_t hops = o.world ? sim::AllHops(o.world->outcomes()).size() : 0;
-      int total = o.expectations.passed + o.expectations.failed;
       bool ok = o.world && o.completed && o.expectations.failed == 0;
-      line = std::string(ok ? "PASS  " : "FAIL  ") + name + "  hops=" + std::to_string(hops) +
-             "  expectations=" + std::to_string(o.expectations.passed) + "/" +
-             std::to_string(total);
       if (!o.world || !o.completed) failure = o.error;
       for (const sim::ExpectationFailure& e : o.expectations.failures)
         failure += e.ToString(f) + "\n";
+      bool analysed = true;
+      std::string broken = InvariantFailures(*scenario, f, &analysed);
+      failure += broken;
+      ok = ok && broken.empty() && analysed;
+
+      line = std::string(ok ? "PASS  " : "FAIL  ") + name + "  hops=" + std::to_string(hops) +
+             "  expectations=" + std::to_string(o.expectations.passed) + "/" +
+             std::to_string(o.expectations.passed + o.expectations.failed);
+      if (!scenario->invariants.empty()) {
+        line += "  invariants=" + std::to_string(scenario->invariants.size()) + " " +
+                (broken.empty() && analysed ? "held" : "BROKEN");
+      }
       if (!ok) err << failure;
     }
     out << line << "\n";
@@ -331,6 +340,9 @@ int Main(int argc, char** argv) {
                        "(\"n;n;break rule:KCD-2;c;why\")");
   step_cmd->add_flag("--no-color", step_no_color, "Never colour the output");
 
+  ReachCommandOptions reach;
+  CLI::App* reach_cmd = AddReachSubcommand(app, reach);
+
   // An unknown first word is a mistyped command, not a missing one: name it and list them.
   if (argc > 1 && argv[1][0] != '-') {
     std::string word = argv[1];
@@ -368,6 +380,7 @@ int Main(int argc, char** argv) {
   }
   if (validate->parsed()) return ValidateCommand(validate_files, std::cout, std::cerr);
   if (check_cmd->parsed()) return CheckCommand(check, std::cout, std::cerr);
+  if (reach_cmd->parsed()) return ReachCommand(reach, std::cout, std::cerr);
   if (step_cmd->parsed()) {
     step.color = !step_no_color && UseColor(true);
     return StepMain(step, step_script);

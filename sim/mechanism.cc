@@ -56,12 +56,15 @@ HopMechanismInfo DescribeMechanism(const v1::HopResult& hop) {
   if (!s4u2proxy.empty()) info.rules.push_back(s4u2proxy);
 
   if (!s4u2proxy.empty()) {
-    // S4U-3: protocol transition is S4U2self followed by S4U2proxy, whichever path the
-    // S4U2proxy took; the caller holds s4u_proxy credentials by S4U-3 or asked for it.
-    if (!s4u2self.empty() || presented.rule == "S4U-3") {
+    // The target's resource-based ACL (RB-1) allowed it: RBCD, with or without S4U2self
+    // before it (RB-4), as `delegsim reach` names it (analysis/prober.cc). By the classic
+    // list (KCD-1): protocol transition when the evidence came from S4U2self (S4U-3).
+    if (s4u2proxy == "RB-1") {
+      info.mechanism = "rbcd";
+    } else if (!s4u2self.empty() || presented.rule == "S4U-3") {
       info.mechanism = "protocol_transition";
     } else {
-      info.mechanism = s4u2proxy == "RB-1" ? "rbcd" : "constrained";
+      info.mechanism = "constrained";
     }
     return info;
   }

@@ -25,8 +25,9 @@ namespace delegsim::sim {
 //                        calling as itself)
 //   unconstrained        a forwarded TGT (IL-5; also a child process that kept it, TK-5)
 //   constrained          S4U2proxy with the evidence ticket the client presented (KCD-1)
-//   protocol_transition  S4U2self then S4U2proxy (S4U-1 with KCD-1 or RB-1, S4U-3)
-//   rbcd                 S4U2proxy allowed by the target's resource-based ACL (RB-1)
+//   protocol_transition  S4U2self then S4U2proxy by the classic list (S4U-1 and KCD-1, S4U-3)
+//   rbcd                 S4U2proxy allowed by the target's resource-based ACL (RB-1), also
+//                        after S4U2self (RB-4), as `delegsim reach` names it
 //   local_session        a local server's use of the client's own logon session (LC-1)
 //   logon_user           a token from LogonUser with the user's password (TK-6)
 //   none                 the hop was refused

@@ -55,15 +55,15 @@ INSTANTIATE_TEST_SUITE_P(
         // The same credentials spent through the target's ACL (RB-1); a refusal is none.
         Case{"rbcd-resource-decides-who-may-delegate", "shop/web/db", "rbcd", {"KCD-7", "RB-1"}},
         Case{"rbcd-resource-decides-who-may-delegate", "shop/web/files", "none", {}},
-        // S4U2self then S4U2proxy: by the classic list (S4U-3 credentials) or by RBCD after an
-        // NTLM front end that holds nothing itself.
+        // S4U2self then S4U2proxy by the classic list: protocol transition (S4U-3).
         Case{"protocol-transition-ntlm-front-end",
              "any-protocol/intranet/db",
              "protocol_transition",
              {"S4U-3", "S4U-1", "KCD-1"}},
+        // S4U2self then S4U2proxy allowed by the target's ACL: RBCD (RB-4), as reach says.
         Case{"rbcd-protocol-transition-empty-a2d2",
              "alice/web/db",
-             "protocol_transition",
+             "rbcd",
              {"PK-2", "S4U-1", "RB-1"}},
         // LC-1: the local server spends the client's own logon session on one network hop.
         Case{"seed-a-ncalrpc-local-server-one-hop", "one-hop/lb", "direct", {}},
