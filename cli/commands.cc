@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -11,7 +12,10 @@
 #include <iostream>
 
 #include "cli/reach_command.h"
+#include "cli/rules_command.h"
 #include "cli/step.h"
+#include "cli/terminal.h"
+#include "cli/version.h"
 #include "common/rules.h"
 #include "net/asio_runtime.h"
 #include "sim/loader.h"
@@ -43,15 +47,6 @@ std::string XmlEscape(const std::string& s) {
       default:
         out += c;
     }
-  }
-  return out;
-}
-
-std::string JsonEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
   }
   return out;
 }
@@ -109,6 +104,31 @@ Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind,
   return o;
 }
 
+// The name closest to `word` by edit distance, when it is close enough to be a typo.
+std::string Nearest(const std::string& word, const std::vector<std::string>& names) {
+  std::string best;
+  size_t best_distance = 3;  // at most two edits
+  for (const std::string& name : names) {
+    std::vector<size_t> row(name.size() + 1);
+    for (size_t j = 0; j <= name.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= word.size(); ++i) {
+      size_t diagonal = row[0];
+      row[0] = i;
+      for (size_t j = 1; j <= name.size(); ++j) {
+        size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                           diagonal + (std::tolower(word[i - 1]) == name[j - 1] ? 0 : 1)});
+        diagonal = up;
+      }
+    }
+    if (row[name.size()] < best_distance) {
+      best_distance = row[name.size()];
+      best = name;
+    }
+  }
+  return best;
+}
+
 std::vector<std::string> ScenarioFiles(const std::vector<std::string>& paths, std::ostream& err,
                                        bool& missing) {
   std::vector<std::string> files;
@@ -145,6 +165,11 @@ bool UseColor(bool stdout_stream) {
 }
 
 int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) {
+  if (std::error_code ec; fs::is_directory(options.file, ec)) {
+    err << options.file << ": is a folder; run takes one scenario file. To run every scenario "
+        << "in it and check their expectations: delegsim check " << options.file << "\n";
+    return kExitInvalid;
+  }
   std::optional<sim::Scenario> scenario = Load(options.file, err);
   if (!scenario) return kExitInvalid;
   if (options.seed) scenario->seed = *options.seed;
@@ -165,7 +190,9 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   if (options.json) {
     out << sim::RenderJson(*o.world, o.expectations) << "\n";
   } else {
-    out << sim::RenderReport(*o.world, o.expectations, options.file, options.color);
+    out << sim::RenderReport(
+        *o.world, o.expectations, options.file,
+        {.color = options.color, .width = options.width, .ascii = options.ascii});
     if (options.show_trace) {
       out << "\ntrace (" << o.world->trace().size() << " records)\n";
       for (const nodes::TraceRecord& r : o.world->trace()) out << sim::TraceLineText(r) << "\n";
@@ -253,45 +280,27 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
   return failed > 0 ? kExitExpectationFailed : kExitOk;
 }
 
-int RulesCommand(bool json, std::ostream& out) {
-  if (json) {
-    out << "[\n";
-    bool first = true;
-    for (const RuleInfo& r : AllRules()) {
-      out << (first ? "" : ",\n") << "  {\"id\": \"" << r.code << "\", \"enforcer\": \""
-          << EnforcerName(r.enforcer) << "\", \"statement\": \"" << JsonEscape(r.statement)
-          << "\", \"sources\": \"" << JsonEscape(r.sources) << "\"}";
-      first = false;
-    }
-    out << "\n]\n";
-    return kExitOk;
-  }
-  for (const RuleInfo& r : AllRules()) {
-    std::string id(r.code);
-    id.resize(7, ' ');
-    std::string who(EnforcerName(r.enforcer));
-    who.resize(10, ' ');
-    out << id << who << r.statement << "\n"
-        << std::string(17, ' ') << "sources: " << r.sources << "\n";
-  }
-  return kExitOk;
-}
-
 int Main(int argc, char** argv) {
   CLI::App app{"delegsim: a simulator of Windows / Kerberos impersonation and delegation"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "delegsim 0.1.0");
+  app.set_version_flag("--version", VersionString());
 
   bool rules_json = false;
+  bool rules_sources = false;
   CLI::App* rules = app.add_subcommand(
       "rules", "List the rule table: every rule id with its statement and sources");
   rules->add_flag("--json", rules_json, "Print the table as JSON");
+  rules->add_flag("--sources", rules_sources,
+                  "Explain the source keys rules cite (SFU-K, KILE-TF, ...) with their links");
 
   RunOptions run;
   bool no_color = false;
   CLI::App* run_cmd = app.add_subcommand("run", "Run a scenario and print the report");
   run_cmd->add_option("file", run.file, "Scenario file (JSON)")->required();
-  run_cmd->add_option("--runtime", run.runtime, "tcp (nodes over loopback sockets) or virtual")
+  run_cmd
+      ->add_option("--runtime", run.runtime,
+                   "tcp (default: the nodes really exchange messages over loopback sockets) or "
+                   "virtual (deterministic, simulated time)")
       ->check(CLI::IsMember({"tcp", "virtual"}));
   run_cmd->add_option("--trace", run.trace_file, "Write the trace as JSON Lines to this file");
   run_cmd->add_flag("--json", run.json, "Print the result as one JSON document");
@@ -311,7 +320,9 @@ int Main(int argc, char** argv) {
       app.add_subcommand("check", "Run every scenario under the paths and check expectations");
   check_cmd->add_option("paths", check.paths, "Scenario files or folders")->required();
   check_cmd->add_option("--junit", check.junit_file, "Write a JUnit XML report");
-  check_cmd->add_option("--runtime", check.runtime, "virtual (default) or tcp")
+  check_cmd
+      ->add_option("--runtime", check.runtime,
+                   "virtual (default: deterministic and fast, as the golden traces are) or tcp")
       ->check(CLI::IsMember({"tcp", "virtual"}));
 
   StepOptions step;
@@ -332,15 +343,39 @@ int Main(int argc, char** argv) {
   ReachCommandOptions reach;
   CLI::App* reach_cmd = AddReachSubcommand(app, reach);
 
+  // An unknown first word is a mistyped command, not a missing one: name it and list them.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string word = argv[1];
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), word) == names.end()) {
+      std::cerr << "delegsim: unknown command '" << word << "'";
+      std::string near = Nearest(word, names);
+      if (!near.empty()) std::cerr << " (did you mean " << near << "?)";
+      std::cerr << "\ncommands:";
+      for (const CLI::App* sub : app.get_subcommands({})) {
+        std::string name = sub->get_name();
+        name.resize(std::max<size_t>(name.size() + 2, 10), ' ');
+        std::cerr << "\n  " << name << sub->get_description();
+      }
+      std::cerr << "\nRun delegsim COMMAND --help for a command's options.\n";
+      return kExitInvalid;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitInvalid;
   }
-  if (rules->parsed()) return RulesCommand(rules_json, std::cout);
+  if (rules->parsed()) {
+    return rules_sources ? SourcesCommand(rules_json, std::cout)
+                         : RulesCommand(rules_json, std::cout);
+  }
   if (run_cmd->parsed()) {
     run.color = !no_color && !run.json && UseColor(true);
+    run.width = TerminalWidth();
+    run.ascii = !LocaleIsUtf8();
     return RunCommand(run, std::cout, std::cerr);
   }
   if (validate->parsed()) return ValidateCommand(validate_files, std::cout, std::cerr);

@@ -26,6 +26,9 @@ StatusOr<std::unique_ptr<nodes::Runtime>> MakeRuntime(const std::string& kind);
 // True when output to this stream should be coloured (a terminal, NO_COLOR unset).
 bool UseColor(bool stdout_stream);
 
+// `run` defaults to tcp, the real message exchange over loopback sockets, so a run shows
+// the system as deployed; `check` defaults to virtual, deterministic and fast, the runtime
+// the golden traces and CI use. Both give the same decisions (tests/chains).
 struct RunOptions {
   std::string file;
   std::string runtime = "tcp";
@@ -33,6 +36,8 @@ struct RunOptions {
   bool show_trace = false;  // print the trace as text after the report
   bool json = false;
   bool color = false;
+  size_t width = 0;    // terminal columns to wrap the report at; 0: no wrapping
+  bool ascii = false;  // ASCII tree (the locale is not UTF-8)
   std::optional<uint64_t> seed;
   std::optional<std::string> profile;
 };

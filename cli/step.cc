@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <set>
@@ -23,7 +24,9 @@
 #include "nodes/context.h"
 #include "nodes/envelope.h"
 #include "nodes/token.h"
+#include "sim/durations.h"
 #include "sim/loader.h"
+#include "sim/mechanism.h"
 #include "sim/results.h"
 #include "sim/world.h"
 
@@ -112,11 +115,60 @@ class StreamSource final : public CommandSource {
   std::ostream& out_;
 };
 
+// The commands of the prompt, as completed (aliases are not offered).
+constexpr const char* kCommands[] = {"next",    "continue", "break", "delete", "token", "ticket",
+                                     "message", "why",      "list",  "back",   "help",  "quit"};
+
+#ifdef DELEGSIM_HAVE_LIBEDIT
+// libedit calls plain functions: the names of the one terminal source reading a line.
+const CompletionNames* g_completion_names = nullptr;
+std::vector<std::string> g_matches;
+
+char* NextMatch(const char* /*text*/, int state) {
+  static size_t next = 0;
+  if (state == 0) next = 0;
+  if (next >= g_matches.size()) return nullptr;
+  return strdup(g_matches[next++].c_str());
+}
+
+char** AttemptCompletion(const char* text, int /*start*/, int end) {
+  rl_attempted_completion_over = 1;  // never fall back to file names
+  if (g_completion_names == nullptr) return nullptr;
+  g_matches = CompleteStepCommand(std::string_view(rl_line_buffer, static_cast<size_t>(end)),
+                                  *g_completion_names);
+  if (g_matches.empty()) return nullptr;
+  // "host:" waits for its name: no space after it.
+  bool all_kinds = std::all_of(g_matches.begin(), g_matches.end(),
+                               [](const std::string& m) { return m.back() == ':'; });
+  rl_completion_append_character = all_kinds ? '\0' : ' ';
+  return rl_completion_matches(text, NextMatch);
+}
+#endif
+
 class TerminalSource final : public CommandSource {
  public:
+  TerminalSource() {
+#ifdef DELEGSIM_HAVE_LIBEDIT
+    // Words end at spaces and ';' ("n;br<TAB>"); ':' stays inside "host:web1".
+    static char breaks[] = " \t\n;";
+    rl_completer_word_break_characters = breaks;
+    rl_attempted_completion_function = AttemptCompletion;
+#endif
+  }
+  ~TerminalSource() override {
+#ifdef DELEGSIM_HAVE_LIBEDIT
+    if (g_completion_names == &names_) g_completion_names = nullptr;
+#endif
+  }
+  TerminalSource(const TerminalSource&) = delete;
+  TerminalSource& operator=(const TerminalSource&) = delete;
+
+  void SetCompletions(CompletionNames names) override { names_ = std::move(names); }
+
   std::optional<std::string> Next(const std::string& prompt) override {
     std::cout.flush();
 #ifdef DELEGSIM_HAVE_LIBEDIT
+    g_completion_names = &names_;
     char* raw = readline(prompt.c_str());
     if (raw == nullptr) {
       std::cout << "\n";
@@ -136,6 +188,9 @@ class TerminalSource final : public CommandSource {
     return line;
 #endif
   }
+
+ private:
+  CompletionNames names_;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -179,16 +234,6 @@ std::string Seq(uint64_t seq) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "#%04llu", static_cast<unsigned long long>(seq));
   return buf;
-}
-
-// "10h", "90s", "1500 ms".
-std::string Duration(int64_t ms) {
-  constexpr int64_t kSecond = 1000;
-  constexpr int64_t kMinute = 60 * kSecond;
-  if (ms != 0 && ms % kdc::kHour == 0) return std::to_string(ms / kdc::kHour) + "h";
-  if (ms != 0 && ms % kMinute == 0) return std::to_string(ms / kMinute) + "m";
-  if (ms != 0 && ms % kSecond == 0) return std::to_string(ms / kSecond) + "s";
-  return std::to_string(ms) + " ms";
 }
 
 std::string LevelText(v1::Level l) {
@@ -271,9 +316,24 @@ bool IsAncestorOrSelf(std::string_view ancestor, std::string_view path) {
   return ancestor.size() == path.size() || path[ancestor.size()] == '/';
 }
 
-std::string LastSegment(std::string_view path) {
-  size_t slash = path.rfind('/');
-  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+// How an allowed hop's identity got there and how the hop may carry it on: the delegation
+// mechanism (sim/mechanism.h) rather than the rule that settled its level.
+std::string Delegation(const v1::HopResult& hop) {
+  sim::HopMechanismInfo in = sim::DescribeMechanism(hop);
+  std::string rule;
+  std::string onward = sim::OnwardMechanism(hop, &rule);
+  std::string text = in.mechanism == "direct"
+                         ? "reached with " + std::string(sim::MechanismLabel("direct"))
+                         : "reached by " + std::string(sim::MechanismLabel(in.mechanism)) + " [" +
+                               Join(in.rules, ", ") + "]";
+  if (onward != "none") {
+    text +=
+        "; carries the identity on by " +
+        std::string(onward == "constrained" ? "constrained or resource-based delegation (S4U2proxy)"
+                                            : sim::MechanismLabel(onward)) +
+        " [" + rule + "]";
+  }
+  return text;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -417,6 +477,13 @@ Status Stepper::BuildWorld() {
   }
   hosts_.clear();
   for (const nodes::HostInfo& h : world_->topology().hosts()) hosts_.insert(h.name);
+  CompletionNames names;
+  names.hosts.assign(hosts_.begin(), hosts_.end());
+  for (const nodes::ServiceInfo& svc : world_->topology().services()) {
+    names.services.push_back(svc.name);
+  }
+  for (const RuleInfo& r : AllRules()) names.rules.emplace_back(r.code);
+  commands_.SetCompletions(std::move(names));
   return Status::Ok();
 }
 
@@ -751,7 +818,11 @@ const Breakpoint* Stepper::Hit(const TraceRecord& rec) const {
         break;
       }
       case Breakpoint::Kind::kService:
-        if (rec.node == b.value || LastSegment(PathOf(rec)) == b.value) return &b;
+        // Entering the service: a call delivered to it (not every later event of the hop).
+        if (rec.kind == TraceKind::kDeliver && rec.message && rec.message->has_call() &&
+            rec.message->call().service() == b.value) {
+          return &b;
+        }
         break;
       case Breakpoint::Kind::kRule: {
         // Decisions only: a HOP record repeats the decision that settled its hop.
@@ -853,6 +924,9 @@ std::string Stepper::DescribeMessage(const v1::Envelope& env) const {
         case v1::Call::kAnonymous:
           s += "; no credentials (anonymous)";
           break;
+        case v1::Call::kForms:
+          s += "; forms sign-in as " + c.forms().user() + " (the service checks the password)";
+          break;
         default:
           if (c.has_local_session()) {
             s += "; the caller's logon session (" + Principal(c.local_session().user()) + ")";
@@ -930,7 +1004,9 @@ void Stepper::ShowEvent(const TraceRecord& r) {
   } else {
     out_ << "  " << r.summary << "\n";
     std::vector<std::string> rules = r.Rules();
-    if (r.kind == TraceKind::kHop && !rules.empty()) {
+    if (r.kind == TraceKind::kHop && r.hop && r.hop->verdict() == "allowed") {
+      out_ << "  delegation: " << Delegation(*r.hop) << "\n";
+    } else if (r.kind == TraceKind::kHop && !rules.empty()) {
       out_ << "  decided by " << paint_.Yellow(rules.front()) << "\n";
     }
   }
@@ -946,32 +1022,28 @@ void Stepper::ShowEvent(const TraceRecord& r) {
 
 void Stepper::CmdToken() {
   const TraceRecord& cur = history_[cursor_];
-  // The thread: the hop the current event belongs to, on the current node (a KDC or a
-  // client session has none; then the last token set anywhere is shown).
-  std::string path = PathOf(cur);
-  for (size_t i = cursor_ + 1; path.empty() && i-- > 0;) {
-    if (history_[i].node == cur.node) path = PathOf(history_[i]);
+  // The thread of the hop this event belongs to, on this event's node: never a token of
+  // another call or another node.
+  const std::string path = PathOf(cur);
+  if (path.empty()) {
+    out_ << "no server thread at this event: " << cur.node << " " << nodes::TraceKindName(cur.kind)
+         << " belongs to no hop (a client's logon or a KDC exchange)\n";
+    return;
   }
   const TraceRecord* found = nullptr;
   for (size_t i = cursor_ + 1; found == nullptr && i-- > 0;) {
     const TraceRecord& r = history_[i];
     if (r.token && r.node == cur.node && IsAncestorOrSelf(r.path, path)) found = &r;
   }
-  std::string where;
-  if (found != nullptr) {
-    where = "token of " + found->node + "'s thread for " + found->path;
-  } else {
-    for (size_t i = cursor_ + 1; found == nullptr && i-- > 0;) {
-      if (history_[i].token) found = &history_[i];
-    }
-    if (found == nullptr) {
-      out_ << "no thread is impersonating yet: " << cur.node
-           << " runs with its own logon session\n";
-      return;
-    }
-    where = cur.node + " has no server thread here; the last token set was " + found->node +
-            "'s for " + found->path;
+  if (found == nullptr) {
+    out_ << "no token for " << path << " on " << cur.node << " yet: "
+         << (cur.node.find('@') != std::string::npos
+                 ? "a client runs as its own logon session"
+                 : "the service has not impersonated the caller at this event")
+         << "\n";
+    return;
   }
+  std::string where = "token of " + found->node + "'s thread for " + found->path;
   const nodes::TokenView& t = *found->token;
   std::vector<std::string> groups;
   for (uint32_t g : t.groups) groups.push_back(Principal(g));
@@ -994,8 +1066,9 @@ void Stepper::ShowTicket(const v1::TicketBody& t, const std::string& title) {
   std::string names = kdc::FlagNames(t.flags());
   out_ << "  flags      " << (letters.empty() ? "-" : letters) << " ("
        << (names.empty() ? "none" : names) << ")\n"
-       << "  valid      " << t.start_ms() << " ms to " << t.end_ms() << " ms (lifetime "
-       << Duration(t.end_ms() - t.start_ms()) << ")\n";
+       << "  valid      from t=" << sim::HumanDuration(t.start_ms())
+       << " to t=" << sim::HumanDuration(t.end_ms()) << " (lifetime "
+       << sim::HumanDuration(t.end_ms() - t.start_ms()) << ")\n";
   const v1::Pac& pac = t.pac();
   std::vector<std::string> groups;
   for (uint32_t g : pac.groups()) groups.push_back(Principal(g));
@@ -1052,13 +1125,42 @@ void Stepper::CmdTicket() {
       return;
     }
   }
-  for (size_t i = cursor_ + 1; i-- > 0;) {
-    const TraceRecord& r = history_[i];
-    if (r.ticket) {
-      return ShowTicket(*r.ticket, "last ticket issued, at " + Seq(r.seq) + " by " + r.node);
-    }
+  // Otherwise the ticket this event's hop was called with: never one of another call.
+  const std::string path = PathOf(cur);
+  if (path.empty()) {
+    out_ << "no ticket at this event (tickets show at KDC requests, replies and decisions, "
+            "and on a hop's events)\n";
+    return;
   }
-  out_ << "no ticket has been issued yet\n";
+  // A call that never reached its service (refused at the caller) has none: then the
+  // ticket its caller's hop was called with, up the same chain.
+  std::string note;
+  for (std::string hop = path; !hop.empty();) {
+    for (size_t i = cursor_ + 1; i-- > 0;) {
+      const TraceRecord& r = history_[i];
+      if (r.kind != TraceKind::kDeliver || !r.message || !r.message->has_call() ||
+          r.message->call().path() != hop) {
+        continue;
+      }
+      const v1::Call& call = r.message->call();
+      std::optional<v1::TicketBody> t =
+          call.has_kerberos() ? Peek(call.kerberos().ticket()) : std::nullopt;
+      out_ << note;
+      if (!t) {
+        out_ << "no ticket: the call into " << hop << " (" << Seq(r.seq) << ") used "
+             << nodes::PackageName(call.package()) << ", not Kerberos\n";
+        return;
+      }
+      ShowTicket(*t, "ticket " + hop + " was called with (" + Seq(r.seq) + ")");
+      return;
+    }
+    note += "no ticket for " + hop + ": the call has not reached its service\n";
+    size_t slash = hop.rfind('/');
+    hop = slash == std::string::npos ? "" : hop.substr(0, slash);
+    // The first segment is the step's name, not a hop.
+    if (hop.find('/') == std::string::npos) break;
+  }
+  out_ << note;
 }
 
 void Stepper::CmdMessage() {
@@ -1203,6 +1305,44 @@ void Stepper::Summary(const Status& run) {
 }
 
 }  // namespace
+
+std::vector<std::string> CompleteStepCommand(std::string_view line, const CompletionNames& names) {
+  // The command being typed: after the last ';'.
+  if (size_t semi = line.rfind(';'); semi != std::string_view::npos) line.remove_prefix(semi + 1);
+  std::vector<std::string> words;
+  std::string current;
+  for (char c : line) {
+    if (c == ' ' || c == '\t') {
+      if (!current.empty()) words.push_back(std::move(current));
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  std::vector<std::string> candidates;
+  auto offer = [&](const std::string& word) {
+    if (word.compare(0, current.size(), current) == 0) candidates.push_back(word);
+  };
+  if (words.empty()) {
+    for (const char* c : kCommands) offer(c);
+    return candidates;
+  }
+  const std::string command = Lower(words.front());
+  if ((command != "break" && command != "b") || words.size() != 1) return candidates;
+  size_t colon = current.find(':');
+  if (colon == std::string::npos) {
+    for (const char* kind : {"host:", "service:", "rule:", "denial"}) offer(kind);
+    return candidates;
+  }
+  const std::string kind = Lower(current.substr(0, colon));
+  const std::vector<std::string>* list = kind == "host"      ? &names.hosts
+                                         : kind == "service" ? &names.services
+                                         : kind == "rule"    ? &names.rules
+                                                             : nullptr;
+  if (list == nullptr) return candidates;
+  for (const std::string& name : *list) offer(current.substr(0, colon + 1) + name);
+  return candidates;
+}
 
 std::unique_ptr<CommandSource> ScriptCommands(std::string_view script, std::ostream& out) {
   return std::make_unique<ScriptSource>(script, out);

@@ -26,8 +26,23 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace delegsim::cli {
+
+// The names the prompt can complete: the scenario's hosts and services, and rule ids.
+struct CompletionNames {
+  std::vector<std::string> hosts;
+  std::vector<std::string> services;
+  std::vector<std::string> rules;
+};
+
+// The words that can complete the last word of `line` (the text before the cursor) at
+// the `(step)` prompt: a command name at the start of a command (after ';' too), a
+// breakpoint kind after `break` ("host:", "service:", "rule:", "denial"), then a host,
+// service or rule id after its kind ("host:web1"). Each candidate is the whole word.
+//   CompleteStepCommand("break ser", names)  // {"service:"}
+std::vector<std::string> CompleteStepCommand(std::string_view line, const CompletionNames& names);
 
 // Where the stepper's commands come from.
 class CommandSource {
@@ -36,6 +51,8 @@ class CommandSource {
   // Shows `prompt` and returns the next command line, without its line break, or nullopt
   // at the end of input.
   virtual std::optional<std::string> Next(const std::string& prompt) = 0;
+  // The names to complete (tab at the terminal); other sources ignore them.
+  virtual void SetCompletions(CompletionNames /*names*/) {}
 };
 
 // The commands of `script`, separated by ';' or line breaks (`--commands "n;n;why"`).
@@ -45,8 +62,8 @@ std::unique_ptr<CommandSource> ScriptCommands(std::string_view script, std::ostr
 // One command line per line of `in` (stdin when it is not a terminal), echoed on `out`
 // like ScriptCommands. Both streams must outlive the source.
 std::unique_ptr<CommandSource> StreamCommands(std::istream& in, std::ostream& out);
-// The terminal on stdin/stdout: line editing and history (libedit) when the build found
-// libedit, otherwise plain lines.
+// The terminal on stdin/stdout: line editing, history and tab completion (libedit) when
+// the build found libedit, otherwise plain lines. One terminal source at a time.
 std::unique_ptr<CommandSource> TerminalCommands();
 
 struct StepOptions {

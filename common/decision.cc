@@ -100,6 +100,10 @@ std::vector<Fact> Decision::Facts() const {
 }
 
 std::string Decision::Explain() const {
+  return Explain([](const Fact& f) { return f.ToString(); });
+}
+
+std::string Decision::Explain(const std::function<std::string(const Fact&)>& render) const {
   std::string out(VerdictName(verdict_));
   if (decided_) {
     out += " by ";
@@ -111,9 +115,11 @@ std::string Decision::Explain() const {
     out += ")";
   }
   if (verdict_ == Verdict::kDenied) {
-    // The facts of the deciding check: the ones that would have to change.
+    // The facts of the deciding check: the ones that would have to change. A fact that a
+    // cause explains is listed once, after "because" with the rule that produced it.
     std::string facts;
     std::vector<const Fact*> seen;
+    for (const Cause& c : causes_) seen.push_back(&c.fact);
     for (const Check& c : checks_) {
       if (c.rule != rule_) continue;
       for (const Fact& f : c.facts) {
@@ -122,7 +128,7 @@ std::string Decision::Explain() const {
           continue;
         }
         seen.push_back(&f);
-        facts += (facts.empty() ? "" : ", ") + f.ToString();
+        facts += (facts.empty() ? "" : ", ") + render(f);
       }
     }
     if (!facts.empty()) out += ": " + facts;
@@ -139,7 +145,7 @@ std::string Decision::Explain() const {
   for (const Cause& c : causes_) {
     out += "; because ";
     out += RuleCode(c.rule);
-    out += ": " + c.fact.ToString();
+    out += ": " + render(c.fact);
   }
   return out;
 }

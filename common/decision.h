@@ -15,6 +15,7 @@
 #define DELEGSIM_COMMON_DECISION_H_
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -105,6 +106,8 @@ class Decision {
   // "allowed by DS-9; flags: forwardable cleared by UD-5" or
   // "denied by KCD-2 (KDC_ERR_BADOPTION): evidence.forwardable=false; because AC-1: ...".
   std::string Explain() const;
+  // The same, with each fact rendered by `render` (a report shows durations readably).
+  std::string Explain(const std::function<std::string(const Fact&)>& render) const;
 
  private:
   Verdict verdict_ = Verdict::kAllowed;

@@ -45,7 +45,7 @@ std::string_view PrincipalKindName(PrincipalKind k) {
 std::string KeyFromPassword(std::string_view realm, std::string_view name,
                             std::string_view password) {
   std::string salt = "salt|" + ToLower(realm) + "|" + ToLower(name);
-  return Hmac(salt, password);
+  return DeriveKey(salt, password);
 }
 
 DomainId Directory::AddDomain(std::string realm, std::string forest, int functional_level,
@@ -132,14 +132,15 @@ Status Directory::Finalize(std::string_view secret) {
     }
     const Domain& d = domains_[p.domain];
     p.full_name = p.name + "@" + d.realm;
-    p.key = p.password.empty() ? Hmac(secret_, "key|" + ToLower(d.realm) + "|" + ToLower(p.name))
-                               : KeyFromPassword(d.realm, p.name, p.password);
+    p.key = p.password.empty()
+                ? DeriveKey(secret_, "key|" + ToLower(d.realm) + "|" + ToLower(p.name))
+                : KeyFromPassword(d.realm, p.name, p.password);
   }
   inter_realm_keys_.clear();
   for (const Domain& from : domains_) {
     for (const Domain& to : domains_) {
       inter_realm_keys_.push_back(
-          Hmac(secret_, "xrealm|" + ToLower(from.realm) + "|" + ToLower(to.realm)));
+          DeriveKey(secret_, "xrealm|" + ToLower(from.realm) + "|" + ToLower(to.realm)));
     }
   }
   return Status::Ok();
@@ -259,7 +260,7 @@ const std::string& Directory::TicketKey(std::string_view realm, std::string_view
 }
 
 std::string Directory::CertificateAuthorityKey(DomainId domain) const {
-  return Hmac(secret_, "ca|" + ToLower(domains_[domain].realm));
+  return DeriveKey(secret_, "ca|" + ToLower(domains_[domain].realm));
 }
 
 }  // namespace delegsim::kdc

@@ -55,6 +55,12 @@ HopContext DeriveHopContext(const Inbound& in, const ServerFacts& server) {
     level_rule = RuleId::kTR1;
   }
 
+  if (in.package == v1::PACKAGE_FORMS && level > Level::kImpersonate) {
+    // PK-1: a sign-in by password to the service itself carries no Kerberos delegation.
+    d.Clear(RuleId::kPK1, lvl, {{"package", "forms"}, {"requested_level", name(level)}});
+    level = Level::kImpersonate;
+    level_rule = RuleId::kPK1;
+  }
   if (in.package == v1::PACKAGE_SCHANNEL && level > Level::kImpersonate) {
     // PK-3: Schannel caps at impersonate.
     d.Clear(RuleId::kPK3, lvl, {{"package", "schannel"}, {"requested_level", name(level)}});
@@ -119,6 +125,8 @@ HopContext DeriveHopContext(const Inbound& in, const ServerFacts& server) {
     h.creds_rule = RuleId::kPK2;
   } else if (in.package == v1::PACKAGE_SCHANNEL) {
     h.creds_rule = RuleId::kPK3;
+  } else if (in.package == v1::PACKAGE_FORMS) {
+    h.creds_rule = RuleId::kPK1;  // no Windows credentials: only S4U-3 reaches further
   } else {
     h.creds_rule = RuleId::kIL4;
   }

@@ -765,6 +765,12 @@ void ProcessNode::StartOutbound(const ExecPtr& x, v1::CallSpec& spec, NodeContex
   call.set_package(package);
   // Only an impersonating server's credentials explain anything downstream (LC-2).
   if (!ob->as->primary) call.set_caller_net_creds(NetCredsName(ob->as->creds));
+  // LC-5: the credentials this call presents for the identity, named by the rule that gave
+  // them (IL-5, KCD-7, S4U-3, LC-1, TK-6, ...); a process's or user's own logon (LC-5) is
+  // not delegation. The report reads the delegation mechanism from it (sim/mechanism.h).
+  if (ob->as->creds.why != RuleId::kLC5) {
+    d.Read(ob->as->creds.why, {{who + ".net_creds", NetCredsName(ob->as->creds)}});
+  }
 
   if (package == v1::PACKAGE_KERBEROS) {
     // TR-2: on a remote named pipe the client's level is ignored; whether the server gets
@@ -776,6 +782,18 @@ void ProcessNode::StartOutbound(const ExecPtr& x, v1::CallSpec& spec, NodeContex
       ob->want_deleg = ob->level == Level::kDelegate;
     }
     return OutboundKerberos(ob, ctx);
+  }
+  if (package == v1::PACKAGE_FORMS) {
+    // A front door that signs the user in itself: the name and a proof of the password.
+    if (ob->as->anonymous() || ob->as->creds.key.empty()) {
+      d.Deny(RuleId::kDS12, "STATUS_LOGON_FAILURE", {}, {{who + ".password_known", false}});
+      return RefuseOutbound(ob, ctx);
+    }
+    v1::FormsLogin* login = call.mutable_forms();
+    login->set_user(dir_.FullName(ob->as->user));
+    login->set_proof(kdc::Hmac(ob->as->creds.key, "forms:" + spec.service()));
+    call.set_requested_level(ob->WireLevel(ob->level));
+    return SendCall(ob, ctx);
   }
   if (package == v1::PACKAGE_SCHANNEL) {
     // A client certificate mapped to the account, signed by the account domain's CA.
@@ -1317,6 +1335,22 @@ void ServiceNode::HandleCall(v1::Envelope& env, NodeContext& ctx) {
         return Refuse(env, std::move(d), ctx);
       }
       d.Read(RuleId::kDS12, {{"certificate_valid", true}, {"subject", c.subject()}});
+      d.Allow(RuleId::kDS12);
+      return Authenticated(env, *user, dir_.Get(*user).groups, std::move(d), ctx);
+    }
+    case v1::Call::kForms: {
+      // The front door checks the password itself (against the account, as an LDAP bind
+      // would); it gets the user's name, not a Windows logon.
+      const v1::FormsLogin& login = call.forms();
+      std::optional<PrincipalId> user = dir_.Find(login.user());
+      bool ok =
+          user && kdc::MacEquals(kdc::Hmac(dir_.KeyOf(*user), "forms:" + name_), login.proof());
+      if (!ok) {
+        d.Deny(RuleId::kDS12, "STATUS_LOGON_FAILURE", {},
+               {{"forms.user", login.user()}, {"password_valid", false}});
+        return Refuse(env, std::move(d), ctx);
+      }
+      d.Read(RuleId::kDS12, {{"forms.user", login.user()}, {"password_valid", true}});
       d.Allow(RuleId::kDS12);
       return Authenticated(env, *user, dir_.Get(*user).groups, std::move(d), ctx);
     }

@@ -76,6 +76,8 @@ std::string_view PackageName(v1::Package p) {
       return "schannel";
     case v1::PACKAGE_NEGOTIATE:
       return "negotiate";
+    case v1::PACKAGE_FORMS:
+      return "forms";
     default:
       return "none";
   }

@@ -9,13 +9,14 @@ packages=(
   libprotobuf-dev protobuf-compiler    # the wire format (proto/)
   nlohmann-json3-dev                   # scenario files (sim/)
   libgtest-dev libgmock-dev            # tests
-  libbenchmark-dev                     # bench/
-  libssl-dev                           # HMAC-SHA256 ticket seals (kdc/)
+  libbenchmark-dev                     # bench/: delegsim-mac-bench (Google Benchmark)
+  libssl-dev                           # HMAC-SHA256 ticket seals and HKDF key derivation, EVP_MAC/EVP_KDF (kdc/)
   libcli11-dev                         # command-line parsing (cli/)
   libjemalloc-dev                      # allocator for the delegsim and bench executables
   python3 python3-jsonschema           # validates scenarios/ against the JSON Schema
   clang-format tmux                    # formatting check; terminal tests of `delegsim step`
-  libedit-dev                          # line editing at the `delegsim step` prompt (cli/)
+  libedit-dev                          # line editing and tab completion at the `delegsim step` prompt (cli/)
+  help2man                             # the delegsim(1) man page, generated from --help at build time
 )
 
 missing=()

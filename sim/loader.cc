@@ -161,7 +161,8 @@ constexpr Named<v1::Transport> kTransports[] = {{"ncalrpc", v1::TRANSPORT_NCALRP
 constexpr Named<v1::Package> kPackages[] = {{"kerberos", v1::PACKAGE_KERBEROS},
                                             {"ntlm", v1::PACKAGE_NTLM},
                                             {"schannel", v1::PACKAGE_SCHANNEL},
-                                            {"negotiate", v1::PACKAGE_NEGOTIATE}};
+                                            {"negotiate", v1::PACKAGE_NEGOTIATE},
+                                            {"forms", v1::PACKAGE_FORMS}};
 constexpr Named<v1::Api> kApis[] = {{"rpc", v1::API_RPC},
                                     {"named_pipe", v1::API_NAMED_PIPE},
                                     {"com", v1::API_COM},

@@ -8,6 +8,8 @@
 #include "kdc/kdc.h"
 #include "kdc/ticket.h"
 #include "nodes/token.h"
+#include "sim/durations.h"
+#include "sim/mechanism.h"
 
 namespace delegsim::sim {
 namespace {
@@ -238,6 +240,11 @@ namespace {
 
 struct Painter {
   bool color;
+  bool ascii = false;  // "`-- ", "|-- ", "|   ", " - " instead of box characters and " · "
+  const char* Last() const { return ascii ? "`-- " : "└── "; }
+  const char* Branch() const { return ascii ? "|-- " : "├── "; }
+  const char* Pipe() const { return ascii ? "|   " : "│   "; }
+  const char* Dot() const { return ascii ? " - " : " · "; }
   std::string operator()(const std::string& s, const char* code) const {
     return color ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
   }
@@ -246,59 +253,144 @@ struct Painter {
   }
 };
 
+// A decision explained with readable durations for the facts in milliseconds.
+std::string ExplainReadably(const Decision& d) {
+  return d.Explain([](const Fact& f) { return ReadableFact(f.name, f.value); });
+}
+
+}  // namespace
+
+std::string WrapLine(const std::string& first, const std::string& text, size_t width) {
+  const std::string rest(first.size(), ' ');
+  if (width == 0 || first.size() + text.size() <= width || width <= first.size() + 20) {
+    return first + text + "\n";
+  }
+  std::string out;
+  const std::string* prefix = &first;
+  size_t pos = 0;
+  const size_t room = width - first.size();
+  while (pos < text.size()) {
+    size_t len = text.size() - pos;
+    if (len > room) {
+      // Break at the last space that fits; a word longer than the room is cut.
+      size_t space = text.rfind(' ', pos + room);
+      len = (space != std::string::npos && space > pos) ? space - pos : room;
+    }
+    out += *prefix + text.substr(pos, len) + "\n";
+    pos += len;
+    while (pos < text.size() && text[pos] == ' ') ++pos;
+    prefix = &rest;
+  }
+  return out;
+}
+
+std::string OnwardMechanism(const v1::HopResult& hop, std::string* rule) {
+  if (hop.verdict() != "allowed") return "none";
+  for (const v1::CheckRecord& c : hop.decision().checks()) {
+    if (c.effect() != v1::CHECK_EFFECT_SET || c.what() != "net_creds") continue;
+    if (rule != nullptr) *rule = c.rule();
+    if (c.rule() == "IL-5") return "unconstrained";
+    if (c.rule() == "KCD-7") return "constrained";
+    if (c.rule() == "S4U-3") return "protocol_transition";
+    if (c.rule() == "LC-1") return "local_session";
+  }
+  return "none";
+}
+
+namespace {
+
+std::string OnwardLabel(const std::string& onward) {
+  // KCD-7: the KDC decides per target whether the classic list (KCD-1) or the target's
+  // resource-based ACL (RB-1) allows the S4U2proxy request.
+  if (onward == "constrained") return "constrained or resource-based delegation (S4U2proxy)";
+  return std::string(MechanismLabel(onward));
+}
+
 void RenderHop(const v1::HopResult& h, const std::string& indent, bool last, const Painter& paint,
-               std::string& out) {
-  std::string branch = indent + (last ? "└── " : "├── ");
-  std::string child_indent = indent + (last ? "    " : "│   ");
-  std::string who =
-      h.identity().empty() ? (h.verdict() == "allowed" ? "anonymous" : "-") : h.identity();
+               size_t width, std::string& out) {
+  std::string branch = indent + (last ? paint.Last() : paint.Branch());
+  std::string child_indent = indent + (last ? "    " : paint.Pipe());
+  const std::string dot = paint.Dot();
+  const bool allowed = h.verdict() == "allowed";
+  std::string who = h.identity().empty() ? (allowed ? "anonymous" : "none") : h.identity();
   out += branch + paint(h.service(), "1") + " on " + h.host() + "  " + paint.Verdict(h.verdict());
-  if (h.verdict() == "allowed") {
-    out += "  " + who + " · " + HopLevel(h) + " · net_creds=" + h.net_creds() + " · " +
+  if (allowed) {
+    out += "  " + who + dot + HopLevel(h) + dot + "net_creds=" + h.net_creds() + dot +
            std::string(nodes::PackageName(h.package()));
-    if (h.ticket_flags()) out += " · ticket " + kdc::KlistFlags(h.ticket_flags());
+    if (h.ticket_flags()) out += dot + "ticket " + kdc::KlistFlags(h.ticket_flags());
+  } else {
+    out += "  identity none" + dot + "level none";
   }
   out += "\n";
+  // The box characters count one column each; the prefix's width is in characters.
+  auto line = [&](const std::string& label, const std::string& text) {
+    std::string prefix = child_indent + "  " + label;
+    size_t columns = 0;
+    for (unsigned char c : prefix) columns += (c & 0xc0) != 0x80;
+    std::string wrapped = WrapLine(std::string(columns, ' '), text, width);
+    out += prefix + wrapped.substr(columns);
+  };
   Decision d = kdc::FromRecord(h.decision());
   // The caller's side (package, delegation, MA-*, UD-2) is the first step of every hop.
-  if (h.verdict() == "allowed" && h.steps_size() > 0) {
-    out += child_indent + "  caller: " + kdc::FromRecord(kdc::DecodeRecord(h.steps(0))).Explain() +
-           "\n";
+  if (allowed && h.steps_size() > 0) {
+    line("caller: ", ExplainReadably(kdc::FromRecord(kdc::DecodeRecord(h.steps(0)))));
   }
-  out +=
-      child_indent + "  " + (h.verdict() == "allowed" ? "server: " : "why: ") + d.Explain() + "\n";
-  out += child_indent + "  rules: " + Join(HopRules(h)) + "\n";
+  line(allowed ? "server: " : "why: ", ExplainReadably(d));
+  if (allowed) {
+    // How the identity got here and how this hop may carry it on (LC-5), when either is
+    // delegation: a hop reached with the caller's own logon that holds nothing says nothing.
+    HopMechanismInfo in = DescribeMechanism(h);
+    std::string rule;
+    std::string onward = OnwardMechanism(h, &rule);
+    std::vector<std::string> parts;
+    if (in.mechanism != "direct") {
+      parts.push_back("reached by " + std::string(MechanismLabel(in.mechanism)) + " [" +
+                      Join(in.rules) + "]");
+    }
+    if (onward != "none") {
+      parts.push_back("carries the identity on by " + OnwardLabel(onward) + " [" + rule + "]");
+    }
+    if (!parts.empty()) line("delegation: ", Join(parts, "; "));
+  }
+  line("rules: ", Join(HopRules(h)));
   size_t items = static_cast<size_t>(h.ops_size() + h.children_size());
   size_t i = 0;
   for (const v1::OpResult& op : h.ops()) {
     bool is_last = ++i == items;
     Decision od = kdc::FromRecord(op.decision());
-    out += child_indent + (is_last ? "└── " : "├── ") + op.op() +
+    out += child_indent + (is_last ? paint.Last() : paint.Branch()) + op.op() +
            (op.target().empty() ? "" : " " + op.target()) +
            (op.rights().empty() ? "" : " (" + op.rights() + ")") + " as " +
-           (op.identity().empty() ? "anonymous" : op.identity()) + ": " +
-           paint(od.Explain(), op.verdict() == "allowed" ? "32" : "31") +
+           (op.identity().empty() ? (op.verdict() == "allowed" ? "anonymous" : "none")
+                                  : op.identity()) +
+           ": " + paint(ExplainReadably(od), op.verdict() == "allowed" ? "32" : "31") +
            (op.detail().empty() ? "" : " [" + op.detail() + "]") + "\n";
   }
-  for (const v1::HopResult& c : h.children()) RenderHop(c, child_indent, ++i == items, paint, out);
+  for (const v1::HopResult& c : h.children()) {
+    RenderHop(c, child_indent, ++i == items, paint, width, out);
+  }
 }
 
 }  // namespace
 
 std::string RenderReport(const World& world, const ExpectationReport& expectations,
-                         const std::string& file, bool color) {
-  Painter paint{color};
+                         const std::string& file, const ReportStyle& style) {
+  Painter paint{style.color, style.ascii};
+  const size_t width = style.width;
+  const std::string dot = paint.Dot();
   const Scenario& s = world.scenario();
   std::string out =
       paint("scenario " + s.name, "1") + (s.description.empty() ? "" : ": " + s.description) + "\n";
-  out += "profile " + s.options.profile + " · client policy " + s.options.client_policy +
-         " · seed " + std::to_string(s.seed) + " · runtime " +
+  out += "profile " + s.options.profile + dot + "client policy " + s.options.client_policy + dot +
+         "seed " + std::to_string(s.seed) + dot + "runtime " +
          std::string(const_cast<World&>(world).runtime().kind()) + "\n";
   size_t call_index = 0;
   for (const StepSpec& step : s.steps) {
     if (step.kind == StepSpec::Kind::kAdvanceClock) {
       out += '\n';
-      out += paint("clock +" + std::to_string(step.advance_ms) + " ms", "2");
+      std::string clock = "clock +" + HumanDuration(step.advance_ms);
+      if (step.advance_ms >= 1000) clock += " (" + std::to_string(step.advance_ms) + " ms)";
+      out += paint(clock, "2");
       out += '\n';
       continue;
     }
@@ -308,10 +400,10 @@ std::string RenderReport(const World& world, const ExpectationReport& expectatio
     out += paint(o.label, "1");
     out += "  " + step.user + " on " + step.from_host + "\n";
     if (!o.status.ok()) {
-      out += "└── " + paint("did not complete: " + o.status.ToString(), "31") + "\n";
+      out += paint.Last() + paint("did not complete: " + o.status.ToString(), "31") + "\n";
       continue;
     }
-    RenderHop(o.result, "", true, paint, out);
+    RenderHop(o.result, "", true, paint, width, out);
   }
   out += "\nexpectations: " + std::to_string(expectations.passed) + " passed, " +
          std::to_string(expectations.failed) + " failed\n";
@@ -335,8 +427,11 @@ std::string RenderJson(const World& world, const ExpectationReport& expectations
     hj["from_host"] = h->from_host();
     hj["service"] = h->service();
     hj["host"] = h->host();
-    hj["identity"] = h->identity().empty() ? nlohmann::ordered_json(nullptr)
-                                           : nlohmann::ordered_json(h->identity());
+    // A refused hop has no identity ("none", as its level); an allowed one without an
+    // identity is anonymous (null).
+    hj["identity"] = h->verdict() != "allowed" ? nlohmann::ordered_json("none")
+                     : h->identity().empty()   ? nlohmann::ordered_json(nullptr)
+                                               : nlohmann::ordered_json(h->identity());
     hj["level"] = HopLevel(*h);
     hj["net_creds"] = h->net_creds();
     hj["package"] = std::string(nodes::PackageName(h->package()));
@@ -347,6 +442,10 @@ std::string RenderJson(const World& world, const ExpectationReport& expectations
     hj["rules"] = HopRules(*h);
     hj["facts"] = HopFacts(*h);
     hj["ticket_flags"] = kdc::FlagNames(h->ticket_flags());
+    HopMechanismInfo mechanism = DescribeMechanism(*h);
+    hj["mechanism"] = std::string(mechanism.mechanism);
+    hj["mechanism_rules"] = mechanism.rules;
+    hj["onward"] = OnwardMechanism(*h, nullptr);
     hops.push_back(hj);
     for (const v1::OpResult& op : h->ops()) {
       nlohmann::ordered_json aj;

@@ -49,8 +49,24 @@ std::string TraceLineJson(const nodes::TraceRecord& r);
 
 // The readable report of `delegsim run`: each call as a tree with each hop's identity,
 // level, net_creds, verdict and deciding rules, then the expectation failures.
+struct ReportStyle {
+  bool color = false;  // ANSI colours
+  size_t width = 0;    // lines longer than this wrap, continuing under their text; 0: never
+  bool ascii = false;  // ASCII tree and separators (a locale that is not UTF-8)
+};
 std::string RenderReport(const World& world, const ExpectationReport& expectations,
-                         const std::string& file, bool color);
+                         const std::string& file, const ReportStyle& style);
+
+// `first` + `text` as lines of at most `width` columns (`first` counted as its size),
+// broken at spaces, continuation lines indented by first.size() spaces; each line ends
+// with '\n'. width 0 (or too narrow to help) gives one line.
+std::string WrapLine(const std::string& first, const std::string& text, size_t width);
+
+// How an allowed hop can carry the identity on to other machines, from the rule that set
+// its net_creds (LC-5): "unconstrained" (IL-5), "constrained" (KCD-7: S4U2proxy, classic
+// or resource-based per target), "protocol_transition" (S4U-3), "local_session" (LC-1), or
+// "none". `rule`, when given, receives that rule id.
+std::string OnwardMechanism(const v1::HopResult& hop, std::string* rule);
 // The `--json` document: {scenario, profile, seed, runtime, hops[], accesses[], expectations}.
 std::string RenderJson(const World& world, const ExpectationReport& expectations);
 

@@ -290,5 +290,32 @@ TEST_F(Chains, SchannelIsCappedAtImpersonate) {
   EXPECT_EQ(a.decision().rule(), "PK-3");
 }
 
+// A front door that signs users in itself (forms): the user's password proves who it is
+// (DS-12); a forwarded TGT cannot answer a sign-in form, so a service holding only that
+// is refused at the caller.
+TEST_F(Chains, FormsSignInNeedsThePasswordNotADelegatedTicket) {
+  lab_.Account("svc_a").trusted_for_delegation = true;
+  v1::CallSpec c = Lab::Call("a", "delegate");
+  v1::CallSpec form = Lab::Call("b", "impersonate");
+  form.set_package(v1::PACKAGE_FORMS);
+  Lab::Then(c, form);
+  lab_.AddCall("c1", "alice", "ws1", c);
+  v1::CallSpec direct = Lab::Call("b", "impersonate");
+  direct.set_package(v1::PACKAGE_FORMS);
+  lab_.AddCall("c2", "alice", "ws1", direct);
+  RunLab();
+  const v1::HopResult& refused = Hop("c1/a/b");
+  EXPECT_EQ(refused.verdict(), "denied") << Explain();
+  EXPECT_EQ(refused.decision().rule(), "DS-12");
+  EXPECT_EQ(refused.decision().error(), "STATUS_LOGON_FAILURE");
+  const v1::HopResult& signed_in = Hop("c2/b");
+  EXPECT_EQ(signed_in.verdict(), "allowed") << Explain();
+  EXPECT_EQ(signed_in.identity(), kAlice);
+  EXPECT_EQ(signed_in.package(), v1::PACKAGE_FORMS);
+  EXPECT_EQ(signed_in.net_creds(), "none");  // no T2A4D: nothing to reach further with
+  EXPECT_THAT(HopRules(signed_in), Contains("DS-12"));
+  EXPECT_THAT(HopRules(signed_in), Contains("PK-1"));
+}
+
 }  // namespace
 }  // namespace delegsim::testing

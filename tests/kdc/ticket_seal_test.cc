@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+
 #include "kdc/crypto.h"
 #include "tests/kdc/kdc_fixture.h"
 
@@ -189,6 +191,32 @@ TEST(Hmac, MatchesRfc4231) {
               "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
   }
   EXPECT_NE(Hmac("Jefe", "a"), Hmac("jefe", "a"));
+}
+
+std::string Bytes(std::initializer_list<int> values) {
+  std::string out;
+  for (int v : values) out += static_cast<char>(v);
+  return out;
+}
+
+// RFC 5869 test cases 1 and 3: the PRK of HKDF-Extract with SHA-256 (case 3: no salt,
+// which HKDF treats as HashLen zero bytes).
+TEST(DeriveKey, MatchesRfc5869Extract) {
+  const std::string ikm(22, '\x0b');
+  EXPECT_EQ(Hex(DeriveKey(Bytes({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}), ikm)),
+            "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5");
+  EXPECT_EQ(Hex(DeriveKey("", ikm)),
+            "19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04");
+}
+
+// HKDF-Extract is HMAC keyed with the salt: keys derived before the move to EVP_KDF are
+// the same bytes, so seals and golden traces do not change.
+TEST(DeriveKey, EqualsHmacKeyedWithTheSalt) {
+  for (const char* input : {"key|corp.example|alice", "x", "ca|corp.example", ""}) {
+    EXPECT_EQ(DeriveKey("salt|corp.example|alice", input), Hmac("salt|corp.example|alice", input))
+        << input;
+  }
+  EXPECT_EQ(DeriveKey("salt", "password").size(), 32u);
 }
 
 }  // namespace

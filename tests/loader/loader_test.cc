@@ -154,7 +154,7 @@ TEST(LoaderTest, UnknownEnumValue) {
               ElementsAre("t.json:10: $.steps[0].transport: unknown transport 'ncacn_ip_tpc' (did "
                           "you mean 'ncacn_ip_tcp'?)",
                           "t.json:10: $.steps[0].package: unknown security package 'spnego' "
-                          "(expected one of: kerberos, ntlm, schannel, negotiate)",
+                          "(expected one of: kerberos, ntlm, schannel, negotiate, forms)",
                           "t.json:10: $.steps[0].level: unknown impersonation level 'Delegate' "
                           "(did you mean 'delegate'?)"));
 }

@@ -64,5 +64,28 @@ TEST(Layering, NetPublicHeadersDoNotIncludeAsio) {
   EXPECT_TRUE(IncludesAsio(SourceDir() / "net" / "connection.h"));  // internal, and the check works
 }
 
+// JSON (nlohmann/json) belongs to sim/ and above: the lower layers know nothing of JSON.
+TEST(Layering, OnlySimAndAboveIncludeNlohmannJson) {
+  const fs::path root = SourceDir();
+  std::vector<std::string> offenders;
+  for (const char* layer : {"proto", "common", "kdc", "nodes", "net"}) {
+    if (!fs::exists(root / layer)) continue;
+    for (const auto& entry : fs::recursive_directory_iterator(root / layer)) {
+      if (!entry.is_regular_file() || !IsSource(entry.path())) continue;
+      std::ifstream in(entry.path());
+      for (std::string line; std::getline(in, line);) {
+        const size_t hash = line.find_first_not_of(" \t");
+        if (hash != std::string::npos && line[hash] == '#' &&
+            line.find("include") != std::string::npos &&
+            line.find("nlohmann") != std::string::npos) {
+          offenders.push_back(fs::relative(entry.path(), root).string());
+          break;
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(offenders.empty()) << ::testing::PrintToString(offenders);
+}
+
 }  // namespace
 }  // namespace delegsim::net

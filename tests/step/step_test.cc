@@ -191,8 +191,13 @@ TEST(StepCommands, BackReplaysToThePreviousEvent) {
 TEST(StepCommands, BreakpointsStopWhereAsked) {
   EXPECT_THAT(LastHeader(Step(DefaultScenario(), "break host:db1;c").out),
               "[#0033 10 ms] db  DELIVER  paystub/web/db");
-  EXPECT_THAT(LastHeader(Step(DefaultScenario(), "break service:db;c").out),
-              "[#0031 9 ms] web  AUTH_DECISION  paystub/web/db");
+  // A service breakpoint stops where a call enters the service, then at the next call
+  // that enters it (another hop), not at every later event of the first.
+  Session service = Step(DefaultScenario(), "break service:db;c;c");
+  std::vector<std::string> entered = Headers(service.out);
+  ASSERT_EQ(entered.size(), 3u) << service.out;
+  EXPECT_EQ(entered[1], "[#0033 10 ms] db  DELIVER  paystub/web/db");
+  EXPECT_EQ(entered[2], "[#0086 26 ms] db  DELIVER  local-hop/broker/db");
   EXPECT_THAT(LastHeader(Step(Data("kcd-sensitive.json"), "break rule:kcd-2;c").out),
               StartsWith("[#0025 8 ms] kdc.corp.example  KDC_DECISION"));
   Session denial = Step(Data("kcd-sensitive.json"), "break denial;c;c;c");
@@ -219,7 +224,65 @@ TEST(StepCommands, TokenIsTheServerThreadsAfterImpersonation) {
                                "  net_creds   s4u_proxy{mssql/db1.corp.example} (KCD-7)\n"
                                "  type        impersonation (thread) token on web1\n"));
   Session before = Step(Data("kcd-sensitive.json"), "token");
-  EXPECT_THAT(before.out, HasSubstr("no thread is impersonating yet"));
+  EXPECT_THAT(before.out, HasSubstr("no server thread at this event: carol@ws1 SEND belongs to "
+                                    "no hop"));
+}
+
+TEST(StepCompletion, CommandsKindsAndNames) {
+  CompletionNames names{{"web1", "db1"}, {"web", "db", "broker"}, {"KCD-1", "KCD-7", "IL-5"}};
+  using V = std::vector<std::string>;
+  EXPECT_EQ(CompleteStepCommand("", names).size(), 12u);
+  EXPECT_EQ(CompleteStepCommand("t", names), (V{"token", "ticket"}));
+  EXPECT_EQ(CompleteStepCommand("n;n;br", names), (V{"break"}));  // after ';' too
+  EXPECT_EQ(CompleteStepCommand("break ", names), (V{"host:", "service:", "rule:", "denial"}));
+  EXPECT_EQ(CompleteStepCommand("b s", names), (V{"service:"}));
+  EXPECT_EQ(CompleteStepCommand("break service:", names),
+            (V{"service:web", "service:db", "service:broker"}));
+  EXPECT_EQ(CompleteStepCommand("break host:d", names), (V{"host:db1"}));
+  EXPECT_EQ(CompleteStepCommand("break rule:KCD", names), (V{"rule:KCD-1", "rule:KCD-7"}));
+  EXPECT_TRUE(CompleteStepCommand("break service:db ", names).empty());  // one argument
+  EXPECT_TRUE(CompleteStepCommand("token x", names).empty());
+  EXPECT_TRUE(CompleteStepCommand("break planet:", names).empty());
+}
+
+// `token` and `ticket` belong to the event's own hop: db impersonated alice for paystub
+// earlier, but when local-hop's call enters db nobody has impersonated for it yet.
+TEST(StepCommands, TokenAndTicketNeverComeFromAnotherCall) {
+  Session s = Step(DefaultScenario(), "break service:db;c;c;token;ticket;n;n;token;ticket");
+  EXPECT_THAT(s.out, HasSubstr("(step) token\nno token for local-hop/broker/db on db yet: the "
+                               "service has not impersonated the caller at this event\n"));
+  EXPECT_THAT(s.out, Not(HasSubstr("thread for paystub")));
+  EXPECT_THAT(s.out, HasSubstr("token of db's thread for local-hop/broker/db (#0087 IMPERSONATE)"));
+  // The refused call to files has no ticket: the one its caller's hop was called with.
+  EXPECT_THAT(s.out, HasSubstr("no ticket for local-hop/broker/db/files: the call has not "
+                               "reached its service\n"
+                               "ticket local-hop/broker/db was called with (#0086)\n"
+                               "  client     alice@CORP.EXAMPLE\n"
+                               "  server     mssql/db1.corp.example"));
+  EXPECT_THAT(s.out, HasSubstr("(lifetime 9h 59m 59.998s)"));
+}
+
+// The views after `back` are those of the event shown: the same text as when the event
+// was first reached, under both runtimes (virtual replays, tcp walks the history).
+TEST(StepCommands, ViewsAfterBackMatchTheEventShown) {
+  for (const char* runtime : {"virtual", "tcp"}) {
+    Session s = Step(DefaultScenario(),
+                     "break service:db;c;c;n;token;ticket;why;message;n;n;back;back;token;ticket;"
+                     "why;message",
+                     runtime);
+    auto block = [&](size_t from) {
+      size_t start = s.out.find("(step) token\n", from);
+      size_t end = s.out.find("(step) n\n", start);
+      if (end == std::string::npos) end = s.out.find("end of input", start);
+      return start == std::string::npos ? std::string() : s.out.substr(start, end - start);
+    };
+    std::string first = block(0);
+    std::string second = block(s.out.rfind("(step) token\n") - 1);
+    ASSERT_FALSE(first.empty()) << s.out;
+    EXPECT_THAT(first, HasSubstr("token of db's thread for local-hop/broker/db (#0087"));
+    // Times differ between tcp runs, never within one run's history.
+    EXPECT_EQ(first, second) << runtime;
+  }
 }
 
 TEST(StepCommands, TicketShowsKlistFlagsTimesAndTransitedServices) {
@@ -228,7 +291,7 @@ TEST(StepCommands, TicketShowsKlistFlagsTimesAndTransitedServices) {
                                  "  client     carol@CORP.EXAMPLE\n"
                                  "  server     krbtgt/CORP.EXAMPLE (realm CORP.EXAMPLE)\n"
                                  "  flags      IA (initial,pre_authent)\n"
-                                 "  valid      1 ms to 36000001 ms (lifetime 10h)\n"));
+                                 "  valid      from t=1 ms to t=10h 0m 0.001s (lifetime 10h)\n"));
   EXPECT_THAT(tgt.out, HasSubstr("  transited  none\n"));
   EXPECT_THAT(tgt.out, HasSubstr("  no forwardable: AC-1 (carol.not_delegated=true)\n"));
   // At the KDC's S4U2Proxy decision: the tickets of the request it decided.

@@ -179,6 +179,33 @@ TEST_F(StepTerminal, LineEditingAndHistory) {
   t.Keys("C-d");
   t.WaitFor("end of input at #0001 after 1 events");
 }
+
+// Tab completes commands, breakpoint kinds and the scenario's names.
+TEST_F(StepTerminal, TabCompletesCommandsKindsAndNames) {
+  Terminal t(Command());
+  t.WaitFor("(step) ");
+  t.Keys("-l brea");
+  t.Keys("Tab");
+  t.Keys("-l ser");
+  t.Keys("Tab");
+  t.Keys("-l d");
+  t.Keys("Tab");
+  t.Keys("Enter");
+  t.WaitFor("breakpoint 1: service:db");
+  t.Keys("-l br");
+  t.Keys("Tab");
+  t.Keys("-l rule:KCD-");
+  t.Keys("Tab");  // several rules: nothing inserted beyond the common prefix
+  t.Keys("-l 7");
+  t.Keys("Enter");
+  t.WaitFor("breakpoint 2: rule:KCD-7");
+  t.Keys("-l conti");
+  t.Keys("Tab");
+  t.Keys("Enter");
+  t.WaitFor("[#0033 10 ms] db  DELIVER  paystub/web/db");
+  t.Type("q");
+  t.WaitFor("quit at #0033");
+}
 #endif
 
 }  // namespace
