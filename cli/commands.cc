@@ -56,8 +56,9 @@ std::string JsonEscape(std::string_view s) {
 }
 
 // Loads a scenario and applies command-line overrides; problems go to `err`.
-std::optional<sim::Scenario> Load(const std::string& file, std::ostream& err) {
-  sim::LoadResult r = sim::LoadScenarioFile(file);
+std::optional<sim::Scenario> Load(const std::string& file, size_t max_file_bytes,
+                                  std::ostream& err) {
+  sim::LoadResult r = sim::LoadScenarioFile(file, max_file_bytes);
   if (!r.ok()) {
     for (const sim::Problem& p : r.problems) err << p.ToString() << "\n";
     err << file << ": " << r.problems.size() << " problem" << (r.problems.size() == 1 ? "" : "s")
@@ -144,7 +145,7 @@ bool UseColor(bool stdout_stream) {
 }
 
 int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) {
-  std::optional<sim::Scenario> scenario = Load(options.file, err);
+  std::optional<sim::Scenario> scenario = Load(options.file, options.max_file_bytes, err);
   if (!scenario) return kExitInvalid;
   if (options.seed) scenario->seed = *options.seed;
   if (options.profile) scenario->options.profile = *options.profile;
@@ -177,10 +178,11 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   return o.expectations.failed > 0 ? kExitExpectationFailed : kExitOk;
 }
 
-int ValidateCommand(const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
+int ValidateCommand(const std::vector<std::string>& files, std::ostream& out, std::ostream& err,
+                    size_t max_file_bytes) {
   bool invalid = false;
   for (const std::string& f : files) {
-    if (Load(f, err)) {
+    if (Load(f, max_file_bytes, err)) {
       out << f << ": ok\n";
     } else {
       invalid = true;
@@ -198,7 +200,7 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
   for (const std::string& f : files) {
     auto start = std::chrono::steady_clock::now();
     std::ostringstream problems;
-    std::optional<sim::Scenario> scenario = Load(f, problems);
+    std::optional<sim::Scenario> scenario = Load(f, options.max_file_bytes, problems);
     std::string name = scenario ? scenario->name : fs::path(f).stem().string();
     std::string line;
     std::string failure;
@@ -320,6 +322,15 @@ int Main(int argc, char** argv) {
                        "(\"n;n;break rule:KCD-2;c;why\")");
   step_cmd->add_flag("--no-color", step_no_color, "Never colour the output");
 
+  // Every command that reads scenarios bounds their size; "100MB", "1GiB" or bytes.
+  size_t max_file_bytes = sim::kMaxScenarioBytes;
+  for (CLI::App* cmd : {run_cmd, validate, check_cmd, step_cmd}) {
+    cmd->add_option("--max-file-size", max_file_bytes,
+                    "Largest scenario file read (default 64MiB; units B, KB, MB, GB, KiB, MiB, "
+                    "GiB)")
+        ->transform(CLI::AsSizeValue(/*kb_is_1000=*/true));
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -327,11 +338,13 @@ int Main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitInvalid;
   }
   if (rules->parsed()) return RulesCommand(rules_json, std::cout);
+  run.max_file_bytes = check.max_file_bytes = step.max_file_bytes = max_file_bytes;
   if (run_cmd->parsed()) {
     run.color = !no_color && !run.json && UseColor(true);
     return RunCommand(run, std::cout, std::cerr);
   }
-  if (validate->parsed()) return ValidateCommand(validate_files, std::cout, std::cerr);
+  if (validate->parsed())
+    return ValidateCommand(validate_files, std::cout, std::cerr, max_file_bytes);
   if (check_cmd->parsed()) return CheckCommand(check, std::cout, std::cerr);
   if (step_cmd->parsed()) {
     step.color = !step_no_color && UseColor(true);

@@ -27,6 +27,8 @@
 #include <string>
 #include <string_view>
 
+#include "sim/loader.h"
+
 namespace delegsim::cli {
 
 // Where the stepper's commands come from.
@@ -51,8 +53,9 @@ std::unique_ptr<CommandSource> TerminalCommands();
 
 struct StepOptions {
   std::string file;
-  std::string runtime = "tcp";  // "tcp" | "virtual"
-  bool color = false;           // ANSI colours in the output
+  std::string runtime = "tcp";                     // "tcp" | "virtual"
+  bool color = false;                              // ANSI colours in the output
+  size_t max_file_bytes = sim::kMaxScenarioBytes;  // --max-file-size
 };
 
 // Runs a stepping session on `options.file`, reading commands from `commands`; shows

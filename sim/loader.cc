@@ -2101,12 +2101,19 @@ std::string Problem::ToString() const {
   return out + " " + message;
 }
 
-LoadResult LoadScenarioText(std::string_view text, std::string file_name) {
-  if (text.size() > kMaxScenarioBytes) {
-    return Finish(std::move(file_name),
-                  {{0, "",
-                    "file is " + std::to_string(text.size()) + " bytes; the limit is " +
-                        std::to_string(kMaxScenarioBytes) + " (8 MiB)"}});
+namespace {
+// The one problem of a file over the size limit.
+std::string FileTooLarge(uintmax_t size, size_t max_bytes) {
+  std::string limit = std::to_string(max_bytes);
+  if (max_bytes % (size_t{1} << 20) == 0) limit += " (" + std::to_string(max_bytes >> 20) + " MiB)";
+  return "file is " + std::to_string(size) + " bytes; the limit is " + limit +
+         " (raise it with --max-file-size)";
+}
+}  // namespace
+
+LoadResult LoadScenarioText(std::string_view text, std::string file_name, size_t max_bytes) {
+  if (text.size() > max_bytes) {
+    return Finish(std::move(file_name), {{0, "", FileTooLarge(text.size(), max_bytes)}});
   }
   std::vector<Raw> problems;
   try {
@@ -2134,7 +2141,7 @@ LoadResult LoadScenarioText(std::string_view text, std::string file_name) {
   return Finish(std::move(file_name), std::move(problems));
 }
 
-LoadResult LoadScenarioFile(const std::string& path) {
+LoadResult LoadScenarioFile(const std::string& path, size_t max_bytes) {
   namespace fs = std::filesystem;
   auto fail = [&](std::string message) { return Finish(path, {{0, "", std::move(message)}}); };
   std::string text;
@@ -2143,10 +2150,7 @@ LoadResult LoadScenarioFile(const std::string& path) {
     if (fs::is_directory(path, ec)) return fail("cannot read: is a directory");
     uintmax_t size = fs::file_size(path, ec);
     if (ec) return fail("cannot read: " + ec.message());
-    if (size > kMaxScenarioBytes) {
-      return fail("file is " + std::to_string(size) + " bytes; the limit is " +
-                  std::to_string(kMaxScenarioBytes) + " (8 MiB)");
-    }
+    if (size > max_bytes) return fail(FileTooLarge(size, max_bytes));
     std::ifstream in(path, std::ios::binary);
     if (!in) return fail("cannot read: cannot open the file");
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -2154,7 +2158,7 @@ LoadResult LoadScenarioFile(const std::string& path) {
   } catch (const std::exception& e) {  // std::bad_alloc
     return fail(std::string("cannot read: ") + e.what());
   }
-  return LoadScenarioText(text, path);
+  return LoadScenarioText(text, path, max_bytes);
 }
 
 }  // namespace delegsim::sim

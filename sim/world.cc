@@ -32,10 +32,11 @@ World::~World() {
   if (runtime_) runtime_->Shutdown();
 }
 
-StatusOr<std::unique_ptr<World>> World::Build(const Scenario& s,
+StatusOr<std::unique_ptr<World>> World::Build(Scenario scenario,
                                               std::unique_ptr<nodes::Runtime> runtime) {
   std::unique_ptr<World> w(new World());
-  w->scenario_ = s;
+  w->scenario_ = std::move(scenario);
+  const Scenario& s = w->scenario_;
   w->runtime_ = std::move(runtime);
   w->dir_ = std::make_unique<kdc::Directory>();
   kdc::Directory& dir = *w->dir_;

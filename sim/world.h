@@ -30,8 +30,9 @@ struct CallOutcome {
 class World {
  public:
   // Fails with a located message when a name in the scenario resolves to nothing (the
-  // loader validates first, so this is a programming error for loaded scenarios).
-  static StatusOr<std::unique_ptr<World>> Build(const Scenario& scenario,
+  // loader validates first, so this is a programming error for loaded scenarios). The
+  // world keeps the scenario: move it in when the caller needs no copy.
+  static StatusOr<std::unique_ptr<World>> Build(Scenario scenario,
                                                 std::unique_ptr<nodes::Runtime> runtime);
   ~World();
   World(const World&) = delete;

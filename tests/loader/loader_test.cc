@@ -640,18 +640,34 @@ TEST(LoaderTest, UnreadableOrOversizedFile) {
   EXPECT_EQ(r.problems[0].ToString(),
             "/nonexistent/scenario.json: cannot read: No such file or directory");
 
-  std::string big(kMaxScenarioBytes + 1, ' ');
-  EXPECT_THAT(Problems(big),
-              ElementsAre("t.json: file is 8388609 bytes; the limit is 8388608 (8 MiB)"));
+  // The limit is the caller's (--max-file-size); the message names it and the option.
+  const size_t limit = size_t{1} << 20;
+  std::string big(limit + 1, ' ');
+  EXPECT_THAT(LoadScenarioText(big, "t.json", limit).problems,
+              ElementsAre(::testing::Field(
+                  &Problem::message,
+                  "file is 1048577 bytes; the limit is 1048576 (1 MiB) (raise it with "
+                  "--max-file-size)")));
   std::filesystem::path tmp = std::filesystem::temp_directory_path() / "delegsim_loader_big.json";
   {
     std::ofstream out(tmp, std::ios::binary);
     out << big;
   }
-  r = LoadScenarioFile(tmp.string());
+  r = LoadScenarioFile(tmp.string(), limit);
+  ASSERT_THAT(r.problems, SizeIs(1));
+  EXPECT_EQ(r.problems[0].message,
+            "file is 1048577 bytes; the limit is 1048576 (1 MiB) (raise it with --max-file-size)");
+  r = LoadScenarioFile(tmp.string(), 1000);
+  ASSERT_THAT(r.problems, SizeIs(1));
+  EXPECT_EQ(r.problems[0].message,
+            "file is 1048577 bytes; the limit is 1000 (raise it with --max-file-size)");
+  // Under a larger limit the same file is read and parsed (it is not JSON).
+  r = LoadScenarioFile(tmp.string(), limit + 1);
   std::filesystem::remove(tmp);
   ASSERT_THAT(r.problems, SizeIs(1));
-  EXPECT_EQ(r.problems[0].message, "file is 8388609 bytes; the limit is 8388608 (8 MiB)");
+  EXPECT_THAT(r.problems[0].message, ::testing::HasSubstr("malformed JSON"));
+  // The default admits a world of 100,000 hosts and calls (about 44 MB).
+  EXPECT_GE(kMaxScenarioBytes, size_t{44'000'000});
 }
 
 // The example of a bad file in docs/scenario-format.md, with the problems it reports.
