@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "kdc/directory.h"
@@ -72,7 +73,7 @@ class World {
   std::unique_ptr<kdc::Kdc> kdc_;
   std::unique_ptr<nodes::Topology> topology_;
   std::unique_ptr<nodes::Runtime> runtime_;
-  std::vector<std::pair<std::string, nodes::NodeId>> clients_;  // "user@host" -> node
+  std::unordered_map<std::string, nodes::NodeId> clients_;  // "user@host" -> node (looked up)
   std::vector<CallOutcome> outcomes_;
   std::vector<nodes::TraceRecord> trace_;
   std::function<void(const nodes::TraceRecord&)> extra_sink_;
