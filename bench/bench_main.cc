@@ -23,6 +23,7 @@
 #include "kdc/ticket.h"
 #include "net/asio_runtime.h"
 #include "net/raw_ping_pong.h"
+#include "nodes/envelope.h"
 #include "sim/results.h"
 #include "sim/virtual_runtime.h"
 #include "sim/world.h"
@@ -151,7 +152,8 @@ int main(int argc, char** argv) {
   int hops = 8, virtual_calls = 2000, tcp_calls = 200, pings = 5000, repeat = 5;
   CLI::App app{"delegsim-bench: delegation-chain throughput under both runtimes"};
   const auto positive = CLI::Range(1, 1'000'000);
-  app.add_option("--hops", hops, "services in the chain")->check(CLI::Range(1, 32));
+  app.add_option("--hops", hops, "services in the chain")
+      ->check(CLI::Range(1, nodes::kMaxChainHops));
   app.add_option("--virtual-calls", virtual_calls, "calls per virtual run")->check(positive);
   app.add_option("--tcp-calls", tcp_calls, "calls per tcp run")->check(positive);
   app.add_option("--pings", pings, "raw ping-pong round trips")->check(positive);

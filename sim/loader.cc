@@ -897,7 +897,9 @@ class Decoder {
       out->client_policy = std::string(*p);
     }
     if (const Json* h = o->Get("hop_limit")) {
-      if (auto n = Integer(*h, o->At("hop_limit"), 1, 1000)) out->hop_limit = static_cast<int>(*n);
+      // DS-4: at most the longest chain the simulator runs (nodes/envelope.h).
+      if (auto n = Integer(*h, o->At("hop_limit"), 1, nodes::kMaxChainHops))
+        out->hop_limit = static_cast<int>(*n);
     }
   }
 
@@ -1202,8 +1204,9 @@ class Decoder {
   void DecodeOps(const Json& v, const std::string& path, int depth, const std::string& hop,
                  const std::string& service, Ops* out) {
     if (depth > kMaxOperationDepth) {
-      Report(path,
-             "operations nested deeper than " + std::to_string(kMaxOperationDepth) + " levels");
+      Report(path, "operations nested deeper than " + std::to_string(kMaxOperationDepth) +
+                       " levels (the nesting limit; a chain has at most " +
+                       std::to_string(nodes::kMaxChainHops) + " hops)");
       return;
     }
     if (!v.is_array()) {

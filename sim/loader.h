@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "nodes/envelope.h"
 #include "sim/scenario.h"
 
 namespace delegsim::sim {
@@ -27,10 +28,10 @@ namespace delegsim::sim {
 // enough for a world of 100,000 hosts and calls (about 44 MB). Callers may pass another
 // bound (`delegsim --max-file-size`).
 inline constexpr size_t kMaxScenarioBytes = size_t{64} << 20;  // 64 MiB
-// Operations nest (`then`, `create_process`, `logon_user`) at most this deep. Each level
-// adds two protobuf messages (Operation, CallSpec); 32 keeps a serialized call well under
-// protobuf's default recursion limit of 100.
-inline constexpr int kMaxOperationDepth = 32;
+// Operations nest (`then`, `create_process`, `logon_user`) at most this deep: room for a
+// chain of nodes::kMaxChainHops hops (the largest `hop_limit`), and every call nested this
+// deep decodes on the wire (nodes/envelope.h says how the limits agree).
+inline constexpr int kMaxOperationDepth = nodes::kMaxOperationDepth;
 // JSON arrays and objects nest at most this deep (a guard for hostile input).
 inline constexpr int kMaxJsonDepth = 256;
 

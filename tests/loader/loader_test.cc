@@ -118,7 +118,7 @@ TEST(LoaderTest, WrongType) {
       ElementsAre("t.json:3: $.seed: expected a non-negative integer, got string \"42\"",
                   "t.json:4: $.hosts: expected an array, got object",
                   "t.json:5: $.options.legacy_rbcd: expected a boolean, got string \"yes\"",
-                  "t.json:5: $.options.hop_limit: expected an integer from 1 to 1000, got 0"));
+                  "t.json:5: $.options.hop_limit: expected an integer from 1 to 100, got 0"));
 }
 
 TEST(LoaderTest, UnknownFieldWithDidYouMean) {
@@ -309,7 +309,7 @@ TEST(LoaderTest, AmbiguousBareNameMustBeQualified) {
 }
 
 TEST(LoaderTest, NestingTooDeep) {
-  // 33 nested calls: the 33rd `then` is one level too deep.
+  // 121 nested calls: the 121st `then` is one level too deep.
   std::string ops = R"({"open": "x"})";
   for (int i = 0; i < kMaxOperationDepth; ++i) ops = R"({"call": "web", "then": [)" + ops + "]}";
   std::vector<std::string> problems = Problems(WithWorld(
@@ -319,7 +319,9 @@ TEST(LoaderTest, NestingTooDeep) {
   for (int i = 0; i <= kMaxOperationDepth; ++i) path += ".then[0]";
   path.resize(path.size() - 3);  // the `then` array of the innermost call
   EXPECT_THAT(problems,
-              ElementsAre("t.json:9: " + path + ": operations nested deeper than 32 levels"));
+              ElementsAre("t.json:9: " + path +
+                          ": operations nested deeper than 120 levels (the nesting limit; a chain "
+                          "has at most 100 hops)"));
 
   // Raw JSON nesting is bounded too, before any recursion.
   EXPECT_THAT(Problems(std::string(300, '[') + std::string(300, ']')),

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "net/asio_runtime.h"
+#include "nodes/envelope.h"
 #include "sim/loader.h"
 #include "sim/results.h"
 #include "sim/virtual_runtime.h"
@@ -18,12 +20,17 @@ using ::testing::SizeIs;
 
 constexpr int kOperations = 4000;
 
-std::unique_ptr<World> BuildAndRun(const std::string& json) {
+std::unique_ptr<World> BuildAndRun(const std::string& json, bool tcp = false) {
   LoadResult r = LoadScenarioText(json, "generated.json");
   for (const Problem& p : r.problems) ADD_FAILURE() << p.ToString();
   if (!r.ok()) return nullptr;
-  StatusOr<std::unique_ptr<World>> w =
-      World::Build(std::move(*r.scenario), std::make_unique<VirtualRuntime>());
+  std::unique_ptr<nodes::Runtime> rt;
+  if (tcp) {
+    rt = std::make_unique<net::AsioRuntime>();
+  } else {
+    rt = std::make_unique<VirtualRuntime>();
+  }
+  StatusOr<std::unique_ptr<World>> w = World::Build(std::move(*r.scenario), std::move(rt));
   if (!w.ok()) {
     ADD_FAILURE() << w.status().ToString();
     return nullptr;
@@ -126,6 +133,108 @@ TEST(Scale, SixteenThousandWorkgroupHostsBuild) {
   ExpectationReport report = CheckExpectations(w->scenario(), w->outcomes());
   EXPECT_EQ(report.failed, 0);
   EXPECT_EQ(report.passed, 1);
+}
+
+// A chain of `hops` services, each trusted for delegation and calling the next at
+// delegate level; `options` is the scenario's options object.
+std::string Chain(int hops, const std::string& options) {
+  std::string hosts = R"({"name": "ws", "domain": "CORP.EXAMPLE"})";
+  std::string accounts = R"({"name": "alice", "domain": "CORP.EXAMPLE", "password": "pw"})";
+  std::string services;
+  for (int i = 1; i <= hops; ++i) {
+    std::string n = std::to_string(i);
+    hosts += R"(, {"name": "h)" + n + R"(", "domain": "CORP.EXAMPLE"})";
+    accounts += R"(, {"name": "svc)" + n +
+                R"(", "type": "service", "domain": "CORP.EXAMPLE", "spns": ["http/h)" + n +
+                R"(.corp.example"], "trusted_for_delegation": true})";
+    services += (i > 1 ? ", " : "") + std::string(R"({"name": "s)") + n + R"(", "host": "h)" + n +
+                R"(", "account": "svc)" + n + R"("})";
+  }
+  std::string call = R"("call": "s)" + std::to_string(hops) + R"(", "level": "delegate")";
+  for (int i = hops - 1; i >= 1; --i) {
+    call =
+        R"("call": "s)" + std::to_string(i) + R"(", "level": "delegate", "then": [{)" + call + "}]";
+  }
+  return R"({"name": "chain", "options": )" + options +
+         R"(, "domains": [{"name": "CORP.EXAMPLE"}], "hosts": [)" + hosts + R"(], "accounts": [)" +
+         accounts + R"(], "services": [)" + services +
+         R"(], "steps": [{"name": "c1", "user": "alice", "from": "ws", )" + call + "}]}";
+}
+
+std::string ChainPath(int hops) {
+  std::string path = "c1";
+  for (int i = 1; i <= hops; ++i) path += "/s" + std::to_string(i);
+  return path;
+}
+
+// The longest chain the simulator runs, under both runtimes: every hop carries alice's
+// TGT on, and the first call's envelope (which carries the whole chain) decodes.
+TEST(Scale, ChainOfTheLongestHopLimitRunsUnderBothRuntimes) {
+  constexpr int kHops = nodes::kMaxChainHops;
+  for (bool tcp : {false, true}) {
+    SCOPED_TRACE(tcp ? "tcp" : "virtual");
+    std::unique_ptr<World> w =
+        BuildAndRun(Chain(kHops, R"({"hop_limit": )" + std::to_string(kHops) + "}"), tcp);
+    ASSERT_NE(w, nullptr);
+    const v1::HopResult* last = FindHop(w->outcomes(), ChainPath(kHops));
+    ASSERT_NE(last, nullptr);
+    EXPECT_EQ(last->verdict(), "allowed");
+    EXPECT_EQ(HopLevel(*last), "delegate");
+  }
+}
+
+// One hop more than the hop limit: DS-4 refuses it and names the limit it applied.
+TEST(Scale, ChainPastTheHopLimitIsRefusedByDs4) {
+  for (auto [hops, options, limit] :
+       {std::tuple{nodes::kMaxChainHops + 1, "{\"hop_limit\": 100}", 100},
+        std::tuple{40, "{}", 16}}) {
+    std::unique_ptr<World> w = BuildAndRun(Chain(hops, options));
+    ASSERT_NE(w, nullptr);
+    EXPECT_EQ(FindHop(w->outcomes(), ChainPath(limit))->verdict(), "allowed");
+    const v1::HopResult* refused = FindHop(w->outcomes(), ChainPath(limit + 1));
+    ASSERT_NE(refused, nullptr);
+    EXPECT_EQ(refused->verdict(), "denied");
+    EXPECT_EQ(refused->decision().rule(), "DS-4");
+    EXPECT_THAT(HopFacts(*refused), ::testing::Contains("hop_limit=" + std::to_string(limit)));
+  }
+}
+
+// The loader names the limit a scenario goes past.
+TEST(Scale, LoaderNamesTheChainLimits) {
+  LoadResult r = LoadScenarioText(Chain(3, R"({"hop_limit": 101})"), "t.json");
+  ASSERT_THAT(r.problems, SizeIs(1));
+  EXPECT_EQ(r.problems[0].path, "$.options.hop_limit");
+  EXPECT_EQ(r.problems[0].message, "expected an integer from 1 to 100, got 101");
+
+  r = LoadScenarioText(Chain(kMaxOperationDepth + 2, "{}"), "t.json");
+  ASSERT_THAT(r.problems, SizeIs(1));
+  EXPECT_EQ(r.problems[0].message,
+            "operations nested deeper than 120 levels (the nesting limit; a chain has at most 100 "
+            "hops)");
+}
+
+// On the wire: the deepest call a scenario can make decodes; a deeper envelope is refused
+// with a message that names the envelope recursion limit.
+TEST(Scale, EnvelopeNestingLimitCoversEveryLoadableCall) {
+  auto nested = [](int levels) {
+    v1::Envelope env;
+    google::protobuf::RepeatedPtrField<v1::Operation>* ops = env.mutable_call()->mutable_ops();
+    for (int i = 0; i < levels; ++i) {
+      v1::CallSpec* call = ops->Add()->mutable_call();
+      call->set_service("s");
+      ops = call->mutable_ops();
+    }
+    ops->Add()->mutable_open()->set_object("orders");
+    return env.SerializeAsString();
+  };
+  v1::Envelope env;
+  EXPECT_TRUE(nodes::ParseEnvelope(nested(kMaxOperationDepth), env).ok());
+  EXPECT_EQ(env.call().ops(0).call().service(), "s");
+  Status deep = nodes::ParseEnvelope(nested(nodes::kEnvelopeRecursionLimit / 2), env);
+  EXPECT_EQ(deep.message(),
+            "nests deeper than 256 messages (the envelope recursion limit; a chain has at most "
+            "100 hops)");
+  EXPECT_EQ(nodes::ParseEnvelope("\xff\xff", env).message(), "is not a v1::Envelope");
 }
 
 }  // namespace
