@@ -75,8 +75,10 @@ struct Outcome {
   std::string error;
 };
 
+// `keep_trace`: the world keeps every trace record (for --show-trace); otherwise records
+// are built only for `trace`, and nothing is kept that nobody reads.
 Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind,
-                std::ofstream* trace) {
+                std::ofstream* trace, bool keep_trace) {
   Outcome o;
   StatusOr<std::unique_ptr<nodes::Runtime>> rt = MakeRuntime(runtime_kind);
   if (!rt.ok()) {
@@ -89,6 +91,7 @@ Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind,
     return o;
   }
   o.world = std::move(world).value();
+  o.world->KeepTrace(keep_trace);
   if (trace) {
     o.world->SetTraceSink(
         [trace](const nodes::TraceRecord& r) { *trace << sim::TraceLineJson(r) << "\n"; });
@@ -157,7 +160,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
       return kExitInvalid;
     }
   }
-  Outcome o = Execute(*scenario, options.runtime, trace.get());
+  Outcome o = Execute(*scenario, options.runtime, trace.get(), options.show_trace);
   if (!o.world) {
     err << options.file << ": " << o.error << "\n";
     return kExitInvalid;
@@ -209,7 +212,7 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
       line = "FAIL  " + name + "  invalid scenario (" + f + ")";
       err << failure;
     } else {
-      Outcome o = Execute(*scenario, options.runtime, nullptr);
+      Outcome o = Execute(*scenario, options.runtime, nullptr, /*keep_trace=*/false);
       size_t hops = o.world ? sim::AllHops(o.world->outcomes()).size() : 0;
       int total = o.expectations.passed + o.expectations.failed;
       bool ok = o.world && o.completed && o.expectations.failed == 0;
