@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/reach_command.h"
 #include "cli/step.h"
 #include "common/rules.h"
 #include "net/asio_runtime.h"
@@ -325,9 +326,12 @@ int Main(int argc, char** argv) {
                        "(\"n;n;break rule:KCD-2;c;why\")");
   step_cmd->add_flag("--no-color", step_no_color, "Never colour the output");
 
+  ReachCommandOptions reach;
+  CLI::App* reach_cmd = AddReachSubcommand(app, reach);
+
   // Every command that reads scenarios bounds their size; "100MB", "1GiB" or bytes.
   size_t max_file_bytes = sim::kMaxScenarioBytes;
-  for (CLI::App* cmd : {run_cmd, validate, check_cmd, step_cmd}) {
+  for (CLI::App* cmd : {run_cmd, validate, check_cmd, step_cmd, reach_cmd}) {
     cmd->add_option("--max-file-size", max_file_bytes,
                     "Largest scenario file read (default 64MiB; units B, KB, MB, GB, KiB, MiB, "
                     "GiB)")
@@ -341,7 +345,8 @@ int Main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitInvalid;
   }
   if (rules->parsed()) return RulesCommand(rules_json, std::cout);
-  run.max_file_bytes = check.max_file_bytes = step.max_file_bytes = max_file_bytes;
+  run.max_file_bytes = check.max_file_bytes = step.max_file_bytes = reach.max_file_bytes =
+      max_file_bytes;
   if (run_cmd->parsed()) {
     run.color = !no_color && !run.json && UseColor(true);
     return RunCommand(run, std::cout, std::cerr);
@@ -349,6 +354,7 @@ int Main(int argc, char** argv) {
   if (validate->parsed())
     return ValidateCommand(validate_files, std::cout, std::cerr, max_file_bytes);
   if (check_cmd->parsed()) return CheckCommand(check, std::cout, std::cerr);
+  if (reach_cmd->parsed()) return ReachCommand(reach, std::cout, std::cerr);
   if (step_cmd->parsed()) {
     step.color = !step_no_color && UseColor(true);
     return StepMain(step, step_script);
