@@ -1,7 +1,5 @@
 #include "bench/scale.h"
 
-// The baseline is nlohmann/json itself, so this tool includes it beside the loader that
-// wraps it (the bench is not one of the project's layers).
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -14,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+// The baseline is nlohmann/json itself, so this tool includes it beside the loader that
+// wraps it (the bench is not one of the project's layers).
 #include <nlohmann/json.hpp>
 #include <sstream>
 
