@@ -8,6 +8,8 @@
 //
 //   delegsim-bench [--hops 8] [--virtual-calls 2000] [--tcp-calls 200] [--pings 5000]
 //                  [--repeat 5]
+//   delegsim-bench --scale 1000,10000,100000    (bench/scale.h)
+//   delegsim-bench --generate 10000 --output world.json
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -17,9 +19,11 @@
 #include <vector>
 
 #include "bench/chain.h"
+#include "bench/scale.h"
 #include "kdc/ticket.h"
 #include "net/asio_runtime.h"
 #include "net/raw_ping_pong.h"
+#include "nodes/envelope.h"
 #include "sim/results.h"
 #include "sim/virtual_runtime.h"
 #include "sim/world.h"
@@ -148,12 +152,36 @@ int main(int argc, char** argv) {
   int hops = 8, virtual_calls = 2000, tcp_calls = 200, pings = 5000, repeat = 5;
   CLI::App app{"delegsim-bench: delegation-chain throughput under both runtimes"};
   const auto positive = CLI::Range(1, 1'000'000);
-  app.add_option("--hops", hops, "services in the chain")->check(CLI::Range(1, 32));
+  app.add_option("--hops", hops, "services in the chain")
+      ->check(CLI::Range(1, nodes::kMaxChainHops));
   app.add_option("--virtual-calls", virtual_calls, "calls per virtual run")->check(positive);
   app.add_option("--tcp-calls", tcp_calls, "calls per tcp run")->check(positive);
   app.add_option("--pings", pings, "raw ping-pong round trips")->check(positive);
   app.add_option("--repeat", repeat, "runs of each configuration")->check(CLI::Range(1, 100));
+  std::vector<int> scale_sizes;
+  app.add_option("--scale", scale_sizes,
+                 "scaling mode: load, build and run worlds of these many hosts and calls "
+                 "(e.g. 1000,10000,100000) beside a bare JSON parse; nothing else runs")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 10'000'000));
+  int generate = 0;
+  std::string output;
+  app.add_option("--generate", generate,
+                 "write the scaling scenario of this many hosts and calls to --output and exit")
+      ->check(CLI::Range(1, 10'000'000));
+  app.add_option("--output", output, "file written by --generate");
+  std::vector<std::string> child;  // internal: one measurement in a fresh process
+  app.add_option("--scale-child", child)->expected(2)->group("");
   CLI11_PARSE(app, argc, argv);
+  if (!child.empty()) return ScaleChild(child[0], child[1]);
+  if (generate > 0) {
+    if (output.empty()) {
+      std::fprintf(stderr, "--generate needs --output FILE\n");
+      return 2;
+    }
+    return WriteScaleScenario(generate, output);
+  }
+  if (!scale_sizes.empty()) return RunScale("/proc/self/exe", scale_sizes);
 
   std::printf(
       "delegsim-bench: %d-hop chain, each hop a delegate-level Kerberos call through a\n"

@@ -1,5 +1,6 @@
 #include "bench/chain.h"
 
+#include <algorithm>
 #include <string>
 
 namespace delegsim::bench {
@@ -7,6 +8,7 @@ namespace delegsim::bench {
 sim::Scenario ChainScenario(int hops, int calls) {
   sim::Scenario s;
   s.name = "bench-chain-" + std::to_string(hops);
+  s.options.hop_limit = std::max(s.options.hop_limit, hops);  // DS-4 stays out of the way
   s.domains = {{"CORP.EXAMPLE", "corp.example", 7, ""}};
   s.hosts.push_back({"ws", "CORP.EXAMPLE"});
   sim::AccountSpec alice;

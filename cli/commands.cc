@@ -52,8 +52,9 @@ std::string XmlEscape(const std::string& s) {
 }
 
 // Loads a scenario and applies command-line overrides; problems go to `err`.
-std::optional<sim::Scenario> Load(const std::string& file, std::ostream& err) {
-  sim::LoadResult r = sim::LoadScenarioFile(file);
+std::optional<sim::Scenario> Load(const std::string& file, size_t max_file_bytes,
+                                  std::ostream& err) {
+  sim::LoadResult r = sim::LoadScenarioFile(file, max_file_bytes);
   if (!r.ok()) {
     for (const sim::Problem& p : r.problems) err << p.ToString() << "\n";
     err << file << ": " << r.problems.size() << " problem" << (r.problems.size() == 1 ? "" : "s")
@@ -70,8 +71,10 @@ struct Outcome {
   std::string error;
 };
 
+// `keep_trace`: the world keeps every trace record (for --show-trace); otherwise records
+// are built only for `trace`, and nothing is kept that nobody reads.
 Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind,
-                std::ofstream* trace) {
+                std::ofstream* trace, bool keep_trace) {
   Outcome o;
   StatusOr<std::unique_ptr<nodes::Runtime>> rt = MakeRuntime(runtime_kind);
   if (!rt.ok()) {
@@ -84,6 +87,7 @@ Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind,
     return o;
   }
   o.world = std::move(world).value();
+  o.world->KeepTrace(keep_trace);
   if (trace) {
     o.world->SetTraceSink(
         [trace](const nodes::TraceRecord& r) { *trace << sim::TraceLineJson(r) << "\n"; });
@@ -170,7 +174,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
         << "in it and check their expectations: delegsim check " << options.file << "\n";
     return kExitInvalid;
   }
-  std::optional<sim::Scenario> scenario = Load(options.file, err);
+  std::optional<sim::Scenario> scenario = Load(options.file, options.max_file_bytes, err);
   if (!scenario) return kExitInvalid;
   if (options.seed) scenario->seed = *options.seed;
   if (options.profile) scenario->options.profile = *options.profile;
@@ -182,7 +186,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
       return kExitInvalid;
     }
   }
-  Outcome o = Execute(*scenario, options.runtime, trace.get());
+  Outcome o = Execute(*scenario, options.runtime, trace.get(), options.show_trace);
   if (!o.world) {
     err << options.file << ": " << o.error << "\n";
     return kExitInvalid;
@@ -205,10 +209,11 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   return o.expectations.failed > 0 ? kExitExpectationFailed : kExitOk;
 }
 
-int ValidateCommand(const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
+int ValidateCommand(const std::vector<std::string>& files, std::ostream& out, std::ostream& err,
+                    size_t max_file_bytes) {
   bool invalid = false;
   for (const std::string& f : files) {
-    if (Load(f, err)) {
+    if (Load(f, max_file_bytes, err)) {
       out << f << ": ok\n";
     } else {
       invalid = true;
@@ -226,7 +231,7 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
   for (const std::string& f : files) {
     auto start = std::chrono::steady_clock::now();
     std::ostringstream problems;
-    std::optional<sim::Scenario> scenario = Load(f, problems);
+    std::optional<sim::Scenario> scenario = Load(f, options.max_file_bytes, problems);
     std::string name = scenario ? scenario->name : fs::path(f).stem().string();
     std::string line;
     std::string failure;
@@ -235,7 +240,7 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
       line = "FAIL  " + name + "  invalid scenario (" + f + ")";
       err << failure;
     } else {
-      Outcome o = Execute(*scenario, options.runtime, nullptr);
+      Outcome o = Execute(*scenario, options.runtime, nullptr, /*keep_trace=*/false);
       size_t hops = o.world ? sim::AllHops(o.world->outcomes()).size() : 0;
       bool ok = o.world && o.completed && o.expectations.failed == 0;
       if (!o.world || !o.completed) failure = o.error;
@@ -343,6 +348,15 @@ int Main(int argc, char** argv) {
   ReachCommandOptions reach;
   CLI::App* reach_cmd = AddReachSubcommand(app, reach);
 
+  // Every command that reads scenarios bounds their size; "100MB", "1GiB" or bytes.
+  size_t max_file_bytes = sim::kMaxScenarioBytes;
+  for (CLI::App* cmd : {run_cmd, validate, check_cmd, step_cmd, reach_cmd}) {
+    cmd->add_option("--max-file-size", max_file_bytes,
+                    "Largest scenario file read (default 64MiB; units B, KB, MB, GB, KiB, MiB, "
+                    "GiB)")
+        ->transform(CLI::AsSizeValue(/*kb_is_1000=*/true));
+  }
+
   // An unknown first word is a mistyped command, not a missing one: name it and list them.
   if (argc > 1 && argv[1][0] != '-') {
     std::string word = argv[1];
@@ -368,6 +382,8 @@ int Main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitInvalid;
   }
+  run.max_file_bytes = check.max_file_bytes = step.max_file_bytes = reach.max_file_bytes =
+      max_file_bytes;
   if (rules->parsed()) {
     return rules_sources ? SourcesCommand(rules_json, std::cout)
                          : RulesCommand(rules_json, std::cout);
@@ -378,7 +394,8 @@ int Main(int argc, char** argv) {
     run.ascii = !LocaleIsUtf8();
     return RunCommand(run, std::cout, std::cerr);
   }
-  if (validate->parsed()) return ValidateCommand(validate_files, std::cout, std::cerr);
+  if (validate->parsed())
+    return ValidateCommand(validate_files, std::cout, std::cerr, max_file_bytes);
   if (check_cmd->parsed()) return CheckCommand(check, std::cout, std::cerr);
   if (reach_cmd->parsed()) return ReachCommand(reach, std::cout, std::cerr);
   if (step_cmd->parsed()) {

@@ -14,6 +14,7 @@
 
 #include "common/status.h"
 #include "nodes/runtime.h"
+#include "sim/loader.h"
 
 namespace delegsim::cli {
 
@@ -40,15 +41,18 @@ struct RunOptions {
   bool ascii = false;  // ASCII tree (the locale is not UTF-8)
   std::optional<uint64_t> seed;
   std::optional<std::string> profile;
+  size_t max_file_bytes = sim::kMaxScenarioBytes;  // --max-file-size
 };
 int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err);
 
-int ValidateCommand(const std::vector<std::string>& files, std::ostream& out, std::ostream& err);
+int ValidateCommand(const std::vector<std::string>& files, std::ostream& out, std::ostream& err,
+                    size_t max_file_bytes = sim::kMaxScenarioBytes);
 
 struct CheckOptions {
   std::vector<std::string> paths;
   std::string runtime = "virtual";
   std::string junit_file;
+  size_t max_file_bytes = sim::kMaxScenarioBytes;  // --max-file-size
 };
 int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& err);
 

@@ -205,7 +205,7 @@ int ReachCommand(const ReachCommandOptions& o, std::ostream& out, std::ostream& 
     err << "reach: --coerce applies to --compromised\n";
     return kExitInvalid;
   }
-  sim::LoadResult loaded = sim::LoadScenarioFile(o.file);
+  sim::LoadResult loaded = sim::LoadScenarioFile(o.file, o.max_file_bytes);
   if (!loaded.ok()) {
     for (const sim::Problem& p : loaded.problems) err << p.ToString() << "\n";
     err << o.file << ": " << loaded.problems.size() << " problem"

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/loader.h"
 #include "sim/scenario.h"
 
 namespace CLI {
@@ -31,6 +32,7 @@ struct ReachCommandOptions {
   bool quiet = false;
   std::optional<size_t> emit;  // flow number (1-based) to write as a scenario...
   std::string output;          // ...to this file
+  size_t max_file_bytes = sim::kMaxScenarioBytes;  // --max-file-size
 };
 
 // Registers the subcommand on `app`, filling `options` when it is parsed.

@@ -1356,7 +1356,7 @@ std::unique_ptr<CommandSource> TerminalCommands() { return std::make_unique<Term
 
 int StepCommand(const StepOptions& options, CommandSource& commands, std::ostream& out,
                 std::ostream& err) {
-  sim::LoadResult r = sim::LoadScenarioFile(options.file);
+  sim::LoadResult r = sim::LoadScenarioFile(options.file, options.max_file_bytes);
   if (!r.ok()) {
     for (const sim::Problem& p : r.problems) err << p.ToString() << "\n";
     err << options.file << ": " << r.problems.size() << " problem"

@@ -28,6 +28,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/loader.h"
+
 namespace delegsim::cli {
 
 // The names the prompt can complete: the scenario's hosts and services, and rule ids.
@@ -68,8 +70,9 @@ std::unique_ptr<CommandSource> TerminalCommands();
 
 struct StepOptions {
   std::string file;
-  std::string runtime = "tcp";  // "tcp" | "virtual"
-  bool color = false;           // ANSI colours in the output
+  std::string runtime = "tcp";                     // "tcp" | "virtual"
+  bool color = false;                              // ANSI colours in the output
+  size_t max_file_bytes = sim::kMaxScenarioBytes;  // --max-file-size
 };
 
 // Runs a stepping session on `options.file`, reading commands from `commands`; shows

@@ -26,6 +26,15 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+size_t Directory::CaseInsensitiveHash::operator()(std::string_view s) const {
+  size_t h = 14695981039346656037ull;  // FNV-1a over the lower-cased bytes
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(AsciiLower(c));
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
 std::string_view PrincipalKindName(PrincipalKind k) {
   switch (k) {
     case PrincipalKind::kUser:
@@ -57,6 +66,9 @@ DomainId Directory::AddDomain(std::string realm, std::string forest, int functio
   d.functional_level = functional_level;
   d.workgroup = workgroup;
   domains_.push_back(d);
+  const std::string& r = domains_.back().realm;
+  realm_index_[r].push_back(d.id);
+  netbios_index_[r.substr(0, r.find('.'))].push_back(d.id);
   if (!workgroup) {
     domains_.back().krbtgt = AddPrincipal(PrincipalKind::kKrbtgt, "krbtgt", d.id);
   }
@@ -82,13 +94,13 @@ void Directory::AddMember(PrincipalId group, PrincipalId member) {
 
 void Directory::AddTrust(const Trust& trust) { trusts_.push_back(trust); }
 
-Status Directory::Finalize(std::string_view secret) {
-  secret_ = std::string(secret);
+Status Directory::Index() {
   name_index_.clear();
   bare_index_.clear();
   spn_index_.clear();
   spns_.clear();
-
+  name_index_.reserve(principals_.size());
+  bare_index_.reserve(principals_.size());
   for (Principal& p : principals_) {
     if (p.id == kNobody) continue;
     const Domain& d = domains_[p.domain];
@@ -104,6 +116,12 @@ Status Directory::Finalize(std::string_view secret) {
       spns_.push_back({key, p.id});
     }
   }
+  return Status::Ok();
+}
+
+Status Directory::Finalize(std::string_view secret) {
+  secret_ = std::string(secret);
+  if (Status st = Index(); !st.ok()) return st;
 
   for (Principal& p : principals_) {
     if (p.id == kNobody) continue;
@@ -121,7 +139,7 @@ Status Directory::Finalize(std::string_view secret) {
     p.groups = std::move(seen);
     p.protected_user = false;
     for (PrincipalId g : p.groups) {
-      if (ToLower(principals_[g].name) == "protected users") p.protected_user = true;
+      if (EqualsIgnoreCase(principals_[g].name, "protected users")) p.protected_user = true;
     }
     p.a2d2.clear();
     for (const std::string& target : p.allowed_to_delegate_to) {
@@ -136,24 +154,19 @@ Status Directory::Finalize(std::string_view secret) {
                 ? DeriveKey(secret_, "key|" + ToLower(d.realm) + "|" + ToLower(p.name))
                 : KeyFromPassword(d.realm, p.name, p.password);
   }
-  inter_realm_keys_.clear();
-  for (const Domain& from : domains_) {
-    for (const Domain& to : domains_) {
-      inter_realm_keys_.push_back(
-          DeriveKey(secret_, "xrealm|" + ToLower(from.realm) + "|" + ToLower(to.realm)));
-    }
-  }
+  std::lock_guard<std::mutex> lock(inter_realm_mutex_);
+  inter_realm_keys_.clear();  // derived again, from the new secret, when used
   return Status::Ok();
 }
 
 std::optional<DomainId> Directory::FindDomain(std::string_view realm) const {
-  for (const Domain& d : domains_) {
-    if (d.realm == realm) return d.id;  // the usual case: the realm as configured
+  auto it = realm_index_.find(realm);
+  if (it == realm_index_.end()) return std::nullopt;
+  // The realm as configured first, else the first domain whose realm differs in case.
+  for (DomainId id : it->second) {
+    if (domains_[id].realm == realm) return id;
   }
-  for (const Domain& d : domains_) {
-    if (EqualsIgnoreCase(d.realm, realm)) return d.id;
-  }
-  return std::nullopt;
+  return it->second.front();
 }
 
 std::optional<PrincipalId> Directory::Find(std::string_view name) const {
@@ -161,13 +174,14 @@ std::optional<PrincipalId> Directory::Find(std::string_view name) const {
   if (size_t bs = key.find('\\'); bs != std::string::npos) {
     std::string_view dom = std::string_view(key).substr(0, bs);
     std::string_view user = std::string_view(key).substr(bs + 1);
-    for (const Domain& d : domains_) {
-      std::string realm = ToLower(d.realm);
-      if (realm == dom || realm.substr(0, realm.find('.')) == dom) {
-        return FindIn(d.id, user);
-      }
+    // The first domain whose realm, or its first label (the NetBIOS name), is `dom`.
+    std::optional<DomainId> first;
+    for (const DomainIndex* index : {&realm_index_, &netbios_index_}) {
+      auto it = index->find(dom);
+      if (it != index->end() && (!first || it->second.front() < *first)) first = it->second.front();
     }
-    return std::nullopt;
+    if (!first) return std::nullopt;
+    return FindIn(*first, user);
   }
   if (key.find('@') != std::string::npos) {
     auto it = name_index_.find(key);
@@ -242,7 +256,13 @@ const std::string& Directory::KrbtgtKey(DomainId realm) const {
 }
 
 const std::string& Directory::InterRealmKey(DomainId from, DomainId to) const {
-  return inter_realm_keys_[static_cast<size_t>(from) * domains_.size() + to];
+  std::lock_guard<std::mutex> lock(inter_realm_mutex_);
+  auto [it, inserted] = inter_realm_keys_.try_emplace(static_cast<uint32_t>(from) << 16 | to);
+  if (inserted) {
+    it->second = Hmac(
+        secret_, "xrealm|" + ToLower(domains_[from].realm) + "|" + ToLower(domains_[to].realm));
+  }
+  return it->second;
 }
 
 const std::string& Directory::TicketKey(std::string_view realm, std::string_view sname) const {

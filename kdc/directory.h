@@ -9,7 +9,11 @@
 // Build it with the Add* calls, then call Finalize() once: it interns SPNs, expands
 // nested group membership, marks Protected Users members (PU-1) and derives keys.
 // After Finalize the directory is read-only and every lookup on a decision path is by
-// integer id.
+// integer id. Every lookup by name goes through a hash index; the cost of Finalize is
+// linear in the number of principals, memberships and SPNs. An inter-realm key is
+// derived the first time a referral needs it (there is one per ordered pair of domains,
+// and every workgroup host is a domain), always to the same value for the same secret.
+// Index() builds only the name indexes, for resolving references before Finalize.
 //
 //   Directory dir;
 //   DomainId corp = dir.AddDomain("CORP.EXAMPLE", "corp.example", 7);
@@ -20,6 +24,7 @@
 #define DELEGSIM_KDC_DIRECTORY_H_
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +44,10 @@ inline constexpr DomainId kNoDomain = UINT16_MAX;
 // domainControllerFunctionality values (MS-ADTS 6.1.4.2).
 inline constexpr int kLevel2012R2 = 6;
 inline constexpr int kLevel2016 = 7;
+
+std::string ToLower(std::string_view s);
+// ASCII case-insensitive equality, without allocating.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 enum class PrincipalKind : uint8_t { kUser, kComputer, kService, kGroup, kKrbtgt };
 std::string_view PrincipalKindName(PrincipalKind k);
@@ -113,6 +122,10 @@ class Directory {
   // Resolves and derives everything (see the header comment). Fails on a duplicate SPN,
   // an A2D2 entry naming no SPN is kept but matches nothing. `secret` seeds every key.
   Status Finalize(std::string_view secret);
+  // Builds the indexes of domains, names and SPNs only (Find, FindIn, FindDomain,
+  // FindSpn work afterwards), so that references can be resolved before Finalize.
+  // Fails on a duplicate SPN.
+  Status Index();
 
   const Principal& Get(PrincipalId id) const { return principals_[id]; }
   const Domain& GetDomain(DomainId id) const { return domains_[id]; }
@@ -157,10 +170,27 @@ class Directory {
     PrincipalId owner;
   };
 
+  // ASCII-case-insensitive hashing and equality, for lookups by string_view.
+  struct CaseInsensitiveHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const;
+  };
+  struct CaseInsensitiveEqual {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return EqualsIgnoreCase(a, b); }
+  };
+  using DomainIndex = std::unordered_map<std::string, std::vector<DomainId>, CaseInsensitiveHash,
+                                         CaseInsensitiveEqual>;
+
   std::string secret_;
   std::vector<Domain> domains_;
-  // InterRealmKey(from, to) at [from * domain count + to], derived by Finalize().
-  std::vector<std::string> inter_realm_keys_;
+  DomainIndex realm_index_;    // realm -> domains with that realm, any case, ascending
+  DomainIndex netbios_index_;  // first label of the realm -> domains, ascending
+  // InterRealmKey(from, to), derived on first use; the map's nodes never move, so the
+  // references handed out stay valid. Guarded by the mutex (the directory is otherwise
+  // read-only after Finalize and may be read from any thread).
+  mutable std::mutex inter_realm_mutex_;
+  mutable std::unordered_map<uint32_t, std::string> inter_realm_keys_;
   std::vector<Principal> principals_ = std::vector<Principal>(1);  // [0] = nobody
   std::vector<Trust> trusts_;
   std::vector<SpnEntry> spns_;
@@ -172,10 +202,6 @@ class Directory {
 // Derives a long-term key from a password, salted with realm and name (string2key).
 std::string KeyFromPassword(std::string_view realm, std::string_view name,
                             std::string_view password);
-std::string ToLower(std::string_view s);
-// ASCII case-insensitive equality, without allocating.
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
-
 }  // namespace delegsim::kdc
 
 #endif  // DELEGSIM_KDC_DIRECTORY_H_

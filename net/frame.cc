@@ -4,6 +4,8 @@
 #include <climits>
 #include <utility>
 
+#include "nodes/envelope.h"
+
 namespace delegsim::net {
 namespace {
 
@@ -84,10 +86,11 @@ StatusOr<std::optional<v1::Envelope>> FrameDecoder::Next() {
   if (buffered_bytes() < kFrameHeaderBytes + announced) return std::optional<v1::Envelope>();
 
   v1::Envelope env;
-  if (!env.ParseFromArray(buffer_.data() + consumed_ + kFrameHeaderBytes,
-                          static_cast<int>(announced))) {
-    failure_ = InvalidArgument("undecodable frame: " + std::to_string(announced) +
-                               "-byte body is not a v1::Envelope");
+  if (Status parsed = nodes::ParseEnvelope(
+          std::string_view(buffer_.data() + consumed_ + kFrameHeaderBytes, announced), env);
+      !parsed.ok()) {
+    failure_ = InvalidArgument("undecodable frame: " + std::to_string(announced) + "-byte body " +
+                               parsed.message());
     buffer_.clear();
     consumed_ = 0;
     return failure_;

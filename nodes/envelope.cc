@@ -1,6 +1,35 @@
 #include "nodes/envelope.h"
 
+#include <google/protobuf/io/coded_stream.h>
+
 namespace delegsim::nodes {
+namespace {
+
+bool ParseWithLimit(std::string_view bytes, int recursion_limit, v1::Envelope& env) {
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  in.SetRecursionLimit(recursion_limit);
+  return env.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
+}
+
+}  // namespace
+
+Status ParseEnvelope(std::string_view bytes, v1::Envelope& env) {
+  if (bytes.size() > static_cast<size_t>(INT32_MAX)) {
+    return InvalidArgument("is not a v1::Envelope (over 2 GiB)");
+  }
+  if (ParseWithLimit(bytes, kEnvelopeRecursionLimit, env)) return Status::Ok();
+  // Only to name the cause: a bounded second attempt (twice the limit, still far from
+  // the stack's end) tells a message that nests too deep from one that is malformed.
+  v1::Envelope deeper;
+  env.Clear();
+  if (ParseWithLimit(bytes, 2 * kEnvelopeRecursionLimit, deeper)) {
+    return InvalidArgument("nests deeper than " + std::to_string(kEnvelopeRecursionLimit) +
+                           " messages (the envelope recursion limit; a chain has at most " +
+                           std::to_string(kMaxChainHops) + " hops)");
+  }
+  return InvalidArgument("is not a v1::Envelope");
+}
 
 bool IsRequest(const v1::Envelope& env) {
   switch (env.body_case()) {

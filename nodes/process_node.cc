@@ -29,6 +29,8 @@ struct ProcessNode::Execution {
   std::map<std::string, int> child_labels;
   std::shared_ptr<const v1::HopResult> last_hop;  // the outcome of the last call made
   std::function<void(Execution&, NodeContext&)> done;
+  bool running = false;  // Run's loop is on the stack
+  bool resumed = false;  // an operation that waits finished at once and called Run
 };
 
 struct ProcessNode::Outbound {
@@ -154,6 +156,15 @@ void ProcessNode::Trace(NodeContext& ctx, TraceKind kind, const std::string& pat
 }
 
 void ProcessNode::Run(ExecPtr x, NodeContext& ctx) {
+  // An operation that waits (a call, a logon) resumes the execution by calling Run when
+  // it finishes. When it finished at once (a call refused at the caller, a local logon),
+  // the loop below is still on the stack: note it and let the loop go on, so that a long
+  // list of such operations runs as a loop, not as a recursion.
+  if (x->running) {
+    x->resumed = true;
+    return;
+  }
+  x->running = true;
   while (!x->frames.empty()) {
     Frame& f = x->frames.back();
     if (f.next >= f.ops->size()) {
@@ -161,16 +172,23 @@ void ProcessNode::Run(ExecPtr x, NodeContext& ctx) {
       continue;
     }
     v1::Operation& op = *f.ops->Mutable(f.next++);
-    if (op.has_call()) {
-      StartOutbound(x, *op.mutable_call(), ctx);  // resumes Run when the call finishes
-      return;
-    }
-    if (op.has_logon_user()) {
-      if (OpLogonUser(x, *op.mutable_logon_user(), ctx)) return;  // resumes Run after AS
+    if (op.has_call() || op.has_logon_user()) {
+      x->resumed = false;
+      bool waits = true;
+      if (op.has_call()) {
+        StartOutbound(x, *op.mutable_call(), ctx);
+      } else {
+        waits = OpLogonUser(x, *op.mutable_logon_user(), ctx);
+      }
+      if (waits && !x->resumed) {
+        x->running = false;
+        return;  // Run is called again when the operation finishes
+      }
       continue;
     }
     RunSync(*x, op, ctx);
   }
+  x->running = false;
   auto done = std::move(x->done);
   if (done) done(*x, ctx);
 }

@@ -69,6 +69,9 @@ class ProcessNode : public Node {
   Token PrimaryToken() const;
   ExecPtr NewExecution(std::string path, std::vector<std::string> chain, Token process,
                        std::optional<Token> thread);
+  // Runs the execution's operations in order until one waits (a call, a logon) or all
+  // are done (then `done`). An operation that waits calls Run again when it finishes,
+  // later or at once; either way the operations run as a loop, without recursion.
   void Run(ExecPtr x, NodeContext& ctx);
   void Trace(NodeContext& ctx, TraceKind kind, const std::string& path, std::string summary,
              const Decision* d = nullptr);

@@ -38,25 +38,29 @@ void Topology::AddObject(SecurableObject object) {
   objects_[key] = std::move(object);
 }
 
+void Topology::AddHost(HostInfo host) {
+  host_index_.emplace(host.name, hosts_.size());
+  hosts_.push_back(std::move(host));
+}
+
+void Topology::AddService(ServiceInfo service) {
+  service_index_.emplace(service.name, services_.size());
+  services_.push_back(std::move(service));
+}
+
 const HostInfo* Topology::FindHost(std::string_view name) const {
-  for (const HostInfo& h : hosts_) {
-    if (h.name == name) return &h;
-  }
-  return nullptr;
+  auto it = host_index_.find(name);
+  return it == host_index_.end() ? nullptr : &hosts_[it->second];
 }
 
 const ServiceInfo* Topology::FindService(std::string_view name) const {
-  for (const ServiceInfo& s : services_) {
-    if (s.name == name) return &s;
-  }
-  return nullptr;
+  auto it = service_index_.find(name);
+  return it == service_index_.end() ? nullptr : &services_[it->second];
 }
 
 ServiceInfo* Topology::MutableService(std::string_view name) {
-  for (ServiceInfo& s : services_) {
-    if (s.name == name) return &s;
-  }
-  return nullptr;
+  auto it = service_index_.find(name);
+  return it == service_index_.end() ? nullptr : &services_[it->second];
 }
 
 std::optional<NodeId> Topology::KdcNode(kdc::DomainId domain) const {

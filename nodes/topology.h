@@ -11,6 +11,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "kdc/directory.h"
@@ -91,8 +93,9 @@ class Topology {
   const kdc::Kdc& kdc() const { return kdc_; }
   const Options& options() const { return options_; }
 
-  void AddHost(HostInfo host) { hosts_.push_back(std::move(host)); }
-  void AddService(ServiceInfo service) { services_.push_back(std::move(service)); }
+  // A second host or service of the same name is kept but never found by name.
+  void AddHost(HostInfo host);
+  void AddService(ServiceInfo service);
   void AddObject(SecurableObject object);
   void SetKdcNode(kdc::DomainId domain, NodeId node) { kdc_nodes_[domain] = node; }
 
@@ -108,11 +111,20 @@ class Topology {
   std::optional<kdc::DomainId> KerberosDomain(const HostInfo& host) const;
 
  private:
+  // Hashes std::string keys and looks them up by string_view, without a copy.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  using NameIndex = std::unordered_map<std::string, size_t, NameHash, std::equal_to<>>;
+
   const kdc::Directory& dir_;
   const kdc::Kdc& kdc_;
   Options options_;
   std::vector<HostInfo> hosts_;
   std::vector<ServiceInfo> services_;
+  NameIndex host_index_;     // name -> position in hosts_; looked up, never iterated
+  NameIndex service_index_;  // name -> position in services_
   std::map<std::pair<std::string, std::string>, SecurableObject> objects_;
   std::map<kdc::DomainId, NodeId> kdc_nodes_;
 };

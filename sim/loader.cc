@@ -908,7 +908,9 @@ class Decoder {
       out->client_policy = std::string(*p);
     }
     if (const Json* h = o->Get("hop_limit")) {
-      if (auto n = Integer(*h, o->At("hop_limit"), 1, 1000)) out->hop_limit = static_cast<int>(*n);
+      // DS-4: at most the longest chain the simulator runs (nodes/envelope.h).
+      if (auto n = Integer(*h, o->At("hop_limit"), 1, nodes::kMaxChainHops))
+        out->hop_limit = static_cast<int>(*n);
     }
   }
 
@@ -1220,8 +1222,9 @@ class Decoder {
   void DecodeOps(const Json& v, const std::string& path, int depth, const std::string& hop,
                  const std::string& service, Ops* out) {
     if (depth > kMaxOperationDepth) {
-      Report(path,
-             "operations nested deeper than " + std::to_string(kMaxOperationDepth) + " levels");
+      Report(path, "operations nested deeper than " + std::to_string(kMaxOperationDepth) +
+                       " levels (the nesting limit; a chain has at most " +
+                       std::to_string(nodes::kMaxChainHops) + " hops)");
       return;
     }
     if (!v.is_array()) {
@@ -2230,12 +2233,19 @@ std::string Problem::ToString() const {
   return out + " " + message;
 }
 
-LoadResult LoadScenarioText(std::string_view text, std::string file_name) {
-  if (text.size() > kMaxScenarioBytes) {
-    return Finish(std::move(file_name),
-                  {{0, "",
-                    "file is " + std::to_string(text.size()) + " bytes; the limit is " +
-                        std::to_string(kMaxScenarioBytes) + " (8 MiB)"}});
+namespace {
+// The one problem of a file over the size limit.
+std::string FileTooLarge(uintmax_t size, size_t max_bytes) {
+  std::string limit = std::to_string(max_bytes);
+  if (max_bytes % (size_t{1} << 20) == 0) limit += " (" + std::to_string(max_bytes >> 20) + " MiB)";
+  return "file is " + std::to_string(size) + " bytes; the limit is " + limit +
+         " (raise it with --max-file-size)";
+}
+}  // namespace
+
+LoadResult LoadScenarioText(std::string_view text, std::string file_name, size_t max_bytes) {
+  if (text.size() > max_bytes) {
+    return Finish(std::move(file_name), {{0, "", FileTooLarge(text.size(), max_bytes)}});
   }
   std::vector<Raw> problems;
   try {
@@ -2263,7 +2273,7 @@ LoadResult LoadScenarioText(std::string_view text, std::string file_name) {
   return Finish(std::move(file_name), std::move(problems));
 }
 
-LoadResult LoadScenarioFile(const std::string& path) {
+LoadResult LoadScenarioFile(const std::string& path, size_t max_bytes) {
   namespace fs = std::filesystem;
   auto fail = [&](std::string message) { return Finish(path, {{0, "", std::move(message)}}); };
   std::string text;
@@ -2272,10 +2282,7 @@ LoadResult LoadScenarioFile(const std::string& path) {
     if (fs::is_directory(path, ec)) return fail("cannot read: is a directory");
     uintmax_t size = fs::file_size(path, ec);
     if (ec) return fail("cannot read: " + ec.message());
-    if (size > kMaxScenarioBytes) {
-      return fail("file is " + std::to_string(size) + " bytes; the limit is " +
-                  std::to_string(kMaxScenarioBytes) + " (8 MiB)");
-    }
+    if (size > max_bytes) return fail(FileTooLarge(size, max_bytes));
     std::ifstream in(path, std::ios::binary);
     if (!in) return fail("cannot read: cannot open the file");
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -2283,7 +2290,7 @@ LoadResult LoadScenarioFile(const std::string& path) {
   } catch (const std::exception& e) {  // std::bad_alloc
     return fail(std::string("cannot read: ") + e.what());
   }
-  return LoadScenarioText(text, path);
+  return LoadScenarioText(text, path, max_bytes);
 }
 
 }  // namespace delegsim::sim

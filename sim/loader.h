@@ -18,16 +18,20 @@
 #include <string_view>
 #include <vector>
 
+#include "nodes/envelope.h"
 #include "sim/scenario.h"
 
 namespace delegsim::sim {
 
 // Limits on what the loader reads.
-inline constexpr size_t kMaxScenarioBytes = 8u << 20;  // 8 MiB
-// Operations nest (`then`, `create_process`, `logon_user`) at most this deep. Each level
-// adds two protobuf messages (Operation, CallSpec); 32 keeps a serialized call well under
-// protobuf's default recursion limit of 100.
-inline constexpr int kMaxOperationDepth = 32;
+// Default bound on a scenario file's size: a guard against reading the wrong file, large
+// enough for a world of 100,000 hosts and calls (about 44 MB). Callers may pass another
+// bound (`delegsim --max-file-size`).
+inline constexpr size_t kMaxScenarioBytes = size_t{64} << 20;  // 64 MiB
+// Operations nest (`then`, `create_process`, `logon_user`) at most this deep: room for a
+// chain of nodes::kMaxChainHops hops (the largest `hop_limit`), and every call nested this
+// deep decodes on the wire (nodes/envelope.h says how the limits agree).
+inline constexpr int kMaxOperationDepth = nodes::kMaxOperationDepth;
 // JSON arrays and objects nest at most this deep (a guard for hostile input).
 inline constexpr int kMaxJsonDepth = 256;
 
@@ -52,11 +56,13 @@ struct LoadResult {
   bool ok() const { return scenario.has_value() && problems.empty(); }
 };
 
-// Parses and validates `text`. `file_name` only labels the problems.
-LoadResult LoadScenarioText(std::string_view text, std::string file_name);
+// Parses and validates `text`. `file_name` only labels the problems. Text longer than
+// `max_bytes` gives one problem, naming the limit and the option that raises it.
+LoadResult LoadScenarioText(std::string_view text, std::string file_name,
+                            size_t max_bytes = kMaxScenarioBytes);
 // Reads the file at `path` and loads it; a file that cannot be read, or that is larger
-// than kMaxScenarioBytes, gives one problem.
-LoadResult LoadScenarioFile(const std::string& path);
+// than `max_bytes`, gives one problem.
+LoadResult LoadScenarioFile(const std::string& path, size_t max_bytes = kMaxScenarioBytes);
 
 }  // namespace delegsim::sim
 

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <string_view>
+#include <unordered_map>
 
 #include "kdc/kdc.h"
 #include "kdc/ticket.h"
@@ -147,6 +149,14 @@ std::string ExpectationFailure::ToString(const std::string& file) const {
 ExpectationReport CheckExpectations(const Scenario& scenario,
                                     const std::vector<CallOutcome>& outcomes) {
   ExpectationReport report;
+  // Every hop by path, the first in walk order (as FindHop), built once: a scan per
+  // expectation would be quadratic in the size of the run.
+  std::unordered_map<std::string_view, const v1::HopResult*> hops_by_path;
+  if (!scenario.expectations.empty()) {
+    for (const CallOutcome& o : outcomes) {
+      Walk(o.result, [&](const v1::HopResult& h) { hops_by_path.emplace(h.path(), &h); });
+    }
+  }
   for (const Expectation& e : scenario.expectations) {
     std::vector<ExpectationFailure> failures;
     auto fail = [&](const std::string& field, const std::string& expected,
@@ -156,7 +166,8 @@ ExpectationReport CheckExpectations(const Scenario& scenario,
         path += "#" + (e.op_target.empty() ? e.op : e.op_target);
       failures.push_back({e.origin, path, field, expected, actual});
     };
-    const v1::HopResult* hop = FindHop(outcomes, e.path);
+    auto found = hops_by_path.find(e.path);
+    const v1::HopResult* hop = found == hops_by_path.end() ? nullptr : found->second;
     if (!hop) {
       fail("hop", "a hop at " + e.path, "no such hop (the chain stopped earlier)");
     } else if (!e.op_target.empty() || !e.op.empty()) {

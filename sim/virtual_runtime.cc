@@ -140,12 +140,16 @@ bool VirtualRuntime::Step() {
 void VirtualRuntime::Deliver(Delivery& d) {
   Slot& slot = nodes_[d.node - 1];
   v1::Envelope env;
-  if (!env.ParseFromString(d.bytes) || env.from() != d.from) {
+  Status parsed = nodes::ParseEnvelope(d.bytes, env);
+  if (!parsed.ok() || env.from() != d.from) {
     // As on a socket: an undecodable frame is traced and its request fails at the sender.
     TraceRecord rec;
     rec.kind = nodes::TraceKind::kWireDecodeError;
     rec.summary = "undecodable frame of " + std::to_string(d.bytes.size()) + " bytes from " +
                   std::string(nodes_[d.from - 1].node->name()) + "; connection closed";
+    if (parsed.message().find("nests deeper") != std::string::npos) {
+      rec.summary += " (it " + parsed.message() + ")";
+    }
     Emit(d.node, std::move(rec));
     return;
   }

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "kdc/uac.h"
 #include "nodes/kdc_node.h"
@@ -32,10 +35,11 @@ World::~World() {
   if (runtime_) runtime_->Shutdown();
 }
 
-StatusOr<std::unique_ptr<World>> World::Build(const Scenario& s,
+StatusOr<std::unique_ptr<World>> World::Build(Scenario scenario,
                                               std::unique_ptr<nodes::Runtime> runtime) {
   std::unique_ptr<World> w(new World());
-  w->scenario_ = s;
+  w->scenario_ = std::move(scenario);
+  const Scenario& s = w->scenario_;
   w->runtime_ = std::move(runtime);
   w->dir_ = std::make_unique<kdc::Directory>();
   kdc::Directory& dir = *w->dir_;
@@ -89,7 +93,7 @@ StatusOr<std::unique_ptr<World>> World::Build(const Scenario& s,
     dir.AddTrust({*a, *b, t.two_way, t.attributes});
   }
   std::string secret = "delegsim-seed-" + std::to_string(s.seed);
-  if (Status st = dir.Finalize(secret); !st.ok()) return st;
+  if (Status st = dir.Index(); !st.ok()) return st;
 
   // References by name, resolved now that every principal exists.
   auto find = [&](const std::string& name, const std::string& where) -> StatusOr<kdc::PrincipalId> {
@@ -138,13 +142,13 @@ StatusOr<std::unique_ptr<World>> World::Build(const Scenario& s,
 
   // Hosts: the scenario's, then a domain controller host for each domain that names none.
   std::vector<HostSpec> hosts = s.hosts;
+  std::unordered_set<std::string_view> declared_hosts;
+  for (const HostSpec& h : s.hosts) declared_hosts.insert(h.name);
   std::vector<std::string> dc_hosts;
   for (const DomainSpec& d : s.domains) {
     std::string dc = d.dc_host.empty() ? "dc." + kdc::ToLower(d.realm) : d.dc_host;
     dc_hosts.push_back(dc);
-    bool declared =
-        std::any_of(hosts.begin(), hosts.end(), [&](const HostSpec& h) { return h.name == dc; });
-    if (!declared) hosts.push_back({dc, d.realm});
+    if (!declared_hosts.count(dc)) hosts.push_back({dc, d.realm});
   }
   for (size_t i = 0; i < hosts.size(); ++i) {
     nodes::HostInfo h;
@@ -164,6 +168,15 @@ StatusOr<std::unique_ptr<World>> World::Build(const Scenario& s,
     kdc::DomainId d = *dir.FindDomain(s.domains[i].realm);
     topo.SetKdcNode(d, next_id++);
     kdcs.emplace_back(d, dc_hosts[i]);
+  }
+  // RBCD, inverted: for each principal or group, the accounts whose
+  // msDS-AllowedToActOnBehalfOfOtherIdentity lists it (ascending ids).
+  std::unordered_map<kdc::PrincipalId, std::vector<kdc::PrincipalId>> rbcd_targets_of;
+  for (kdc::PrincipalId id = 1; id <= dir.principal_count(); ++id) {
+    for (kdc::PrincipalId allowed : dir.Get(id).allowed_to_act) {
+      std::vector<kdc::PrincipalId>& targets = rbcd_targets_of[allowed];
+      if (targets.empty() || targets.back() != id) targets.push_back(id);
+    }
   }
   for (const ServiceSpec& spec : s.services) {
     nodes::ServiceInfo info;
@@ -185,10 +198,19 @@ StatusOr<std::unique_ptr<World>> World::Build(const Scenario& s,
     // KCD-7: the SPNs this account may reach by S4U2proxy: its A2D2, and every SPN whose
     // account lists it (or a group of it) in msDS-AllowedToActOnBehalfOfOtherIdentity.
     for (kdc::SpnId spn : p.a2d2) info.s4u_targets.push_back(dir.SpnName(spn));
-    for (kdc::PrincipalId id = 1; id <= dir.principal_count(); ++id) {
+    // The accounts listing it or one of its groups (dir.AnyMatches), in id order.
+    std::vector<kdc::PrincipalId> rbcd;
+    auto add_targets = [&](kdc::PrincipalId who) {
+      auto it = rbcd_targets_of.find(who);
+      if (it != rbcd_targets_of.end())
+        rbcd.insert(rbcd.end(), it->second.begin(), it->second.end());
+    };
+    add_targets(*account);
+    for (kdc::PrincipalId g : p.groups) add_targets(g);
+    std::sort(rbcd.begin(), rbcd.end());
+    rbcd.erase(std::unique(rbcd.begin(), rbcd.end()), rbcd.end());
+    for (kdc::PrincipalId id : rbcd) {
       const kdc::Principal& target = dir.Get(id);
-      if (target.allowed_to_act.empty() || !dir.AnyMatches(*account, target.allowed_to_act))
-        continue;
       for (const std::string& t : target.spns) {
         std::string lower = kdc::ToLower(t);
         if (std::find(info.s4u_targets.begin(), info.s4u_targets.end(), lower) ==
@@ -204,21 +226,20 @@ StatusOr<std::unique_ptr<World>> World::Build(const Scenario& s,
     std::string user;
     std::string host;
     kdc::PrincipalId id;
+    nodes::NodeId node;
   };
   std::vector<ClientPlan> clients;
   for (const StepSpec& step : s.steps) {
     if (step.kind != StepSpec::Kind::kCall) continue;
     std::string key = step.user + "@" + step.from_host;
-    bool seen = std::any_of(w->clients_.begin(), w->clients_.end(),
-                            [&](const auto& c) { return c.first == key; });
-    if (seen) continue;
+    if (w->clients_.count(key)) continue;
     StatusOr<kdc::PrincipalId> user = find(step.user, "call '" + step.label + "' user");
     if (!user.ok()) return user.status();
     if (!topo.FindHost(step.from_host)) {
       return NotFound("call '" + step.label + "': unknown host '" + step.from_host + "'");
     }
-    w->clients_.emplace_back(key, next_id++);
-    clients.push_back({step.user, step.from_host, *user});
+    w->clients_.emplace(std::move(key), next_id++);
+    clients.push_back({step.user, step.from_host, *user, next_id - 1});
   }
 
   auto address_of = [&](const std::string& host) { return topo.FindHost(host)->address; };
@@ -247,7 +268,7 @@ StatusOr<std::unique_ptr<World>> World::Build(const Scenario& s,
   for (size_t i = 0; i < clients.size(); ++i) {
     const ClientPlan& c = clients[i];
     if (Status st = add(std::make_unique<nodes::ClientNode>(topo, c.host, c.id, dir.KeyOf(c.id)),
-                        c.host, w->clients_[i].second);
+                        c.host, c.node);
         !st.ok()) {
       return st;
     }
@@ -283,11 +304,8 @@ nodes::NodeId World::ServiceNode(std::string_view service) const {
 }
 
 nodes::NodeId World::ClientNode(std::string_view user, std::string_view host) const {
-  std::string key = std::string(user) + "@" + std::string(host);
-  for (const auto& [k, id] : clients_) {
-    if (k == key) return id;
-  }
-  return 0;
+  auto it = clients_.find(std::string(user) + "@" + std::string(host));
+  return it == clients_.end() ? 0 : it->second;
 }
 
 v1::HopResult AssembleHops(const std::string& label,
@@ -352,7 +370,7 @@ StatusOr<nodes::NodeId> World::Session(const std::string& user, const std::strin
   if (!h) return NotFound("unknown host '" + host + "'");
   nodes::NodeId id = runtime_->AddNode(
       std::make_unique<nodes::ClientNode>(*topology_, host, *who, dir_->KeyOf(*who)), h->address);
-  clients_.emplace_back(user + "@" + host, id);
+  clients_.emplace(user + "@" + host, id);
   return id;
 }
 

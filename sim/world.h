@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "kdc/directory.h"
@@ -30,8 +31,9 @@ struct CallOutcome {
 class World {
  public:
   // Fails with a located message when a name in the scenario resolves to nothing (the
-  // loader validates first, so this is a programming error for loaded scenarios).
-  static StatusOr<std::unique_ptr<World>> Build(const Scenario& scenario,
+  // loader validates first, so this is a programming error for loaded scenarios). The
+  // world keeps the scenario: move it in when the caller needs no copy.
+  static StatusOr<std::unique_ptr<World>> Build(Scenario scenario,
                                                 std::unique_ptr<nodes::Runtime> runtime);
   ~World();
   World(const World&) = delete;
@@ -81,7 +83,7 @@ class World {
   std::unique_ptr<kdc::Kdc> kdc_;
   std::unique_ptr<nodes::Topology> topology_;
   std::unique_ptr<nodes::Runtime> runtime_;
-  std::vector<std::pair<std::string, nodes::NodeId>> clients_;  // "user@host" -> node
+  std::unordered_map<std::string, nodes::NodeId> clients_;  // "user@host" -> node (looked up)
   std::vector<CallOutcome> outcomes_;
   std::vector<nodes::TraceRecord> trace_;
   std::function<void(const nodes::TraceRecord&)> extra_sink_;

@@ -118,7 +118,7 @@ TEST(LoaderTest, WrongType) {
       ElementsAre("t.json:3: $.seed: expected a non-negative integer, got string \"42\"",
                   "t.json:4: $.hosts: expected an array, got object",
                   "t.json:5: $.options.legacy_rbcd: expected a boolean, got string \"yes\"",
-                  "t.json:5: $.options.hop_limit: expected an integer from 1 to 1000, got 0"));
+                  "t.json:5: $.options.hop_limit: expected an integer from 1 to 100, got 0"));
 }
 
 TEST(LoaderTest, UnknownFieldWithDidYouMean) {
@@ -309,7 +309,7 @@ TEST(LoaderTest, AmbiguousBareNameMustBeQualified) {
 }
 
 TEST(LoaderTest, NestingTooDeep) {
-  // 33 nested calls: the 33rd `then` is one level too deep.
+  // 121 nested calls: the 121st `then` is one level too deep.
   std::string ops = R"({"open": "x"})";
   for (int i = 0; i < kMaxOperationDepth; ++i) ops = R"({"call": "web", "then": [)" + ops + "]}";
   std::vector<std::string> problems = Problems(WithWorld(
@@ -319,7 +319,9 @@ TEST(LoaderTest, NestingTooDeep) {
   for (int i = 0; i <= kMaxOperationDepth; ++i) path += ".then[0]";
   path.resize(path.size() - 3);  // the `then` array of the innermost call
   EXPECT_THAT(problems,
-              ElementsAre("t.json:9: " + path + ": operations nested deeper than 32 levels"));
+              ElementsAre("t.json:9: " + path +
+                          ": operations nested deeper than 120 levels (the nesting limit; a chain "
+                          "has at most 100 hops)"));
 
   // Raw JSON nesting is bounded too, before any recursion.
   EXPECT_THAT(Problems(std::string(300, '[') + std::string(300, ']')),
@@ -640,18 +642,34 @@ TEST(LoaderTest, UnreadableOrOversizedFile) {
   EXPECT_EQ(r.problems[0].ToString(),
             "/nonexistent/scenario.json: cannot read: No such file or directory");
 
-  std::string big(kMaxScenarioBytes + 1, ' ');
-  EXPECT_THAT(Problems(big),
-              ElementsAre("t.json: file is 8388609 bytes; the limit is 8388608 (8 MiB)"));
+  // The limit is the caller's (--max-file-size); the message names it and the option.
+  const size_t limit = size_t{1} << 20;
+  std::string big(limit + 1, ' ');
+  EXPECT_THAT(LoadScenarioText(big, "t.json", limit).problems,
+              ElementsAre(::testing::Field(
+                  &Problem::message,
+                  "file is 1048577 bytes; the limit is 1048576 (1 MiB) (raise it with "
+                  "--max-file-size)")));
   std::filesystem::path tmp = std::filesystem::temp_directory_path() / "delegsim_loader_big.json";
   {
     std::ofstream out(tmp, std::ios::binary);
     out << big;
   }
-  r = LoadScenarioFile(tmp.string());
+  r = LoadScenarioFile(tmp.string(), limit);
+  ASSERT_THAT(r.problems, SizeIs(1));
+  EXPECT_EQ(r.problems[0].message,
+            "file is 1048577 bytes; the limit is 1048576 (1 MiB) (raise it with --max-file-size)");
+  r = LoadScenarioFile(tmp.string(), 1000);
+  ASSERT_THAT(r.problems, SizeIs(1));
+  EXPECT_EQ(r.problems[0].message,
+            "file is 1048577 bytes; the limit is 1000 (raise it with --max-file-size)");
+  // Under a larger limit the same file is read and parsed (it is not JSON).
+  r = LoadScenarioFile(tmp.string(), limit + 1);
   std::filesystem::remove(tmp);
   ASSERT_THAT(r.problems, SizeIs(1));
-  EXPECT_EQ(r.problems[0].message, "file is 8388609 bytes; the limit is 8388608 (8 MiB)");
+  EXPECT_THAT(r.problems[0].message, ::testing::HasSubstr("malformed JSON"));
+  // The default admits a world of 100,000 hosts and calls (about 44 MB).
+  EXPECT_GE(kMaxScenarioBytes, size_t{44'000'000});
 }
 
 // The example of a bad file in docs/scenario-format.md, with the problems it reports.
