@@ -259,7 +259,7 @@ const std::string& Directory::InterRealmKey(DomainId from, DomainId to) const {
   std::lock_guard<std::mutex> lock(inter_realm_mutex_);
   auto [it, inserted] = inter_realm_keys_.try_emplace(static_cast<uint32_t>(from) << 16 | to);
   if (inserted) {
-    it->second = Hmac(
+    it->second = DeriveKey(
         secret_, "xrealm|" + ToLower(domains_[from].realm) + "|" + ToLower(domains_[to].realm));
   }
   return it->second;
