@@ -161,6 +161,15 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     err << options.file << ": " << o.error << "\n";
     return kExitInvalid;
   }
+  if (!o.completed) {
+    // No report: a call that did not complete has no verdict to show.
+    if (options.show_trace) {
+      out << "trace (" << o.world->trace().size() << " records)\n";
+      for (const nodes::TraceRecord& r : o.world->trace()) out << sim::TraceLineText(r) << "\n";
+    }
+    err << options.file << ": the run did not complete: " << o.error << "\n";
+    return kExitInvalid;
+  }
   if (options.json) {
     out << sim::RenderJson(*o.world, o.expectations) << "\n";
   } else {
@@ -169,10 +178,6 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
       out << "\ntrace (" << o.world->trace().size() << " records)\n";
       for (const nodes::TraceRecord& r : o.world->trace()) out << sim::TraceLineText(r) << "\n";
     }
-  }
-  if (!o.completed) {
-    err << options.file << ": the run did not complete: " << o.error << "\n";
-    return kExitInvalid;
   }
   return o.expectations.failed > 0 ? kExitExpectationFailed : kExitOk;
 }

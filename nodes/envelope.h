@@ -5,11 +5,16 @@
 #ifndef DELEGSIM_NODES_ENVELOPE_H_
 #define DELEGSIM_NODES_ENVELOPE_H_
 
+#include <cstddef>
 #include <string>
 
 #include "proto/envelope.pb.h"
 
 namespace delegsim::nodes {
+
+// The largest serialized envelope either runtime carries, in bytes (a tcp frame's body
+// maximum). A larger one is not sent, and the run fails (Runtime::Failure).
+inline constexpr size_t kMaxEnvelopeBytes = size_t{1} << 20;
 
 // Requests: as_req, tgs_req, ntlm_negotiate, ntlm_validate_req, call.
 bool IsRequest(const v1::Envelope& env);

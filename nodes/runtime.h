@@ -52,6 +52,12 @@ class Runtime {
   virtual Time Now() const = 0;
   // Envelopes delivered to nodes so far (parsed and handed to Node::OnMessage).
   virtual uint64_t delivered() const = 0;
+  // The first failure of the runtime itself, as opposed to an event of the simulated
+  // world: a reply deadline that expired in real time (NodeContext::StartDeadline), an
+  // envelope above the frame maximum that was not sent, a listener that cannot accept.
+  // OK while there is none. Once set, RunUntil returns it at once: the run did not
+  // complete, and no outcome after it is a verdict.
+  virtual Status Failure() const = 0;
   // Closes every connection and listener; afterwards nothing runs.
   virtual void Shutdown() = 0;
   virtual std::string_view kind() const = 0;  // "virtual" | "tcp"

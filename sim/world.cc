@@ -355,6 +355,13 @@ Status World::Run() {
     if (!state->done) {
       outcome.status = st.ok() ? Internal("call '" + step.label + "' never completed") : st;
     }
+    // A failure of the runtime itself (a real-time deadline, a frame not sent, a listener
+    // that cannot accept) is no verdict: the call, and so the run, did not complete.
+    if (Status failure = runtime_->Failure(); !failure.ok()) {
+      outcome.status = failure;
+      outcomes_.push_back(std::move(outcome));
+      return Status(failure.code(), "call '" + step.label + "': " + failure.message());
+    }
     outcomes_.push_back(std::move(outcome));
   }
   return Status::Ok();

@@ -37,7 +37,9 @@ class World {
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 
-  // Runs every step in order; each call runs until its reply (bounded).
+  // Runs every step in order; each call runs until its reply (bounded). Fails when the
+  // runtime cannot start or fails itself (Runtime::Failure): the run did not complete,
+  // and outcomes() holds the calls up to the one that failed.
   Status Run();
   // Bound on one call, in ms of the runtime's time.
   static constexpr nodes::Time kCallBudgetMs = 120'000;
