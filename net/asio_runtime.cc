@@ -5,6 +5,7 @@
 #include <cassert>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <optional>
 #include <utility>
@@ -21,6 +22,13 @@ using nodes::TimerId;
 using nodes::TraceKind;
 using nodes::TraceRecord;
 using Clock = std::chrono::steady_clock;
+
+// `time` + `delta` (a negative delta counts as 0), saturating instead of overflowing.
+Time LaterOf(Time time, Time delta) {
+  if (delta <= 0) return time;
+  if (time > std::numeric_limits<Time>::max() - delta) return std::numeric_limits<Time>::max();
+  return time + delta;
+}
 
 std::string ToString(const tcp::endpoint& endpoint) {
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
@@ -47,8 +55,8 @@ class AsioRuntime::Impl final : public Connection::Events {
   Status Start();
   void Post(NodeId id, std::function<void(Node&, NodeContext&)> fn);
   Status RunUntil(const std::function<bool()>& done, Time budget_ms);
-  void AdvanceClock(Time delta_ms) { advanced_ms_ += std::max<Time>(delta_ms, 0); }
-  Time Now() const;
+  void AdvanceClock(Time delta_ms) { clock_ = LaterOf(clock_, delta_ms); }
+  Time Now() const { return clock_; }
   uint64_t delivered() const { return delivered_; }
   const Status& Failure() const { return failure_; }
   const std::string& run_secret() const { return secret_; }
@@ -116,7 +124,8 @@ class AsioRuntime::Impl final : public Connection::Events {
     Clock::time_point due;          // real time it would fire at had the world never paused
     Clock::duration paused_before;  // paused_ when it was started
     Time delay_ms = 0;
-    bool deadline = false;  // bounds a wait for a reply (NodeContext::StartDeadline)
+    Time simulated_due = 0;  // the simulated time it fires at
+    bool deadline = false;   // bounds a wait for a reply (NodeContext::StartDeadline)
   };
 
   bool IsNode(NodeId id) const { return id >= 1 && id <= nodes_.size(); }
@@ -176,8 +185,8 @@ class AsioRuntime::Impl final : public Connection::Events {
   uint64_t delivered_ = 0;
   uint64_t next_connection_id_ = 1;
   TimerId next_timer_id_ = 1;
-  Clock::time_point start_time_;
-  Time advanced_ms_ = 0;
+  // The simulated clock (see the header): clock steps, link latencies and timers.
+  Time clock_ = 0;
   // Real time spent inside the trace sink: the simulated world stands still meanwhile, so
   // Now(), timers and RunUntil budgets leave it out.
   Clock::duration paused_{0};
@@ -235,7 +244,6 @@ Status AsioRuntime::Impl::Start() {
     slot.listen_port = listener->local_endpoint(error).port();
     slot.listener = std::move(listener);
   }
-  start_time_ = Clock::now();
   started_ = true;
   for (NodeId id = 1; id <= nodes_.size(); ++id) Accept(id);
   return Status::Ok();
@@ -294,13 +302,6 @@ Status AsioRuntime::Impl::RunUntil(const std::function<bool()>& done, Time budge
   return result;
 }
 
-Time AsioRuntime::Impl::Now() const {
-  if (!started_) return advanced_ms_;
-  const auto elapsed =
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start_time_ - paused_);
-  return static_cast<Time>(elapsed.count()) + advanced_ms_;
-}
-
 void AsioRuntime::Impl::Shutdown() {
   if (drained_) return;
   if (!shut_down_) {
@@ -343,6 +344,7 @@ void AsioRuntime::Impl::Shutdown() {
 void AsioRuntime::Impl::Send(NodeId from, v1::Envelope env) {
   if (shut_down_) return;
   env.set_from(from);
+  env.set_sent_at_ms(clock_);
   const NodeId to = env.to();
   const uint64_t seq =
       trace_sink_ ? Trace(from, TraceKind::kSend, DescribeEnvelope(env) + " -> " + NodeName(to),
@@ -389,6 +391,7 @@ TimerId AsioRuntime::Impl::StartTimer(NodeId node, Time delay, bool deadline) {
   slot.due = Clock::now() + std::chrono::milliseconds(std::max<Time>(delay, 0));
   slot.paused_before = paused_;
   slot.delay_ms = delay;
+  slot.simulated_due = LaterOf(clock_, delay);
   slot.deadline = deadline;
   timers_.emplace(id, std::move(slot));
   ArmTimer(id);
@@ -413,6 +416,7 @@ void AsioRuntime::Impl::ArmTimer(TimerId id) {
                       " ms of real time; over loopback that means the process stalled (paused "
                       "or starved), not that a simulated peer failed"));
     }
+    clock_ = std::max(clock_, it->second.simulated_due);
     timers_.erase(it);
     NodeSlot& slot = Slot(owner);
     slot.node->OnTimer(id, *slot.context);
@@ -581,6 +585,9 @@ Status AsioRuntime::Impl::OnFrame(Connection& connection, v1::Envelope env) {
       links_.at(it->second).unanswered.Answer(env.correlation());
     }
   }
+  // The simulated clock reaches the envelope's arrival time, as in the virtual runtime.
+  if (env.sent_at_ms() >= 0)
+    clock_ = std::max(clock_, LaterOf(env.sent_at_ms(), nodes::kLinkLatencyMs));
   // Delivered at once, inside the read handler, as the raw ping-pong does: the connection
   // outlives the handler (it holds itself), and it checks whether it was closed before
   // decoding the next frame. `link` is not used after this: the node may close it.

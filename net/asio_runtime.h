@@ -45,11 +45,16 @@
 // node gives kNotFound, an envelope above the frame maximum kResourceExhausted, and a
 // Send before Start() kFailedPrecondition. Each is traced DROP when it is reported.
 //
-// Time: Now() is integer milliseconds: real time elapsed since Start() plus every
-// AdvanceClock delta, minus the time spent inside the trace sink. Timers wait in real
-// time; AdvanceClock does not hurry them. The world stands still while the trace sink
-// runs: Now(), every timer and the RunUntil budget leave that time out, so a sink that
-// blocks (a debugger waiting for its user, `delegsim step`) makes no request time out.
+// Time: Now() is simulated time in integer milliseconds, kept as the virtual runtime
+// keeps it, so that both runtimes take the same decisions at the same instants (ticket
+// lifetimes, clock steps): every AdvanceClock delta, plus nodes::kLinkLatencyMs for each
+// hop: an envelope carries its sender's clock (Envelope.sent_at_ms) and its delivery
+// moves the clock to at least that plus the latency; a timer's firing moves it to the
+// simulated time it was due. Real time drives only the waits: timers wait in real time
+// (AdvanceClock does not hurry them), and so do RunUntil budgets. The world stands still
+// while the trace sink runs: timers and the RunUntil budget leave that time out, so a
+// sink that blocks (a debugger waiting for its user, `delegsim step`) makes no request
+// time out.
 //
 // Threading: not thread-safe. Call everything from one thread; nodes run on it, inside
 // RunUntil. No other thread is created.
@@ -121,7 +126,7 @@ class AsioRuntime final : public nodes::Runtime {
   // `done` is checked before every event. After Shutdown(): OK if `done()` holds,
   // otherwise kFailedPrecondition, at once.
   Status RunUntil(const std::function<bool()>& done, Time budget_ms) override;
-  // Adds `delta_ms` (>= 0; negative deltas are ignored) to the simulated clock.
+  // Adds `delta_ms` (>= 0; negative deltas are ignored) to the simulated clock, saturating.
   void AdvanceClock(Time delta_ms) override;
   Time Now() const override;
   uint64_t delivered() const override;

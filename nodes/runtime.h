@@ -21,6 +21,10 @@
 
 namespace delegsim::nodes {
 
+// How long an envelope travels between two nodes, in simulated milliseconds, under both
+// runtimes (their clocks agree: see sim/virtual_runtime.h, net/asio_runtime.h).
+inline constexpr Time kLinkLatencyMs = 1;
+
 // Receives each record once; the record is discarded afterwards, so a sink that keeps it
 // may move from it (a sink taking `const TraceRecord&` fits too).
 using TraceSink = std::function<void(TraceRecord&)>;

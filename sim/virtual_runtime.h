@@ -39,7 +39,7 @@ using nodes::TraceRecord;
 
 class VirtualRuntime final : public nodes::Runtime {
  public:
-  static constexpr Time kLinkLatencyMs = 1;
+  static constexpr Time kLinkLatencyMs = nodes::kLinkLatencyMs;
   static constexpr uint64_t kMaxEventsPerRun = 10'000'000;  // a guard against livelock
 
   VirtualRuntime();

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <random>
@@ -573,19 +574,27 @@ TEST_F(AsioRuntimeTest, ImpossibleConditionEndsWithDeadlineExceededWithinBudget)
   EXPECT_LT(elapsed, 700);
 }
 
-TEST_F(AsioRuntimeTest, ClockIsRealElapsedTimePlusAdvances) {
-  PeerNode* node = nullptr;
-  Add("clock", "127.0.1.2", &node);
+TEST_F(AsioRuntimeTest, ClockIsSimulatedClockStepsPlusLinkLatencies) {
+  // As in the virtual runtime: idle real time moves nothing; each hop adds the latency.
+  PeerNode* client = nullptr;
+  PeerNode* server = nullptr;
+  const NodeId a = Add("client", "127.0.1.2", &client);
+  const NodeId b = Add("web", "127.0.1.3", &server);
   ASSERT_TRUE(runtime_.Start().ok());
-  const Time t0 = runtime_.Now();
-  EXPECT_LT(t0, 1000);
+  EXPECT_EQ(runtime_.Now(), 0);
   runtime_.AdvanceClock(3'600'000);
-  const Time t1 = runtime_.Now();
-  EXPECT_GE(t1, t0 + 3'600'000);
+  EXPECT_EQ(runtime_.Now(), 3'600'000);
   runtime_.AdvanceClock(-5);  // ignored: the clock never goes back
-  EXPECT_GE(runtime_.Now(), t1);
+  EXPECT_EQ(runtime_.Now(), 3'600'000);
   EXPECT_EQ(runtime_.RunUntil([] { return false; }, 30).code(), StatusCode::kDeadlineExceeded);
-  EXPECT_GE(runtime_.Now(), t1 + 30);
+  EXPECT_EQ(runtime_.Now(), 3'600'000);  // 30 ms of real time passed: no simulated time
+
+  Send(a, MakeCall(b, 1));
+  ASSERT_TRUE(runtime_.RunUntil([&] { return client->replies.size() == 1; }, kBudgetMs).ok());
+  EXPECT_EQ(client->replies[0].sent_at_ms(), 3'600'001);  // web answered on arrival
+  EXPECT_EQ(runtime_.Now(), 3'600'002);                   // a round trip: two hops
+  runtime_.AdvanceClock(std::numeric_limits<Time>::max());
+  EXPECT_EQ(runtime_.Now(), std::numeric_limits<Time>::max());  // saturates
 }
 
 TEST_F(AsioRuntimeTest, RunUntilReturnsAtOnceWhenDone) {
