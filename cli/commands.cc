@@ -197,6 +197,7 @@ int ValidateCommand(const std::vector<std::string>& files, std::ostream& out, st
 
 int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& err) {
   bool missing = false;
+  bool incomplete = false;  // a run that did not complete is no verdict: exit 2
   std::vector<std::string> files = ScenarioFiles(options.paths, err, missing);
   int passed = 0;
   int failed = 0;
@@ -220,7 +221,10 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
       line = std::string(ok ? "PASS  " : "FAIL  ") + name + "  hops=" + std::to_string(hops) +
              "  expectations=" + std::to_string(o.expectations.passed) + "/" +
              std::to_string(total);
-      if (!o.world || !o.completed) failure = o.error;
+      if (!o.world || !o.completed) {
+        failure = o.error;
+        incomplete = true;
+      }
       for (const sim::ExpectationFailure& e : o.expectations.failures)
         failure += e.ToString(f) + "\n";
       if (!ok) err << failure;
@@ -246,7 +250,7 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
       return kExitInvalid;
     }
   }
-  if (missing) return kExitInvalid;
+  if (missing || incomplete) return kExitInvalid;
   return failed > 0 ? kExitExpectationFailed : kExitOk;
 }
 
