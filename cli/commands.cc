@@ -191,6 +191,15 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     err << options.file << ": " << o.error << "\n";
     return kExitInvalid;
   }
+  if (!o.completed) {
+    // No report: a call that did not complete has no verdict to show.
+    if (options.show_trace) {
+      out << "trace (" << o.world->trace().size() << " records)\n";
+      for (const nodes::TraceRecord& r : o.world->trace()) out << sim::TraceLineText(r) << "\n";
+    }
+    err << options.file << ": the run did not complete: " << o.error << "\n";
+    return kExitInvalid;
+  }
   if (options.json) {
     out << sim::RenderJson(*o.world, o.expectations) << "\n";
   } else {
@@ -201,10 +210,6 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
       out << "\ntrace (" << o.world->trace().size() << " records)\n";
       for (const nodes::TraceRecord& r : o.world->trace()) out << sim::TraceLineText(r) << "\n";
     }
-  }
-  if (!o.completed) {
-    err << options.file << ": the run did not complete: " << o.error << "\n";
-    return kExitInvalid;
   }
   return o.expectations.failed > 0 ? kExitExpectationFailed : kExitOk;
 }
@@ -224,6 +229,7 @@ int ValidateCommand(const std::vector<std::string>& files, std::ostream& out, st
 
 int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& err) {
   bool missing = false;
+  bool incomplete = false;  // a run that did not complete is no verdict: exit 2
   std::vector<std::string> files = ScenarioFiles(options.paths, err, missing);
   int passed = 0;
   int failed = 0;
@@ -243,7 +249,10 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
       Outcome o = Execute(*scenario, options.runtime, nullptr, /*keep_trace=*/false);
       size_t hops = o.world ? sim::AllHops(o.world->outcomes()).size() : 0;
       bool ok = o.world && o.completed && o.expectations.failed == 0;
-      if (!o.world || !o.completed) failure = o.error;
+      if (!o.world || !o.completed) {
+        failure = o.error;
+        incomplete = true;
+      }
       for (const sim::ExpectationFailure& e : o.expectations.failures)
         failure += e.ToString(f) + "\n";
       bool analysed = true;
@@ -281,7 +290,7 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
       return kExitInvalid;
     }
   }
-  if (missing) return kExitInvalid;
+  if (missing || incomplete) return kExitInvalid;
   return failed > 0 ? kExitExpectationFailed : kExitOk;
 }
 

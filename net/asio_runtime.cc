@@ -5,11 +5,14 @@
 #include <cassert>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "net/connection.h"
 #include "net/envelope_info.h"
+#include "net/handshake.h"
 
 namespace delegsim::net {
 namespace {
@@ -20,6 +23,13 @@ using nodes::TraceKind;
 using nodes::TraceRecord;
 using Clock = std::chrono::steady_clock;
 
+// `time` + `delta` (a negative delta counts as 0), saturating instead of overflowing.
+Time LaterOf(Time time, Time delta) {
+  if (delta <= 0) return time;
+  if (time > std::numeric_limits<Time>::max() - delta) return std::numeric_limits<Time>::max();
+  return time + delta;
+}
+
 std::string ToString(const tcp::endpoint& endpoint) {
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
@@ -27,6 +37,8 @@ std::string ToString(const tcp::endpoint& endpoint) {
 // How long Shutdown() waits for aborted operations to finish; they finish at once, this
 // only bounds a bug.
 constexpr auto kShutdownDrainBudget = std::chrono::seconds(2);
+// How many ready handlers RunUntil still runs once the runtime has failed.
+constexpr int kFailureDrainHandlers = 1000;
 
 }  // namespace
 
@@ -43,9 +55,11 @@ class AsioRuntime::Impl final : public Connection::Events {
   Status Start();
   void Post(NodeId id, std::function<void(Node&, NodeContext&)> fn);
   Status RunUntil(const std::function<bool()>& done, Time budget_ms);
-  void AdvanceClock(Time delta_ms) { advanced_ms_ += std::max<Time>(delta_ms, 0); }
-  Time Now() const;
+  void AdvanceClock(Time delta_ms) { clock_ = LaterOf(clock_, delta_ms); }
+  Time Now() const { return clock_; }
   uint64_t delivered() const { return delivered_; }
+  const Status& Failure() const { return failure_; }
+  const std::string& run_secret() const { return secret_; }
   void Shutdown();
 
   void InjectRawBytes(NodeId from, NodeId to, std::string bytes);
@@ -54,6 +68,9 @@ class AsioRuntime::Impl final : public Connection::Events {
   std::vector<ConnectionInfo> Connections() const;
 
   // Connection::Events.
+  Status OnHello(Connection& connection, uint32_t from, uint32_t to) override;
+  void OnAuthenticated(Connection& connection) override;
+  void OnHandshakeFailed(Connection& connection, const Status& error) override;
   Status OnFrame(Connection& connection, v1::Envelope env) override;
   void OnWireError(Connection& connection, const Status& error) override;
   void OnClosed(Connection& connection, const std::string& reason) override;
@@ -68,7 +85,11 @@ class AsioRuntime::Impl final : public Connection::Events {
 
     Time Now() const override { return runtime_.Now(); }
     void Send(v1::Envelope env) override { runtime_.Send(node_, std::move(env)); }
-    TimerId StartTimer(Time delay) override { return runtime_.StartTimer(node_, delay); }
+    TimerId StartTimer(Time delay) override { return runtime_.StartTimer(node_, delay, false); }
+    TimerId StartDeadline(Time delay) override { return runtime_.StartTimer(node_, delay, true); }
+    bool SameHost(NodeId peer) const override {
+      return runtime_.IsNode(peer) && runtime_.Slot(peer).host == runtime_.Slot(node_).host;
+    }
     void CancelTimer(TimerId id) override { runtime_.CancelTimer(node_, id); }
     void Trace(TraceRecord record) override { runtime_.Trace(node_, std::move(record)); }
     bool Tracing() const override { return runtime_.trace_sink_ != nullptr; }
@@ -82,9 +103,11 @@ class AsioRuntime::Impl final : public Connection::Events {
     std::unique_ptr<Node> node;
     std::string host;
     std::unique_ptr<BoundContext> context;
-    asio::ip::address_v4 address;             // parsed by Start()
-    std::unique_ptr<tcp::acceptor> listener;  // open between Start() and Shutdown()
+    asio::ip::address_v4 address;                      // parsed by Start()
+    std::unique_ptr<tcp::acceptor> listener;           // open between Start() and Shutdown()
+    std::unique_ptr<asio::steady_timer> accept_retry;  // pauses accepting after an error
     uint16_t listen_port = 0;
+    bool accept_error_logged = false;
   };
 
   // The runtime's view of one connection end.
@@ -100,6 +123,9 @@ class AsioRuntime::Impl final : public Connection::Events {
     std::unique_ptr<asio::steady_timer> timer;
     Clock::time_point due;          // real time it would fire at had the world never paused
     Clock::duration paused_before;  // paused_ when it was started
+    Time delay_ms = 0;
+    Time simulated_due = 0;  // the simulated time it fires at
+    bool deadline = false;   // bounds a wait for a reply (NodeContext::StartDeadline)
   };
 
   bool IsNode(NodeId id) const { return id >= 1 && id <= nodes_.size(); }
@@ -120,7 +146,7 @@ class AsioRuntime::Impl final : public Connection::Events {
   }
 
   void Send(NodeId from, v1::Envelope env);
-  TimerId StartTimer(NodeId node, Time delay);
+  TimerId StartTimer(NodeId node, Time delay, bool deadline);
   // Waits for timer `id` until its due time, moved later by every pause since it started;
   // then fires it.
   void ArmTimer(TimerId id);
@@ -132,6 +158,13 @@ class AsioRuntime::Impl final : public Connection::Events {
                  const v1::Envelope* message = nullptr);
 
   void Accept(NodeId node);
+  // Records the first runtime failure; RunUntil returns it.
+  void Fail(Status why);
+  // kHandshakeNonceBytes fresh random bytes (zeros, and a runtime failure, if OpenSSL fails).
+  std::string Nonce();
+  // The request `caller` sent to `replier` with `correlation` and has not had answered, if
+  // the runtime still holds it (on caller's sending connection to replier).
+  std::optional<v1::Envelope> TakeUnanswered(NodeId caller, NodeId replier, uint64_t correlation);
   Link& SendingLink(NodeId from, NodeId to);
   void Deliver(NodeId node, v1::Envelope& env);
   // Reports `env` back to its sender `node` as a separate event.
@@ -146,12 +179,14 @@ class AsioRuntime::Impl final : public Connection::Events {
   std::map<std::pair<NodeId, NodeId>, uint64_t> sending_links_;
   std::map<TimerId, TimerSlot> timers_;
   nodes::TraceSink trace_sink_;
+  std::string secret_;
+  Status failure_;  // the first runtime failure; OK while none
   uint64_t next_seq_ = 1;
   uint64_t delivered_ = 0;
   uint64_t next_connection_id_ = 1;
   TimerId next_timer_id_ = 1;
-  Clock::time_point start_time_;
-  Time advanced_ms_ = 0;
+  // The simulated clock (see the header): clock steps, link latencies and timers.
+  Time clock_ = 0;
   // Real time spent inside the trace sink: the simulated world stands still meanwhile, so
   // Now(), timers and RunUntil budgets leave it out.
   Clock::duration paused_{0};
@@ -180,6 +215,17 @@ NodeId AsioRuntime::Impl::AddNode(std::unique_ptr<Node> node, const std::string&
 Status AsioRuntime::Impl::Start() {
   if (started_) return FailedPrecondition("AsioRuntime::Start: already started");
   if (shut_down_) return FailedPrecondition("AsioRuntime::Start: runtime is shut down");
+  secret_ = options_.run_secret;
+  if (secret_.empty()) {
+    StatusOr<std::string> secret = NewRunSecret();
+    if (!secret.ok()) return secret.status();
+    secret_ = std::move(secret).value();
+  }
+  if (secret_.size() < kRunSecretBytes) {
+    return InvalidArgument("AsioRuntime::Start: the run secret has " +
+                           std::to_string(secret_.size()) + " bytes, at least " +
+                           std::to_string(kRunSecretBytes) + " are needed");
+  }
   for (size_t i = 0; i < nodes_.size(); ++i) {
     NodeSlot& slot = nodes_[i];
     const std::string where = "node " + std::string(slot.node->name()) + " (" + slot.host + ")";
@@ -198,7 +244,6 @@ Status AsioRuntime::Impl::Start() {
     slot.listen_port = listener->local_endpoint(error).port();
     slot.listener = std::move(listener);
   }
-  start_time_ = Clock::now();
   started_ = true;
   for (NodeId id = 1; id <= nodes_.size(); ++id) Accept(id);
   return Status::Ok();
@@ -227,6 +272,14 @@ Status AsioRuntime::Impl::RunUntil(const std::function<bool()>& done, Time budge
   ++running_;
   Status result = Status::Ok();
   while (!shut_down_ && !done()) {
+    if (!failure_.ok()) {
+      // Let what is ready run first (the sender of a frame not sent hears of it), within
+      // a bound, then stop.
+      for (int i = 0; i < kFailureDrainHandlers && !shut_down_ && io_.poll_one() > 0; ++i) {
+      }
+      result = failure_;
+      break;
+    }
     const Clock::time_point now = Clock::now();
     const Clock::time_point deadline = begin + budget + (paused_ - paused_before);
     if (now >= deadline) {
@@ -249,13 +302,6 @@ Status AsioRuntime::Impl::RunUntil(const std::function<bool()>& done, Time budge
   return result;
 }
 
-Time AsioRuntime::Impl::Now() const {
-  if (!started_) return advanced_ms_;
-  const auto elapsed =
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start_time_ - paused_);
-  return static_cast<Time>(elapsed.count()) + advanced_ms_;
-}
-
 void AsioRuntime::Impl::Shutdown() {
   if (drained_) return;
   if (!shut_down_) {
@@ -263,6 +309,7 @@ void AsioRuntime::Impl::Shutdown() {
     asio::error_code ignored;
     for (NodeSlot& slot : nodes_) {
       if (slot.listener != nullptr) slot.listener->close(ignored);
+      if (slot.accept_retry != nullptr) slot.accept_retry->cancel();
     }
     for (auto& [id, link] : links_) link.connection->CloseQuietly();
     for (auto& [id, slot] : timers_) slot.timer->cancel();
@@ -285,7 +332,10 @@ void AsioRuntime::Impl::Shutdown() {
   links_.clear();
   sending_links_.clear();
   timers_.clear();
-  for (NodeSlot& slot : nodes_) slot.listener.reset();
+  for (NodeSlot& slot : nodes_) {
+    slot.listener.reset();
+    slot.accept_retry.reset();
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -294,6 +344,7 @@ void AsioRuntime::Impl::Shutdown() {
 void AsioRuntime::Impl::Send(NodeId from, v1::Envelope env) {
   if (shut_down_) return;
   env.set_from(from);
+  env.set_sent_at_ms(clock_);
   const NodeId to = env.to();
   const uint64_t seq =
       trace_sink_ ? Trace(from, TraceKind::kSend, DescribeEnvelope(env) + " -> " + NodeName(to),
@@ -310,6 +361,19 @@ void AsioRuntime::Impl::Send(NodeId from, v1::Envelope env) {
   }
   StatusOr<std::string> frame = EncodeFrame(env, options_.max_frame_body_bytes);
   if (!frame.ok()) {
+    // Not an event of the simulated world: the run cannot say what the peer would have
+    // done with it. The sender hears at once; so does a caller waiting for this reply.
+    Fail(Status(frame.status().code(), NodeName(from) + ": " + Describe(env) + " to " +
+                                           NodeName(to) +
+                                           " not sent: " + frame.status().message()));
+    if (IsReply(env)) {
+      if (std::optional<v1::Envelope> request = TakeUnanswered(to, from, env.correlation())) {
+        PostUndeliverable(
+            to, std::move(*request),
+            Status(frame.status().code(), "the reply from " + NodeName(from) +
+                                              " was not sent: " + frame.status().message()));
+      }
+    }
     PostUndeliverable(from, std::move(env), frame.status());
     return;
   }
@@ -318,7 +382,7 @@ void AsioRuntime::Impl::Send(NodeId from, v1::Envelope env) {
   link.connection->Write(std::move(*frame));
 }
 
-TimerId AsioRuntime::Impl::StartTimer(NodeId node, Time delay) {
+TimerId AsioRuntime::Impl::StartTimer(NodeId node, Time delay, bool deadline) {
   const TimerId id = next_timer_id_++;
   if (shut_down_) return id;  // never fires
   TimerSlot slot;
@@ -326,6 +390,9 @@ TimerId AsioRuntime::Impl::StartTimer(NodeId node, Time delay) {
   slot.timer = std::make_unique<asio::steady_timer>(io_);
   slot.due = Clock::now() + std::chrono::milliseconds(std::max<Time>(delay, 0));
   slot.paused_before = paused_;
+  slot.delay_ms = delay;
+  slot.simulated_due = LaterOf(clock_, delay);
+  slot.deadline = deadline;
   timers_.emplace(id, std::move(slot));
   ArmTimer(id);
   return id;
@@ -343,6 +410,13 @@ void AsioRuntime::Impl::ArmTimer(TimerId id) {
       return;
     }
     const NodeId owner = it->second.node;
+    if (it->second.deadline) {
+      Fail(Status(StatusCode::kDeadlineExceeded,
+                  NodeName(owner) + ": no reply within " + std::to_string(it->second.delay_ms) +
+                      " ms of real time; over loopback that means the process stalled (paused "
+                      "or starved), not that a simulated peer failed"));
+    }
+    clock_ = std::max(clock_, it->second.simulated_due);
     timers_.erase(it);
     NodeSlot& slot = Slot(owner);
     slot.node->OnTimer(id, *slot.context);
@@ -381,24 +455,58 @@ uint64_t AsioRuntime::Impl::Trace(NodeId node, TraceKind kind, std::string summa
 // Connections.
 
 void AsioRuntime::Impl::Accept(NodeId node) {
-  Slot(node).listener->async_accept(
-      [this, node](const asio::error_code& error, tcp::socket socket) {
-        if (shut_down_ || error == asio::error::operation_aborted) return;
-        if (error) {
-          // Not an event of the simulated world (e.g. out of file descriptors): log, go on.
-          std::fprintf(stderr, "AsioRuntime: %s: accept: %s\n", NodeName(node).c_str(),
-                       error.message().c_str());
-        } else {
-          const uint64_t id = next_connection_id_++;
-          Link link;
-          link.connection =
-              Connection::Adopt(std::move(socket), id, *this, options_.max_frame_body_bytes);
-          link.node = node;
-          auto [it, inserted] = links_.emplace(id, std::move(link));
-          it->second.connection->Start();
-        }
+  Slot(node).listener->async_accept([this, node](const asio::error_code& error,
+                                                 tcp::socket socket) {
+    if (shut_down_ || error == asio::error::operation_aborted) return;
+    NodeSlot& slot = Slot(node);
+    if (error) {
+      // Not an event of the simulated world (e.g. out of file descriptors): the run
+      // fails, and the listener pauses instead of spinning on the same error.
+      Fail(Unavailable(NodeName(node) + " (" + slot.host + "): accept: " + error.message()));
+      if (!slot.accept_error_logged) {
+        slot.accept_error_logged = true;
+        std::fprintf(stderr,
+                     "AsioRuntime: %s: accept: %s; pausing %lld ms between attempts, "
+                     "further errors not logged\n",
+                     NodeName(node).c_str(), error.message().c_str(),
+                     static_cast<long long>(kAcceptRetryMs));
+      }
+      if (slot.accept_retry == nullptr)
+        slot.accept_retry = std::make_unique<asio::steady_timer>(io_);
+      slot.accept_retry->expires_after(std::chrono::milliseconds(kAcceptRetryMs));
+      slot.accept_retry->async_wait([this, node](const asio::error_code& waited) {
+        if (waited || shut_down_) return;
         Accept(node);
       });
+      return;
+    }
+    const uint64_t id = next_connection_id_++;
+    Link link;
+    link.connection = Connection::Adopt(std::move(socket), id, *this, options_.max_frame_body_bytes,
+                                        Handshake::Responder(secret_, Nonce()));
+    link.node = node;
+    auto [it, inserted] = links_.emplace(id, std::move(link));
+    it->second.connection->Start();
+    Accept(node);
+  });
+}
+
+void AsioRuntime::Impl::Fail(Status why) {
+  if (failure_.ok()) failure_ = std::move(why);
+}
+
+std::string AsioRuntime::Impl::Nonce() {
+  StatusOr<std::string> nonce = RandomBytes(kHandshakeNonceBytes);
+  if (nonce.ok()) return std::move(nonce).value();
+  Fail(nonce.status());
+  return std::string(kHandshakeNonceBytes, '\0');
+}
+
+std::optional<v1::Envelope> AsioRuntime::Impl::TakeUnanswered(NodeId caller, NodeId replier,
+                                                              uint64_t correlation) {
+  auto it = sending_links_.find({caller, replier});
+  if (it == sending_links_.end()) return std::nullopt;
+  return links_.at(it->second).unanswered.Take(correlation);
 }
 
 AsioRuntime::Impl::Link& AsioRuntime::Impl::SendingLink(NodeId from, NodeId to) {
@@ -408,9 +516,9 @@ AsioRuntime::Impl::Link& AsioRuntime::Impl::SendingLink(NodeId from, NodeId to) 
   const uint64_t id = next_connection_id_++;
   const NodeSlot& target = Slot(to);
   Link link;
-  link.connection = Connection::Open(io_, id, *this, Slot(from).address,
-                                     tcp::endpoint(target.address, target.listen_port),
-                                     options_.max_frame_body_bytes);
+  link.connection = Connection::Open(
+      io_, id, *this, Slot(from).address, tcp::endpoint(target.address, target.listen_port),
+      options_.max_frame_body_bytes, Handshake::Initiator(secret_, from, to, Nonce()));
   link.node = from;
   link.peer = to;
   auto [it, inserted] = links_.emplace(id, std::move(link));
@@ -419,21 +527,47 @@ AsioRuntime::Impl::Link& AsioRuntime::Impl::SendingLink(NodeId from, NodeId to) 
   return it->second;
 }
 
+Status AsioRuntime::Impl::OnHello(Connection& connection, uint32_t from, uint32_t to) {
+  const Link& link = links_.at(connection.id());
+  if (to != link.node) {
+    return InvalidArgument("handshake for " + NodeName(to) + " arrived at " + NodeName(link.node));
+  }
+  if (!IsNode(from)) return InvalidArgument("handshake claims unknown sender " + NodeName(from));
+  if (connection.remote_endpoint().address() != Slot(from).address) {
+    return InvalidArgument("handshake claims sender " + NodeName(from) + " of host " +
+                           Slot(from).host + " but comes from " +
+                           connection.remote_endpoint().address().to_string());
+  }
+  return Status::Ok();
+}
+
+void AsioRuntime::Impl::OnAuthenticated(Connection& connection) {
+  Link& link = links_.at(connection.id());
+  if (link.peer != 0) return;  // an opened end knew its peer from the start
+  // An accepted end: the proven peer, and this connection carries the node's envelopes
+  // to it unless one already does.
+  link.peer = connection.peer_node();
+  sending_links_.try_emplace({link.node, link.peer}, connection.id());
+}
+
+void AsioRuntime::Impl::OnHandshakeFailed(Connection& connection, const Status& error) {
+  const Link& link = links_.at(connection.id());
+  std::string claimed;
+  if (connection.peer_node() != 0) claimed = " claiming " + NodeName(connection.peer_node());
+  Trace(link.node, TraceKind::kDrop,
+        "unauthenticated connection " + ToString(connection.remote_endpoint()) + " -> " +
+            ToString(connection.local_endpoint()) + claimed + ": " + error.message() +
+            "; nothing it sent is delivered");
+}
+
 Status AsioRuntime::Impl::OnFrame(Connection& connection, v1::Envelope env) {
   Link& link = links_.at(connection.id());
+  // Only authenticated connections deliver frames, so link.peer is the proven sender.
   Status rejected;
   if (env.to() != link.node) {
     rejected = InvalidArgument("misaddressed frame: " + Describe(env) + " for " +
                                NodeName(env.to()) + " arrived at " + NodeName(link.node));
-  } else if (link.peer == 0 && !IsNode(env.from())) {
-    rejected = InvalidArgument("rejected frame: " + Describe(env) + " claims unknown sender " +
-                               NodeName(env.from()));
-  } else if (link.peer == 0 && connection.remote_endpoint().address() != Slot(env.from()).address) {
-    rejected =
-        InvalidArgument("rejected frame: " + Describe(env) + " claims sender " +
-                        NodeName(env.from()) + " of host " + Slot(env.from()).host +
-                        " but comes from " + connection.remote_endpoint().address().to_string());
-  } else if (link.peer != 0 && env.from() != link.peer) {
+  } else if (env.from() != link.peer) {
     rejected =
         InvalidArgument("rejected frame: " + Describe(env) + " claims sender " +
                         NodeName(env.from()) + " on a connection from " + NodeName(link.peer));
@@ -444,12 +578,6 @@ Status AsioRuntime::Impl::OnFrame(Connection& connection, v1::Envelope env) {
               ToString(connection.local_endpoint()));
     return rejected;
   }
-  if (link.peer == 0) {
-    // First frame on an accepted connection: it names the peer, and the connection
-    // carries this node's replies unless one already does.
-    link.peer = env.from();
-    sending_links_.try_emplace({link.node, link.peer}, connection.id());
-  }
   if (IsReply(env)) {
     // Book the answer now rather than at delivery, so that a close right after this
     // frame does not report its request as undeliverable.
@@ -457,6 +585,9 @@ Status AsioRuntime::Impl::OnFrame(Connection& connection, v1::Envelope env) {
       links_.at(it->second).unanswered.Answer(env.correlation());
     }
   }
+  // The simulated clock reaches the envelope's arrival time, as in the virtual runtime.
+  if (env.sent_at_ms() >= 0)
+    clock_ = std::max(clock_, LaterOf(env.sent_at_ms(), nodes::kLinkLatencyMs));
   // Delivered at once, inside the read handler, as the raw ping-pong does: the connection
   // outlives the handler (it holds itself), and it checks whether it was closed before
   // decoding the next frame. `link` is not used after this: the node may close it.
@@ -567,6 +698,8 @@ Status AsioRuntime::RunUntil(const std::function<bool()>& done, Time budget_ms) 
 void AsioRuntime::AdvanceClock(Time delta_ms) { impl_->AdvanceClock(delta_ms); }
 Time AsioRuntime::Now() const { return impl_->Now(); }
 uint64_t AsioRuntime::delivered() const { return impl_->delivered(); }
+Status AsioRuntime::Failure() const { return impl_->Failure(); }
+const std::string& AsioRuntime::run_secret() const { return impl_->run_secret(); }
 void AsioRuntime::Shutdown() { impl_->Shutdown(); }
 void AsioRuntime::InjectRawBytes(NodeId from, NodeId to, std::string bytes) {
   impl_->InjectRawBytes(from, to, std::move(bytes));

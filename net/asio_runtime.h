@@ -12,16 +12,31 @@
 //
 // Connections: one per ordered pair of nodes, opened lazily by the first Send in either
 // direction from the sender's host address (bound before connecting) to the receiver's
-// listener, and reused both ways: the accepting node learns its peer from the first
-// frame's `from`. If both sides connect at once, both connections live; each direction
-// keeps using the connection it sent on first, so delivery stays exactly once and in
-// order per direction. Writes are queued, one async_write at a time per socket.
+// listener, and reused both ways. Before any envelope crosses it, a connection is
+// authenticated (net/handshake.h): both ends prove they hold the run secret, and the
+// opening end names itself and the node it wants; the accepting node takes that name as
+// its peer only once proven, and only if the connection comes from that node's host
+// address. A connection that fails the handshake is traced DROP ("unauthenticated
+// connection ...") and closed; nothing it sent is delivered and it never carries a reply.
+// If both sides connect at once, both connections live; each direction keeps using the
+// connection it sent on first, so delivery stays exactly once and in order per direction.
+// Writes are queued, one async_write at a time per socket.
 //
 // Checks on receipt: a frame whose header exceeds the maximum or whose body is not a
 // v1::Envelope is traced WIRE_DECODE_ERROR; a well-formed envelope that is not addressed
-// to the receiving node, names an unknown sender, or comes from an address other than its
-// sender's host is traced DROP. Either way that connection is closed (CONNECTION_CLOSED)
-// and the node keeps serving its other connections.
+// to the receiving node or names another sender than the authenticated peer is traced
+// DROP. Either way that connection is closed (CONNECTION_CLOSED) and the node keeps
+// serving its other connections. So an envelope's `from` is always the authenticated
+// sender, and NodeContext::SameHost compares the hosts the nodes were added on.
+//
+// The run secret: AsioRuntimeOptions::run_secret, or a fresh random one made by Start().
+// A runtime of several processes hands it to each out of band (net/handshake.h).
+//
+// Runtime failures (Failure(), and RunUntil returns them at once): a reply deadline
+// (NodeContext::StartDeadline) that expired in real time; an envelope above the frame
+// maximum, which is not sent (its sender is told at once, and when it is a reply, so is
+// the caller waiting for it); a listener whose accept fails (e.g. out of file
+// descriptors), which then pauses accepting for kAcceptRetryMs and logs once.
 //
 // Failures reach the sender as events: when a connection closes, every request sent on it
 // (as_req, tgs_req, ntlm_negotiate, ntlm_validate_req, call) not yet answered by a reply
@@ -30,11 +45,16 @@
 // node gives kNotFound, an envelope above the frame maximum kResourceExhausted, and a
 // Send before Start() kFailedPrecondition. Each is traced DROP when it is reported.
 //
-// Time: Now() is integer milliseconds: real time elapsed since Start() plus every
-// AdvanceClock delta, minus the time spent inside the trace sink. Timers wait in real
-// time; AdvanceClock does not hurry them. The world stands still while the trace sink
-// runs: Now(), every timer and the RunUntil budget leave that time out, so a sink that
-// blocks (a debugger waiting for its user, `delegsim step`) makes no request time out.
+// Time: Now() is simulated time in integer milliseconds, kept as the virtual runtime
+// keeps it, so that both runtimes take the same decisions at the same instants (ticket
+// lifetimes, clock steps): every AdvanceClock delta, plus nodes::kLinkLatencyMs for each
+// hop: an envelope carries its sender's clock (Envelope.sent_at_ms) and its delivery
+// moves the clock to at least that plus the latency; a timer's firing moves it to the
+// simulated time it was due. Real time drives only the waits: timers wait in real time
+// (AdvanceClock does not hurry them), and so do RunUntil budgets. The world stands still
+// while the trace sink runs: timers and the RunUntil budget leave that time out, so a
+// sink that blocks (a debugger waiting for its user, `delegsim step`) makes no request
+// time out.
 //
 // Threading: not thread-safe. Call everything from one thread; nodes run on it, inside
 // RunUntil. No other thread is created.
@@ -64,13 +84,16 @@ using nodes::Time;
 struct AsioRuntimeOptions {
   // Largest frame body accepted or sent, in bytes (see net/frame.h).
   size_t max_frame_body_bytes = kDefaultMaxFrameBodyBytes;
+  // The secret every connection's handshake proves (at least kRunSecretBytes bytes);
+  // empty: Start() makes a fresh random one.
+  std::string run_secret;
 };
 
 // One live end of a connection, as seen by Connections().
 struct ConnectionInfo {
   uint64_t id = 0;                 // runtime-wide, in opening order
   NodeId node = 0;                 // the node this end belongs to
-  NodeId peer = 0;                 // 0 while an accepted end has not received a frame yet
+  NodeId peer = 0;                 // 0 while an accepted end is not yet authenticated
   bool accepted = false;           // true: accepted by node's listener; false: opened by node
   bool carries_sends = false;      // node's envelopes to peer are written on this end
   std::string local_endpoint;      // "127.0.1.3:40001"
@@ -103,10 +126,11 @@ class AsioRuntime final : public nodes::Runtime {
   // `done` is checked before every event. After Shutdown(): OK if `done()` holds,
   // otherwise kFailedPrecondition, at once.
   Status RunUntil(const std::function<bool()>& done, Time budget_ms) override;
-  // Adds `delta_ms` (>= 0; negative deltas are ignored) to the simulated clock.
+  // Adds `delta_ms` (>= 0; negative deltas are ignored) to the simulated clock, saturating.
   void AdvanceClock(Time delta_ms) override;
   Time Now() const override;
   uint64_t delivered() const override;
+  Status Failure() const override;
   // Closes every connection, listener and timer and drains the io_context. Emits no
   // trace and calls no node: afterwards nothing runs. Idempotent. May be called from a
   // node or the trace sink during RunUntil: the node's remaining actions are then
@@ -114,6 +138,13 @@ class AsioRuntime final : public nodes::Runtime {
   // (OK if `done()` holds, otherwise kFailedPrecondition).
   void Shutdown() override;
   std::string_view kind() const override { return "tcp"; }
+
+  // Pause before a listener whose accept failed accepts again.
+  static constexpr Time kAcceptRetryMs = 250;
+
+  // The secret the run's connections prove (valid after Start()). For a parent handing it
+  // to host processes, and for tests that play a member of the run.
+  const std::string& run_secret() const;
 
   // --- Observation and fault injection, for tests. Call between RunUntil calls. ---
 

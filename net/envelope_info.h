@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,8 @@ class UnansweredRequests {
   // A reply with `correlation` arrived: forgets the oldest request with that
   // correlation. Returns false when none was waiting.
   bool Answer(uint64_t correlation);
+  // Like Answer, but returns the request (nullopt when none was waiting).
+  std::optional<v1::Envelope> Take(uint64_t correlation);
   // Removes and returns every unanswered request, oldest first.
   std::vector<v1::Envelope> TakeAll();
   size_t size() const { return by_seq_.size(); }

@@ -27,13 +27,14 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "nodes/envelope.h"
 #include "proto/envelope.pb.h"
 
 namespace delegsim::net {
 
 inline constexpr size_t kFrameHeaderBytes = 4;
 // Default bound on a frame's body (the value of its length header), in bytes.
-inline constexpr size_t kDefaultMaxFrameBodyBytes = size_t{1} << 20;
+inline constexpr size_t kDefaultMaxFrameBodyBytes = nodes::kMaxEnvelopeBytes;
 
 // The 4-byte big-endian header announcing a body of `body_bytes` bytes. Exposed so that
 // tests can build tampered frames (a header that lies, a garbage body).

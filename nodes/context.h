@@ -104,8 +104,19 @@ class NodeContext {
   virtual void Send(v1::Envelope env) = 0;
   // Fires Node::OnTimer(id) after `delay` ms of simulated (virtual) or real (tcp) time.
   virtual TimerId StartTimer(Time delay) = 0;
+  // A timer that bounds a wait for a reply. Under simulated time its expiry is an event of
+  // the simulated world like any other. Under real time (tcp) every reply arrives, or its
+  // connection closes and the request is reported undeliverable, unless the process
+  // itself stalls (paused, starved): there the runtime records the expiry as a failure of
+  // the run (Runtime::Failure), and the run ends as "did not complete". It still fires.
+  virtual TimerId StartDeadline(Time delay) { return StartTimer(delay); }
   virtual void CancelTimer(TimerId id) = 0;
   virtual void Trace(TraceRecord record) = 0;
+  // Whether node `peer` runs on the same simulated host as this node. The runtime knows
+  // where each node was added (and, over tcp, which authenticated node sent a frame), so
+  // this is the attested answer to "is the sender local?": never take it from a message.
+  // False for an unknown node.
+  virtual bool SameHost(NodeId peer) const = 0;
   // Whether anyone consumes trace records. When not, nodes skip building them (their
   // summaries and decision snapshots are the costliest part of a record); Trace() may
   // still be called and is then a no-op.

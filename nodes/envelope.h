@@ -16,6 +16,7 @@
 #ifndef DELEGSIM_NODES_ENVELOPE_H_
 #define DELEGSIM_NODES_ENVELOPE_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,10 @@ inline constexpr int kEnvelopeRecursionLimit = 2 * kMaxOperationDepth + 16;
 // Decodes a serialized envelope into `env`, nesting at most kEnvelopeRecursionLimit
 // deep. The error says whether the bytes are not an envelope or nest too deep.
 Status ParseEnvelope(std::string_view bytes, v1::Envelope& env);
+
+// The largest serialized envelope either runtime carries, in bytes (a tcp frame's body
+// maximum). A larger one is not sent, and the run fails (Runtime::Failure).
+inline constexpr size_t kMaxEnvelopeBytes = size_t{1} << 20;
 
 // Requests: as_req, tgs_req, ntlm_negotiate, ntlm_validate_req, call.
 bool IsRequest(const v1::Envelope& env);

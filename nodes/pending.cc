@@ -7,7 +7,7 @@ void Pending::Request(NodeContext& ctx, NodeId to, v1::Envelope env, Time timeou
   uint64_t correlation = next_correlation_++;
   env.set_to(to);
   env.set_correlation(correlation);
-  TimerId timer = ctx.StartTimer(timeout_ms);
+  TimerId timer = ctx.StartDeadline(timeout_ms);
   entries_.push_back(Entry{correlation, timer, to, std::move(done)});
   ctx.Send(std::move(env));
 }

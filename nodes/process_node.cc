@@ -1232,10 +1232,16 @@ void ServiceNode::HandleRequest(v1::Envelope& env, NodeContext& ctx) {
 void ServiceNode::HandleCall(v1::Envelope& env, NodeContext& ctx) {
   const v1::Call& call = env.call();
   Decision d;
-  if (call.transport() == v1::TRANSPORT_NCALRPC && call.from_host() != host_) {
+  // Whether the caller is on this host is the runtime's word (it knows which node sent
+  // the envelope), never the call's own `from_host`.
+  const bool same_host = ctx.SameHost(env.from());
+  if (call.transport() == v1::TRANSPORT_NCALRPC && !same_host) {
     // DS-3: ncalrpc is local only.
     d.Deny(RuleId::kDS3, "RPC_S_PROTSEQ_NOT_SUPPORTED", {},
-           {{"transport", "ncalrpc"}, {"from_host", call.from_host()}, {"host", host_}});
+           {{"transport", "ncalrpc"},
+            {"from_host", call.from_host()},
+            {"host", host_},
+            {"sender_on_host", false}});
     return Refuse(env, std::move(d), ctx);
   }
   const auto& ts = service_.transports;
@@ -1265,6 +1271,11 @@ void ServiceNode::HandleCall(v1::Envelope& env, NodeContext& ctx) {
       if (!t.ok()) {
         // DS-1: a forged or altered ticket.
         d.Deny(RuleId::kDS1, "KRB_AP_ERR_MODIFIED", {}, {{"ticket.seal_valid", false}});
+        return Refuse(env, std::move(d), ctx);
+      }
+      if (InvalidLogon(t->client(), t->pac().groups())) {
+        // A sealed ticket names only principals of the directory; anything else is forged.
+        d.Deny(RuleId::kDS1, "KRB_AP_ERR_MODIFIED", {}, {{"ticket.client_known", false}});
         return Refuse(env, std::move(d), ctx);
       }
       if (t->server() != account_) {
@@ -1336,6 +1347,13 @@ void ServiceNode::HandleCall(v1::Envelope& env, NodeContext& ctx) {
             const v1::NtlmValidateRep& rep = reply->ntlm_validate_rep();
             d = kdc::FromRecord(rep.decision());
             if (!rep.ok()) return Refuse(env, std::move(d), ctx);
+            // Ids from the wire become principals only when they name one.
+            if (std::optional<Fact> bad = InvalidLogon(rep.user(), rep.groups()); bad) {
+              Decision invalid;
+              invalid.Deny(RuleId::kDS12, "STATUS_LOGON_FAILURE", "STATUS_NO_SUCH_USER",
+                           {std::move(*bad)});
+              return Refuse(env, std::move(invalid), ctx);
+            }
             std::vector<PrincipalId> groups(rep.groups().begin(), rep.groups().end());
             Authenticated(env, rep.user(), std::move(groups), std::move(d), ctx);
           });
@@ -1379,7 +1397,7 @@ void ServiceNode::HandleCall(v1::Envelope& env, NodeContext& ctx) {
     default:
       if (call.has_local_session() && call.transport() == v1::TRANSPORT_NCALRPC) {
         PrincipalId user = call.local_session().user();
-        if (user == kdc::kNobody || user > dir_.principal_count()) {
+        if (InvalidLogon(user, {})) {
           d.Deny(RuleId::kDS12, "STATUS_LOGON_FAILURE", {},
                  {{"local_session.user", static_cast<int64_t>(user)}});
           return Refuse(env, std::move(d), ctx);
@@ -1399,7 +1417,7 @@ void ServiceNode::Authenticated(v1::Envelope& env, PrincipalId user,
   const kdc::Principal& account = dir_.Get(account_);
   Inbound in;
   in.transport = call.transport();
-  in.same_host = call.from_host() == host_;
+  in.same_host = ctx.SameHost(env.from());
   in.package = call.auth_case() == v1::Call::kAnonymous ? v1::PACKAGE_UNSPECIFIED : call.package();
   in.requested = FromWire(call.requested_level());
   in.api = call.api();
@@ -1498,6 +1516,22 @@ void ServiceNode::Authenticated(v1::Envelope& env, PrincipalId user,
   };
   x->plan.Swap(env.mutable_call());  // the plan moves in; `call` is not used after this
   Run(x, ctx);
+}
+
+std::optional<Fact> ServiceNode::InvalidLogon(
+    PrincipalId user, const google::protobuf::RepeatedField<uint32_t>& groups) const {
+  auto known = [&](PrincipalId id) { return id != kdc::kNobody && id <= dir_.principal_count(); };
+  if (!known(user)) return Fact("user_id", static_cast<int64_t>(user));
+  kdc::PrincipalKind kind = dir_.Get(user).kind;
+  if (kind == kdc::PrincipalKind::kGroup || kind == kdc::PrincipalKind::kKrbtgt) {
+    return Fact("user_kind", std::string(kdc::PrincipalKindName(kind)));
+  }
+  for (uint32_t g : groups) {
+    if (!known(g) || dir_.Get(g).kind != kdc::PrincipalKind::kGroup) {
+      return Fact("group_id", static_cast<int64_t>(g));
+    }
+  }
+  return std::nullopt;
 }
 
 void ServiceNode::Reply(NodeId to, uint64_t correlation, v1::HopResult result, NodeContext& ctx) {

@@ -129,6 +129,11 @@ class ServiceNode final : public ProcessNode {
   void HandleCall(v1::Envelope& env, NodeContext& ctx);
   void Authenticated(v1::Envelope& env, PrincipalId user, std::vector<PrincipalId> groups,
                      Decision auth, NodeContext& ctx);
+  // Why ids that came from the wire (a NetLogon reply, a local session, a ticket) do not
+  // name a logon: a user that is not an account of the directory (out of range, a group,
+  // a krbtgt) or a group id that is not a group. nullopt when they do.
+  std::optional<Fact> InvalidLogon(PrincipalId user,
+                                   const google::protobuf::RepeatedField<uint32_t>& groups) const;
   void Reply(NodeId to, uint64_t correlation, v1::HopResult result, NodeContext& ctx);
   void Refuse(const v1::Envelope& request, Decision d, NodeContext& ctx);
 

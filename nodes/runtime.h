@@ -21,6 +21,10 @@
 
 namespace delegsim::nodes {
 
+// How long an envelope travels between two nodes, in simulated milliseconds, under both
+// runtimes (their clocks agree: see sim/virtual_runtime.h, net/asio_runtime.h).
+inline constexpr Time kLinkLatencyMs = 1;
+
 // Receives each record once; the record is discarded afterwards, so a sink that keeps it
 // may move from it (a sink taking `const TraceRecord&` fits too).
 using TraceSink = std::function<void(TraceRecord&)>;
@@ -52,6 +56,12 @@ class Runtime {
   virtual Time Now() const = 0;
   // Envelopes delivered to nodes so far (parsed and handed to Node::OnMessage).
   virtual uint64_t delivered() const = 0;
+  // The first failure of the runtime itself, as opposed to an event of the simulated
+  // world: a reply deadline that expired in real time (NodeContext::StartDeadline), an
+  // envelope above the frame maximum that was not sent, a listener that cannot accept.
+  // OK while there is none. Once set, RunUntil returns it at once: the run did not
+  // complete, and no outcome after it is a verdict.
+  virtual Status Failure() const = 0;
   // Closes every connection and listener; afterwards nothing runs.
   virtual void Shutdown() = 0;
   virtual std::string_view kind() const = 0;  // "virtual" | "tcp"

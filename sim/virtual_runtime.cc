@@ -20,6 +20,23 @@ class VirtualRuntime::Context final : public NodeContext {
     }
     std::string bytes;
     env.SerializeToString(&bytes);
+    if (bytes.size() > nodes::kMaxEnvelopeBytes) {
+      // The tcp runtime's frame maximum, enforced alike: not sent, and the run fails.
+      std::string why = nodes::DescribeEnvelope(env) + " to " +
+                        std::string(rt_.nodes_[to - 1].node->name()) + " not sent: envelope of " +
+                        std::to_string(bytes.size()) + " bytes exceeds the frame maximum of " +
+                        std::to_string(nodes::kMaxEnvelopeBytes);
+      TraceRecord rec;
+      rec.kind = nodes::TraceKind::kDrop;
+      rec.summary = why;
+      if (env.has_call()) rec.path = env.call().path();
+      rt_.Emit(self_, std::move(rec));
+      if (rt_.failure_.ok()) {
+        rt_.failure_ = Status(StatusCode::kResourceExhausted,
+                              std::string(rt_.nodes_[self_ - 1].node->name()) + ": " + why);
+      }
+      return;
+    }
     bool corrupted = false;
     for (auto it = rt_.corruptions_.begin(); it != rt_.corruptions_.end(); ++it) {
       if (std::get<0>(*it) == self_ && std::get<1>(*it) == to) {
@@ -55,6 +72,10 @@ class VirtualRuntime::Context final : public NodeContext {
     rt_.cancelled_[id] = true;
   }
   void Trace(TraceRecord record) override { rt_.Emit(self_, std::move(record)); }
+  bool SameHost(NodeId peer) const override {
+    return peer >= 1 && peer <= rt_.nodes_.size() &&
+           rt_.nodes_[peer - 1].address == rt_.nodes_[self_ - 1].address;
+  }
   bool Tracing() const override { return rt_.sink_ != nullptr; }
 
   static std::string Describe(const v1::Envelope& env, std::string_view peer) {
@@ -169,6 +190,7 @@ Status VirtualRuntime::RunUntil(const std::function<bool()>& done, Time budget_m
   Time deadline = now_ + budget_ms;
   uint64_t events = 0;
   while (!shut_down_ && !done()) {
+    if (!failure_.ok()) return failure_;
     // Cancelled timers are skipped without moving the clock.
     const Head head = Peek();
     if (head.next == Next::kNone) return Status::Ok();

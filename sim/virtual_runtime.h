@@ -3,7 +3,9 @@
 // Events are processed in (time, sequence number) order; integer milliseconds; envelopes
 // are serialized on send and parsed on delivery, exactly as on a socket, after a fixed
 // link latency. Timers are events too (cancelled ones are skipped, not removed, as in
-// ns-3). Nothing waits in real time, so a run is reproducible byte for byte.
+// ns-3). Nothing waits in real time, so a run is reproducible byte for byte. An envelope
+// above nodes::kMaxEnvelopeBytes (the tcp frame maximum) is traced DROP, not sent, and
+// fails the run (Failure()), as over tcp.
 //
 // Deliveries and posts happen at now + a constant and the clock never goes back, so each
 // kind is queued in order by construction (a FIFO); only timers need a heap. The next
@@ -37,7 +39,7 @@ using nodes::TraceRecord;
 
 class VirtualRuntime final : public nodes::Runtime {
  public:
-  static constexpr Time kLinkLatencyMs = 1;
+  static constexpr Time kLinkLatencyMs = nodes::kLinkLatencyMs;
   static constexpr uint64_t kMaxEventsPerRun = 10'000'000;  // a guard against livelock
 
   VirtualRuntime();
@@ -57,6 +59,8 @@ class VirtualRuntime final : public nodes::Runtime {
   Time Now() const override { return now_; }
   void Shutdown() override;
   std::string_view kind() const override { return "virtual"; }
+  // Set when an envelope above nodes::kMaxEnvelopeBytes was not sent.
+  Status Failure() const override { return failure_; }
 
   // Processes exactly one live event. False when the queue holds none.
   bool Step();
@@ -124,6 +128,7 @@ class VirtualRuntime final : public nodes::Runtime {
   uint64_t events_processed_ = 0;
   uint64_t delivered_ = 0;
   bool shut_down_ = false;
+  Status failure_;
   bool capture_ = false;  // SEND / DELIVER records carry the envelope
 };
 

@@ -357,7 +357,14 @@ Status World::Run() {
       runtime_->AdvanceClock(step.advance_ms);
       continue;
     }
-    outcomes_.push_back(Call(step, ClientNode(step.user, step.from_host)));
+    CallOutcome outcome = Call(step, ClientNode(step.user, step.from_host));
+    if (!runtime_->Failure().ok()) {
+      // A failure of the runtime itself ends the run: it did not complete.
+      Status failure = outcome.status;
+      outcomes_.push_back(std::move(outcome));
+      return Status(failure.code(), "call '" + step.label + "': " + failure.message());
+    }
+    outcomes_.push_back(std::move(outcome));
   }
   return Status::Ok();
 }
@@ -404,6 +411,9 @@ CallOutcome World::Call(const StepSpec& step, nodes::NodeId client) {
   if (!state->done) {
     outcome.status = st.ok() ? Internal("call '" + step.label + "' never completed") : st;
   }
+  // A failure of the runtime itself (a real-time deadline, a frame not sent, a listener
+  // that cannot accept) is no verdict: the call did not complete.
+  if (Status failure = runtime_->Failure(); !failure.ok()) outcome.status = failure;
   return outcome;
 }
 

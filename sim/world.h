@@ -39,7 +39,9 @@ class World {
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 
-  // Runs every step in order; each call runs until its reply (bounded).
+  // Runs every step in order; each call runs until its reply (bounded). Fails when the
+  // runtime cannot start or fails itself (Runtime::Failure): the run did not complete,
+  // and outcomes() holds the calls up to the one that failed.
   Status Run();
   // Runs one call step (a call not among the scenario's steps, e.g. a chain `delegsim
   // reach` probes) and returns its outcome; the session of step.user on step.from_host is

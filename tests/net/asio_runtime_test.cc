@@ -3,16 +3,12 @@
 // never as a hang.
 #include "net/asio_runtime.h"
 
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <random>
@@ -21,10 +17,13 @@
 #include <vector>
 
 #include "net/frame.h"
+#include "net/handshake.h"
+#include "tests/net/test_peer.h"
 
 namespace delegsim::net {
 namespace {
 
+using ::delegsim::testing::TestPeer;
 using nodes::TimerId;
 using nodes::TraceKind;
 using nodes::TraceRecord;
@@ -91,66 +90,6 @@ class PeerNode final : public Node {
 
  private:
   std::string name_;
-};
-
-// A blocking POSIX TCP socket, for tests that play a peer by hand (the test stays out of
-// Asio: only net/ includes it).
-class RawSocket {
- public:
-  // Connects from `local_address` (ephemeral port) to remote:port. The runtime need not
-  // be running: the kernel completes the handshake for a listening socket.
-  static std::unique_ptr<RawSocket> Connect(const std::string& local_address,
-                                            const std::string& remote_address, uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return nullptr;
-    auto raw = std::unique_ptr<RawSocket>(new RawSocket(fd));
-    sockaddr_in local = Address(local_address, 0);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) return nullptr;
-    sockaddr_in remote = Address(remote_address, port);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) return nullptr;
-    return raw;
-  }
-  RawSocket(const RawSocket&) = delete;
-  RawSocket& operator=(const RawSocket&) = delete;
-  ~RawSocket() { ::close(fd_); }
-
-  bool SendAll(std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t sent = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (sent <= 0) return false;
-      bytes.remove_prefix(static_cast<size_t>(sent));
-    }
-    return true;
-  }
-
-  // Moves whatever has arrived into received(), without blocking. False once the peer
-  // has closed (EOF or reset).
-  bool Poll() {
-    char buffer[4096];
-    for (;;) {
-      const ssize_t got = ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
-      if (got > 0) {
-        received_.append(buffer, static_cast<size_t>(got));
-        continue;
-      }
-      if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
-      return false;
-    }
-  }
-  const std::string& received() const { return received_; }
-
- private:
-  explicit RawSocket(int fd) : fd_(fd) {}
-  static sockaddr_in Address(const std::string& address, uint16_t port) {
-    sockaddr_in result{};
-    result.sin_family = AF_INET;
-    result.sin_port = htons(port);
-    ::inet_pton(AF_INET, address.c_str(), &result.sin_addr);
-    return result;
-  }
-
-  int fd_;
-  std::string received_;
 };
 
 // Bytes from a fixed seed that do not parse as a v1::Envelope (frame_test checks it).
@@ -382,31 +321,33 @@ TEST_F(AsioRuntimeFaultTest, OversizedFrameIsContained) {
                             "1048576");
 }
 
-TEST_F(AsioRuntimeFaultTest, FrameFromAnotherAddressThanItsSendersHostIsDropped) {
-  // Claims to come from alice (127.0.1.2) but connects from 127.0.1.9.
-  v1::Envelope spoofed = MakeCall(web_id_, 5);
-  spoofed.set_from(alice_id_);
-  auto raw =
-      RawSocket::Connect("127.0.1.9", runtime_.HostAddress(web_id_), runtime_.ListenPort(web_id_));
-  ASSERT_NE(raw, nullptr);
-  ASSERT_TRUE(raw->SendAll(*EncodeFrame(spoofed)));
-  ASSERT_TRUE(runtime_.RunUntil([&] { return !raw->Poll(); }, kBudgetMs).ok());  // closed
+TEST_F(AsioRuntimeFaultTest, MemberOfTheRunClaimingANodeOfAnotherHostIsDropped) {
+  // Holds the secret and claims to be alice (127.0.1.2) but connects from 127.0.1.9.
+  auto peer =
+      TestPeer::Connect("127.0.1.9", runtime_.HostAddress(web_id_), runtime_.ListenPort(web_id_));
+  ASSERT_NE(peer, nullptr);
+  peer->StartHandshake(runtime_.run_secret(), alice_id_, web_id_);
+  ASSERT_TRUE(runtime_.RunUntil([&] { return !peer->Poll(); }, kBudgetMs).ok());  // closed
+  EXPECT_FALSE(peer->AdvanceHandshake());
   EXPECT_TRUE(web_->calls.empty());
   const std::vector<TraceRecord> drops = TracesOf(TraceKind::kDrop, "web");
   ASSERT_EQ(drops.size(), 1u);
-  EXPECT_THAT(drops[0].summary, HasSubstr("claims sender alice of host 127.0.1.2 but comes from "
-                                          "127.0.1.9"));
+  EXPECT_THAT(drops[0].summary, HasSubstr("unauthenticated connection 127.0.1.9:"));
+  EXPECT_THAT(drops[0].summary, HasSubstr("handshake claims sender alice of host 127.0.1.2 but "
+                                          "comes from 127.0.1.9"));
   EXPECT_EQ(TracesOf(TraceKind::kConnectionClosed, "web").size(), 1u);
 }
 
 TEST_F(AsioRuntimeFaultTest, FrameForAnotherNodeIsDropped) {
-  v1::Envelope misaddressed = MakeCall(carol_id_, 5);  // but written to web's listener
+  v1::Envelope misaddressed = MakeCall(carol_id_, 5);  // but written to web
   misaddressed.set_from(alice_id_);
-  auto raw =
-      RawSocket::Connect("127.0.1.2", runtime_.HostAddress(web_id_), runtime_.ListenPort(web_id_));
-  ASSERT_NE(raw, nullptr);
-  ASSERT_TRUE(raw->SendAll(*EncodeFrame(misaddressed)));
-  ASSERT_TRUE(runtime_.RunUntil([&] { return !raw->Poll(); }, kBudgetMs).ok());
+  auto peer =
+      TestPeer::Connect("127.0.1.2", runtime_.HostAddress(web_id_), runtime_.ListenPort(web_id_));
+  ASSERT_NE(peer, nullptr);
+  peer->StartHandshake(runtime_.run_secret(), alice_id_, web_id_);
+  ASSERT_TRUE(runtime_.RunUntil([&] { return peer->AdvanceHandshake(); }, kBudgetMs).ok());
+  ASSERT_TRUE(peer->SendEnvelope(misaddressed));
+  ASSERT_TRUE(runtime_.RunUntil([&] { return !peer->Poll(); }, kBudgetMs).ok());
   EXPECT_TRUE(web_->calls.empty());
   EXPECT_TRUE(carol_->calls.empty());
   const std::vector<TraceRecord> drops = TracesOf(TraceKind::kDrop, "web");
@@ -414,38 +355,97 @@ TEST_F(AsioRuntimeFaultTest, FrameForAnotherNodeIsDropped) {
   EXPECT_THAT(drops[0].summary, HasSubstr("misaddressed frame"));
 }
 
+TEST_F(AsioRuntimeFaultTest, FrameNamingAnotherSenderThanTheProvenPeerIsDropped) {
+  v1::Envelope lying = MakeCall(web_id_, 5);
+  lying.set_from(carol_id_);  // on a connection proven to be alice's
+  auto peer =
+      TestPeer::Connect("127.0.1.2", runtime_.HostAddress(web_id_), runtime_.ListenPort(web_id_));
+  ASSERT_NE(peer, nullptr);
+  peer->StartHandshake(runtime_.run_secret(), alice_id_, web_id_);
+  ASSERT_TRUE(runtime_.RunUntil([&] { return peer->AdvanceHandshake(); }, kBudgetMs).ok());
+  ASSERT_TRUE(peer->SendEnvelope(lying));
+  ASSERT_TRUE(runtime_.RunUntil([&] { return !peer->Poll(); }, kBudgetMs).ok());
+  EXPECT_TRUE(web_->calls.empty());
+  const std::vector<TraceRecord> drops = TracesOf(TraceKind::kDrop, "web");
+  ASSERT_EQ(drops.size(), 1u);
+  EXPECT_THAT(drops[0].summary, HasSubstr("claims sender carol on a connection from alice"));
+}
+
 TEST_F(AsioRuntimeFaultTest, PeerPlayedByHandGetsItsReplyOnItsOwnSocket) {
-  // A raw socket on alice's host writes one frame in two pieces; web answers on it.
+  // A member of the run on alice's host writes one frame in two pieces; web answers on it.
   v1::Envelope call = MakeCall(web_id_, 77);
   call.set_from(alice_id_);
   const std::string frame = *EncodeFrame(call);
-  auto raw =
-      RawSocket::Connect("127.0.1.2", runtime_.HostAddress(web_id_), runtime_.ListenPort(web_id_));
-  ASSERT_NE(raw, nullptr);
-  ASSERT_TRUE(raw->SendAll(frame.substr(0, 6)));
+  auto peer =
+      TestPeer::Connect("127.0.1.2", runtime_.HostAddress(web_id_), runtime_.ListenPort(web_id_));
+  ASSERT_NE(peer, nullptr);
+  peer->StartHandshake(runtime_.run_secret(), alice_id_, web_id_);
+  ASSERT_TRUE(runtime_.RunUntil([&] { return peer->AdvanceHandshake(); }, kBudgetMs).ok());
+  ASSERT_TRUE(peer->SendAll(frame.substr(0, 6)));
   EXPECT_EQ(runtime_.RunUntil([&] { return !web_->calls.empty(); }, 100).code(),
             StatusCode::kDeadlineExceeded);  // half a frame is not a message
-  ASSERT_TRUE(raw->SendAll(frame.substr(6)));
+  ASSERT_TRUE(peer->SendAll(frame.substr(6)));
   ASSERT_TRUE(runtime_.RunUntil([&] { return !web_->calls.empty(); }, kBudgetMs).ok());
   EXPECT_EQ(web_->calls[0].correlation(), 77u);
 
   std::optional<v1::Envelope> reply;
-  ASSERT_TRUE(runtime_
-                  .RunUntil(
-                      [&] {
-                        raw->Poll();
-                        FrameDecoder attempt;
-                        attempt.Feed(raw->received());
-                        StatusOr<std::optional<v1::Envelope>> next = attempt.Next();
-                        if (next.ok() && next->has_value()) reply = **next;
-                        return reply.has_value();
-                      },
-                      kBudgetMs)
-                  .ok());
+  ASSERT_TRUE(
+      runtime_.RunUntil([&] { return (reply = peer->NextEnvelope()).has_value(); }, kBudgetMs)
+          .ok());
   EXPECT_EQ(reply->from(), web_id_);
   EXPECT_EQ(reply->to(), alice_id_);
   EXPECT_EQ(reply->correlation(), 77u);
   EXPECT_TRUE(reply->has_call_reply());
+}
+
+// --- (3b) Attacks from outside the run: any local process can bind a 127.x address. ---
+
+// Reply hijack: a stranger on alice's host connects to web first and names itself alice.
+// Before connections were authenticated, web took that connection as its way to alice, so
+// the stranger received web's replies to the real alice.
+TEST_F(AsioRuntimeFaultTest, StrangerNamingItselfANodeNeverReceivesItsReplies) {
+  v1::Envelope as_alice = MakeCall(web_id_, 1);
+  as_alice.set_from(alice_id_);
+  auto stranger =
+      TestPeer::Connect("127.0.1.2", runtime_.HostAddress(web_id_), runtime_.ListenPort(web_id_));
+  ASSERT_NE(stranger, nullptr);
+  ASSERT_TRUE(stranger->SendEnvelope(as_alice));  // no handshake: frames straight away
+  ASSERT_TRUE(runtime_.RunUntil([&] { return !stranger->Poll(); }, kBudgetMs).ok());
+
+  // A second stranger speaks the handshake but guesses the secret.
+  auto guesser =
+      TestPeer::Connect("127.0.1.2", runtime_.HostAddress(web_id_), runtime_.ListenPort(web_id_));
+  ASSERT_NE(guesser, nullptr);
+  guesser->StartHandshake(std::string(kRunSecretBytes, 'x'), alice_id_, web_id_);
+  ASSERT_TRUE(
+      runtime_
+          .RunUntil(
+              [&] { return !guesser->AdvanceHandshake() && !guesser->handshake_status().ok(); },
+              kBudgetMs)
+          .ok());
+  EXPECT_THAT(guesser->handshake_status().message(), HasSubstr("does not hold the run secret"));
+  ASSERT_TRUE(guesser->SendEnvelope(as_alice));  // ignored: the guesser cannot prove itself
+  ASSERT_TRUE(runtime_.RunUntil([&] { return !guesser->Poll(); }, kBudgetMs).ok());
+
+  // The real alice calls web and gets the answer.
+  Send(alice_id_, MakeCall(web_id_, 2));
+  ASSERT_TRUE(runtime_.RunUntil([&] { return alice_->replies.size() == 1; }, kBudgetMs).ok());
+  EXPECT_EQ(alice_->replies[0].correlation(), 2u);
+  ASSERT_EQ(web_->calls.size(), 1u);  // only alice's own call reached web
+  EXPECT_EQ(web_->calls[0].correlation(), 2u);
+  EXPECT_EQ(stranger->NextEnvelope(), std::nullopt);
+  EXPECT_EQ(guesser->NextEnvelope(), std::nullopt);
+
+  const std::vector<TraceRecord> drops = TracesOf(TraceKind::kDrop, "web");
+  ASSERT_EQ(drops.size(), 2u);
+  EXPECT_THAT(drops[0].summary, HasSubstr("unauthenticated connection 127.0.1.2:"));
+  EXPECT_THAT(drops[0].summary, HasSubstr("the first bytes are not a HELLO"));
+  EXPECT_THAT(drops[1].summary, HasSubstr("claiming alice: handshake: the peer sent no proof"));
+  for (const ConnectionInfo& info : runtime_.Connections()) {
+    if (info.node == web_id_ && info.carries_sends) {
+      EXPECT_EQ(info.peer, alice_id_);
+    }
+  }
 }
 
 TEST_F(AsioRuntimeFaultTest, SendToUnknownNodeIsReportedNotFound) {
@@ -459,9 +459,79 @@ TEST_F(AsioRuntimeFaultTest, EnvelopeAboveTheFrameMaximumIsReportedAndNotSent) {
   v1::Envelope huge = MakeCall(web_id_, 3);
   huge.mutable_call()->set_path(std::string(kDefaultMaxFrameBodyBytes + 1, 'p'));
   Send(alice_id_, std::move(huge));
-  ASSERT_TRUE(runtime_.RunUntil([&] { return !alice_->undeliverable.empty(); }, kBudgetMs).ok());
+  // A runtime failure: the run stops at once, and the sender has been told.
+  const Status run = runtime_.RunUntil([] { return false; }, kBudgetMs);
+  EXPECT_EQ(run.code(), StatusCode::kResourceExhausted);
+  EXPECT_THAT(run.message(), HasSubstr("alice: CALL"));
+  EXPECT_THAT(run.message(), HasSubstr("to web not sent: envelope of"));
+  EXPECT_EQ(runtime_.Failure().code(), StatusCode::kResourceExhausted);
+  ASSERT_EQ(alice_->undeliverable.size(), 1u);
   EXPECT_EQ(alice_->undeliverable[0].why.code(), StatusCode::kResourceExhausted);
   EXPECT_TRUE(runtime_.Connections().empty());
+}
+
+// A node that answers every call with a reply above the frame maximum.
+class HugeReplier final : public Node {
+ public:
+  std::string_view name() const override { return "huge"; }
+  void OnMessage(v1::Envelope& env, NodeContext& ctx) override {
+    v1::Envelope reply;
+    reply.set_to(env.from());
+    reply.set_correlation(env.correlation());
+    reply.mutable_call_reply()->mutable_result()->set_path(
+        std::string(kDefaultMaxFrameBodyBytes + 1, 'r'));
+    ctx.Send(std::move(reply));
+  }
+  void OnTimer(TimerId, NodeContext&) override {}
+  void OnUndeliverable(const v1::Envelope&, const Status&, NodeContext&) override {}
+};
+
+TEST_F(AsioRuntimeTest, OversizedReplyIsReportedToTheCallerAtOnce) {
+  PeerNode* caller = nullptr;
+  const NodeId a = Add("caller", "127.0.1.2", &caller);
+  const NodeId h = runtime_.AddNode(std::make_unique<HugeReplier>(), "127.0.1.3");
+  ASSERT_TRUE(runtime_.Start().ok());
+  Send(a, MakeCall(h, 5));
+  const Clock::time_point before = Clock::now();
+  const Status run = runtime_.RunUntil([&] { return !caller->undeliverable.empty(); }, kBudgetMs);
+  EXPECT_LT(Clock::now() - before, std::chrono::milliseconds(1000));  // no wait for a timeout
+  ASSERT_EQ(caller->undeliverable.size(), 1u) << run.ToString();
+  EXPECT_EQ(caller->undeliverable[0].env.correlation(), 5u);
+  EXPECT_EQ(caller->undeliverable[0].why.code(), StatusCode::kResourceExhausted);
+  EXPECT_THAT(caller->undeliverable[0].why.message(),
+              HasSubstr("the reply from huge was not sent"));
+  EXPECT_EQ(runtime_.Failure().code(), StatusCode::kResourceExhausted);
+  EXPECT_THAT(runtime_.Failure().message(), HasSubstr("huge: REPLY"));
+}
+
+// A node that waits for a reply that never comes, with a short deadline.
+class DeadlineNode final : public Node {
+ public:
+  std::string_view name() const override { return "waiter"; }
+  void OnMessage(v1::Envelope&, NodeContext&) override {}
+  void OnTimer(TimerId, NodeContext&) override { fired = true; }
+  void OnUndeliverable(const v1::Envelope&, const Status&, NodeContext&) override {}
+  bool fired = false;
+};
+
+TEST_F(AsioRuntimeTest, ReplyDeadlineThatExpiresInRealTimeFailsTheRun) {
+  const NodeId w = runtime_.AddNode(std::make_unique<DeadlineNode>(), "127.0.1.2");
+  auto& waiter = static_cast<DeadlineNode&>(runtime_.GetNode(w));
+  ASSERT_TRUE(runtime_.Start().ok());
+  runtime_.Post(w, [](Node&, NodeContext& ctx) { ctx.StartDeadline(20); });
+  const Status run = runtime_.RunUntil([] { return false; }, kBudgetMs);
+  EXPECT_EQ(run.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(run.message(), HasSubstr("waiter: no reply within 20 ms of real time"));
+  EXPECT_TRUE(waiter.fired);
+  EXPECT_EQ(runtime_.Failure().code(), StatusCode::kDeadlineExceeded);
+  // A plain timer is no failure: only deadlines are.
+  AsioRuntime plain;
+  const NodeId p = plain.AddNode(std::make_unique<DeadlineNode>(), "127.0.1.2");
+  ASSERT_TRUE(plain.Start().ok());
+  plain.Post(p, [](Node&, NodeContext& ctx) { ctx.StartTimer(5); });
+  auto& plain_node = static_cast<DeadlineNode&>(plain.GetNode(p));
+  EXPECT_TRUE(plain.RunUntil([&] { return plain_node.fired; }, kBudgetMs).ok());
+  EXPECT_TRUE(plain.Failure().ok());
 }
 
 // --- (4) Timers, the clock, and budgets. ---
@@ -504,19 +574,27 @@ TEST_F(AsioRuntimeTest, ImpossibleConditionEndsWithDeadlineExceededWithinBudget)
   EXPECT_LT(elapsed, 700);
 }
 
-TEST_F(AsioRuntimeTest, ClockIsRealElapsedTimePlusAdvances) {
-  PeerNode* node = nullptr;
-  Add("clock", "127.0.1.2", &node);
+TEST_F(AsioRuntimeTest, ClockIsSimulatedClockStepsPlusLinkLatencies) {
+  // As in the virtual runtime: idle real time moves nothing; each hop adds the latency.
+  PeerNode* client = nullptr;
+  PeerNode* server = nullptr;
+  const NodeId a = Add("client", "127.0.1.2", &client);
+  const NodeId b = Add("web", "127.0.1.3", &server);
   ASSERT_TRUE(runtime_.Start().ok());
-  const Time t0 = runtime_.Now();
-  EXPECT_LT(t0, 1000);
+  EXPECT_EQ(runtime_.Now(), 0);
   runtime_.AdvanceClock(3'600'000);
-  const Time t1 = runtime_.Now();
-  EXPECT_GE(t1, t0 + 3'600'000);
+  EXPECT_EQ(runtime_.Now(), 3'600'000);
   runtime_.AdvanceClock(-5);  // ignored: the clock never goes back
-  EXPECT_GE(runtime_.Now(), t1);
+  EXPECT_EQ(runtime_.Now(), 3'600'000);
   EXPECT_EQ(runtime_.RunUntil([] { return false; }, 30).code(), StatusCode::kDeadlineExceeded);
-  EXPECT_GE(runtime_.Now(), t1 + 30);
+  EXPECT_EQ(runtime_.Now(), 3'600'000);  // 30 ms of real time passed: no simulated time
+
+  Send(a, MakeCall(b, 1));
+  ASSERT_TRUE(runtime_.RunUntil([&] { return client->replies.size() == 1; }, kBudgetMs).ok());
+  EXPECT_EQ(client->replies[0].sent_at_ms(), 3'600'001);  // web answered on arrival
+  EXPECT_EQ(runtime_.Now(), 3'600'002);                   // a round trip: two hops
+  runtime_.AdvanceClock(std::numeric_limits<Time>::max());
+  EXPECT_EQ(runtime_.Now(), std::numeric_limits<Time>::max());  // saturates
 }
 
 TEST_F(AsioRuntimeTest, RunUntilReturnsAtOnceWhenDone) {
@@ -585,7 +663,7 @@ TEST_F(AsioRuntimeTest, ShutdownStopsEverythingAndRunUntilReturnsAtOnce) {
   EXPECT_TRUE(client->fired.empty());
   EXPECT_EQ(server->calls.size(), 2u);
   // The listener is gone.
-  EXPECT_EQ(RawSocket::Connect("127.0.1.2", "127.0.1.3", port), nullptr);
+  EXPECT_EQ(TestPeer::Connect("127.0.1.2", "127.0.1.3", port), nullptr);
   runtime_.Shutdown();  // idempotent
 }
 

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "nodes/envelope.h"
+
 namespace delegsim::sim {
 namespace {
 
@@ -123,6 +125,49 @@ TEST(VirtualRuntime, AnUndecodableFrameIsTracedAndNotDelivered) {
   EXPECT_THAT(log, ElementsAre("1:msg2+trace"));
   EXPECT_THAT(summaries, ElementsAre("undecodable frame of 3 bytes from probe; connection closed"));
   EXPECT_EQ(rt.delivered(), 1u);
+}
+
+}  // namespace
+}  // namespace delegsim::sim
+
+namespace delegsim::sim {
+namespace {
+
+TEST(VirtualRuntime, EnvelopeAboveTheFrameMaximumIsNotSentAndFailsTheRun) {
+  std::vector<std::string> log;
+  std::vector<nodes::TraceRecord> trace;
+  VirtualRuntime rt;
+  rt.SetTraceSink([&](nodes::TraceRecord& r) { trace.push_back(r); });
+  NodeId a = rt.AddNode(std::make_unique<Probe>(log), "127.0.1.1");
+  NodeId b = rt.AddNode(std::make_unique<Probe>(log), "127.0.1.2");
+  rt.Post(a, [&](Node&, NodeContext& ctx) {
+    v1::Envelope huge = To(b, 1);
+    huge.mutable_ntlm_negotiate()->set_workstation(std::string(nodes::kMaxEnvelopeBytes, 'w'));
+    ctx.Send(std::move(huge));  // as over tcp: above the frame maximum
+    ctx.Send(To(b, 2));
+  });
+  const Status run = rt.RunUntil([] { return false; }, 60'000);
+  EXPECT_EQ(run.code(), StatusCode::kResourceExhausted);
+  EXPECT_THAT(run.message(), ::testing::HasSubstr("probe: NTLM NEGOTIATE to probe not sent"));
+  EXPECT_EQ(rt.Failure().code(), StatusCode::kResourceExhausted);
+  EXPECT_TRUE(log.empty());  // nothing delivered after the failure
+  ASSERT_FALSE(trace.empty());
+  EXPECT_EQ(trace[0].kind, nodes::TraceKind::kDrop);
+  EXPECT_THAT(trace[0].summary, ::testing::HasSubstr("exceeds the frame maximum of 1048576"));
+}
+
+TEST(VirtualRuntime, SameHostComparesTheAddressesNodesWereAddedOn) {
+  std::vector<std::string> log;
+  VirtualRuntime rt;
+  NodeId a = rt.AddNode(std::make_unique<Probe>(log), "127.0.1.1");
+  NodeId b = rt.AddNode(std::make_unique<Probe>(log), "127.0.1.1");
+  NodeId c = rt.AddNode(std::make_unique<Probe>(log), "127.0.1.2");
+  std::vector<bool> same;
+  rt.Post(a, [&](Node&, NodeContext& ctx) {
+    same = {ctx.SameHost(a), ctx.SameHost(b), ctx.SameHost(c), ctx.SameHost(0), ctx.SameHost(9)};
+  });
+  ASSERT_TRUE(rt.RunUntil([] { return false; }, 1000).ok());
+  EXPECT_THAT(same, ElementsAre(true, true, false, false, false));
 }
 
 }  // namespace

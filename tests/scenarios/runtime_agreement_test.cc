@@ -1,0 +1,84 @@
+// Every scenario in scenarios/ under both runtimes: the virtual runtime and loopback TCP
+// must take the same decisions, hop path by hop path (verdict, identity, level,
+// net_creds, deciding rule and every rule named), clock steps and ticket lifetimes
+// included (the runtimes keep simulated time alike: nodes::kLinkLatencyMs per hop).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "net/asio_runtime.h"
+#include "sim/loader.h"
+#include "sim/results.h"
+#include "sim/virtual_runtime.h"
+#include "sim/world.h"
+
+namespace delegsim::sim {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path ScenarioDir() {
+  const char* root = std::getenv("DELEGSIM_SOURCE_DIR");
+  return fs::path(root ? root : DELEGSIM_BUILT_FROM_SOURCE_DIR) / "scenarios";
+}
+
+std::vector<fs::path> ScenarioFiles() {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(ScenarioDir(), ec)) {
+    if (e.path().extension() == ".json") out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// One line per hop, in hop order: what a decision-level comparison needs.
+std::string Decisions(const Scenario& scenario, std::unique_ptr<nodes::Runtime> runtime) {
+  StatusOr<std::unique_ptr<World>> world = World::Build(scenario, std::move(runtime));
+  if (!world.ok()) return "build failed: " + world.status().ToString();
+  std::string out;
+  if (Status st = (*world)->Run(); !st.ok()) out += "run did not complete: " + st.ToString() + "\n";
+  for (const CallOutcome& o : (*world)->outcomes()) {
+    if (!o.status.ok()) out += o.label + " did not complete: " + o.status.ToString() + "\n";
+  }
+  for (const v1::HopResult* h : AllHops((*world)->outcomes())) {
+    out += h->path() + " " + h->verdict() + " identity=" + h->identity() +
+           " level=" + HopLevel(*h) + " net_creds=" + h->net_creds() +
+           " decided_by=" + h->decision().rule() + " error=" + h->decision().error() + " rules=";
+    for (const std::string& r : HopRules(*h)) out += r + ",";
+    for (const v1::OpResult& op : h->ops()) {
+      out += " | " + op.op() + " " + op.target() + " " + op.verdict() + " " + op.decision().rule();
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+class RuntimeAgreement : public ::testing::TestWithParam<fs::path> {};
+
+TEST_P(RuntimeAgreement, TcpTakesTheDecisionsOfVirtualTime) {
+  LoadResult loaded = LoadScenarioFile(GetParam().string());
+  ASSERT_TRUE(loaded.ok()) << GetParam();
+  const std::string virtual_time = Decisions(*loaded.scenario, std::make_unique<VirtualRuntime>());
+  const std::string tcp = Decisions(*loaded.scenario, std::make_unique<net::AsioRuntime>());
+  EXPECT_NE(virtual_time.find(" "), std::string::npos) << "no hop at all";
+  EXPECT_EQ(virtual_time.find("did not complete"), std::string::npos) << virtual_time;
+  EXPECT_EQ(tcp, virtual_time) << GetParam();
+}
+
+INSTANTIATE_TEST_SUITE_P(Library, RuntimeAgreement, ::testing::ValuesIn(ScenarioFiles()),
+                         [](const ::testing::TestParamInfo<fs::path>& info) {
+                           std::string name = info.param.stem().string();
+                           for (char& c : name) {
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace delegsim::sim
