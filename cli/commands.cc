@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/import_command.h"
 #include "cli/step.h"
 #include "common/rules.h"
 #include "net/asio_runtime.h"
@@ -320,12 +321,15 @@ int Main(int argc, char** argv) {
                        "(\"n;n;break rule:KCD-2;c;why\")");
   step_cmd->add_flag("--no-color", step_no_color, "Never colour the output");
 
+  std::function<int()> import_cmd = RegisterImportCommand(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitInvalid;
   }
+  if (int code = import_cmd(); code >= 0) return code;
   if (rules->parsed()) return RulesCommand(rules_json, std::cout);
   if (run_cmd->parsed()) {
     run.color = !no_color && !run.json && UseColor(true);
