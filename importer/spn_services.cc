@@ -66,9 +66,10 @@ void SpnServiceBuilder::Add(const Spn& spn, const std::string& text, const std::
   }
   sim::ServiceSpec s;
   s.name = Sanitized(host + ":" + c + (port.empty() ? "" : ":" + port));
-  bool taken = std::any_of(services_.begin(), services_.end(),
-                           [&](const sim::ServiceSpec& o) { return o.name == s.name; });
-  if (taken) s.name += "~" + Sanitized(account.substr(0, account.find('@')));
+  if (!names_.insert(s.name).second) {
+    s.name += "~" + Sanitized(account.substr(0, account.find('@')));
+    names_.insert(s.name);
+  }
   s.host = host;
   s.account = account;
   s.spn = text;

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <unordered_set>
 #include <vector>
 
 #include "proto/envelope.pb.h"
@@ -48,6 +49,7 @@ class SpnServiceBuilder {
   using Key = std::tuple<std::string, std::string, std::string, std::string>;  // host, class,
                                                                                // port, account
   std::map<Key, size_t> index_;
+  std::unordered_set<std::string> names_;
   std::vector<sim::ServiceSpec> services_;
 };
 

@@ -16,6 +16,8 @@ packages=(
   python3 python3-jsonschema           # validates scenarios/ against the JSON Schema
   clang-format tmux                    # formatting check; terminal tests of `delegsim step`
   libedit-dev                          # line editing at the `delegsim step` prompt (cli/)
+  libzip-dev                           # reads SharpHound collector zips (importer/)
+  graphviz                             # `dot`: tests render every `delegsim export` graph
 )
 
 missing=()
