@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/export_command.h"
 #include "cli/import_command.h"
 #include "cli/step.h"
 #include "common/rules.h"
@@ -322,6 +323,7 @@ int Main(int argc, char** argv) {
   step_cmd->add_flag("--no-color", step_no_color, "Never colour the output");
 
   std::function<int()> import_cmd = RegisterImportCommand(app);
+  std::function<int()> export_cmd = RegisterExportCommand(app);
 
   try {
     app.parse(argc, argv);
@@ -330,6 +332,7 @@ int Main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitInvalid;
   }
   if (int code = import_cmd(); code >= 0) return code;
+  if (int code = export_cmd(); code >= 0) return code;
   if (rules->parsed()) return RulesCommand(rules_json, std::cout);
   if (run_cmd->parsed()) {
     run.color = !no_color && !run.json && UseColor(true);
