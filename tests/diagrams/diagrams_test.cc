@@ -13,9 +13,12 @@
 #include <vector>
 
 #include "diagrams/delegation_graph.h"
+#include "diagrams/sequence.h"
 #include "importer/bloodhound_import.h"
 #include "kdc/directory.h"
 #include "sim/loader.h"
+#include "sim/virtual_runtime.h"
+#include "sim/world.h"
 
 namespace delegsim::diagrams {
 namespace {
@@ -145,6 +148,89 @@ TEST(DelegationGraph, GraphvizRendersEveryLibraryScenarioAndAnImport) {
   EXPECT_GT(RenderWithGraphviz(RenderDot(BuildDelegationGraph(*imported.scenario)), dir, "corp"),
             0);
   EXPECT_GT(RenderWithGraphviz(RenderDot(Design()), dir, "every-edge"), 0);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+// Runs `file` on the virtual runtime with message capture; the world, for its trace.
+std::unique_ptr<sim::World> RunCaptured(const fs::path& file) {
+  sim::LoadResult r = sim::LoadScenarioFile(file.string());
+  EXPECT_TRUE(r.ok()) << file;
+  if (!r.ok()) return nullptr;
+  auto runtime = std::make_unique<sim::VirtualRuntime>();
+  runtime->CaptureMessages(true);
+  StatusOr<std::unique_ptr<sim::World>> world = sim::World::Build(*r.scenario, std::move(runtime));
+  EXPECT_TRUE(world.ok());
+  if (!world.ok()) return nullptr;
+  EXPECT_TRUE((*world)->Run().ok()) << file;
+  return std::move(*world);
+}
+
+TEST(Sequence, DrawsEveryMessageAndEachDecisionWithItsRule) {
+  // Carol is sensitive: web's S4U2proxy for her is refused with KCD-2.
+  std::unique_ptr<sim::World> w = RunCaptured(SourceDir() / "tests/step/data/kcd-sensitive.json");
+  ASSERT_NE(w, nullptr);
+  StatusOr<SequenceDiagram> d = BuildSequence(w->trace(), w->scenario(), "orders");
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  EXPECT_EQ(d->participants, (std::vector<std::string>{"carol@ws1", "kdc.corp.example", "web"}));
+  ASSERT_FALSE(d->events.empty());
+  const SequenceEvent& first = d->events.front();
+  EXPECT_EQ(first.kind, SequenceEvent::Kind::kMessage);
+  EXPECT_EQ(first.text, "AS-REQ carol");
+  EXPECT_EQ(first.from, 0);
+  EXPECT_EQ(first.to, 1);
+  auto find = [&](const std::string& text) {
+    return std::find_if(d->events.begin(), d->events.end(),
+                        [&](const SequenceEvent& e) { return e.text == text; });
+  };
+  auto denial = find("KDC_DECISION: denied by KCD-2 (KDC_ERR_BADOPTION)");
+  ASSERT_NE(denial, d->events.end());
+  EXPECT_EQ(denial->kind, SequenceEvent::Kind::kNote);
+  EXPECT_EQ(denial->from, 1);
+  EXPECT_TRUE(denial->denied);
+  auto error = find("KRB-ERROR KDC_ERR_BADOPTION");
+  ASSERT_NE(error, d->events.end());
+  EXPECT_TRUE(error->reply);
+  EXPECT_TRUE(error->denied);
+  EXPECT_EQ(error->to, 2);
+  EXPECT_LT(denial, error);
+  std::string mermaid = RenderSequenceMermaid(*d);
+  EXPECT_THAT(mermaid, HasSubstr("sequenceDiagram\n  participant p0 as carol@ws1\n"));
+  EXPECT_THAT(mermaid, HasSubstr("  p1--xp2: KRB-ERROR KDC_ERR_BADOPTION\n"));
+  EXPECT_THAT(mermaid, HasSubstr("  Note over p1: KDC_DECISION: denied by KCD-2"));
+}
+
+TEST(Sequence, NamesAMissingCall) {
+  std::unique_ptr<sim::World> w = RunCaptured(SourceDir() / "scenarios/two-hop.json");
+  ASSERT_NE(w, nullptr);
+  StatusOr<SequenceDiagram> d = BuildSequence(w->trace(), w->scenario(), "c9");
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().message(), "no call step 'c9' (calls: c1)");
+}
+
+TEST(Sequence, GraphvizRendersTheLastCallOfEveryLibraryScenario) {
+  if (!HaveGraphviz()) GTEST_SKIP() << "Graphviz `dot` not found: run scripts/setup.sh";
+  fs::path dir = fs::temp_directory_path() / ("delegsim-seq-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(SourceDir() / "scenarios")) {
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const fs::path& f : files) {
+    std::unique_ptr<sim::World> w = RunCaptured(f);
+    ASSERT_NE(w, nullptr);
+    std::string last;
+    for (const sim::StepSpec& s : w->scenario().steps) {
+      if (s.kind == sim::StepSpec::Kind::kCall) last = s.label;
+    }
+    if (last.empty()) continue;
+    StatusOr<SequenceDiagram> d = BuildSequence(w->trace(), w->scenario(), last);
+    ASSERT_TRUE(d.ok()) << f << ": " << d.status().message();
+    EXPECT_GT(d->events.size(), 2u) << f;
+    long size = RenderWithGraphviz(RenderSequenceDot(*d), dir, f.stem().string());
+    EXPECT_GT(size, 0) << f << ": " << std::ifstream(dir / (f.stem().string() + ".err")).rdbuf();
+  }
   std::error_code ec;
   fs::remove_all(dir, ec);
 }
