@@ -17,6 +17,7 @@
 #include "net/asio_runtime.h"
 #include "sim/loader.h"
 #include "sim/results.h"
+#include "sim/security_events.h"
 #include "sim/virtual_runtime.h"
 #include "sim/world.h"
 
@@ -77,13 +78,14 @@ struct Outcome {
 };
 
 Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind,
-                std::ofstream* trace) {
+                std::ofstream* trace, bool capture_messages = false) {
   Outcome o;
   StatusOr<std::unique_ptr<nodes::Runtime>> rt = MakeRuntime(runtime_kind);
   if (!rt.ok()) {
     o.error = rt.status().ToString();
     return o;
   }
+  if (capture_messages) (*rt)->CaptureMessages(true);  // envelopes for --events
   StatusOr<std::unique_ptr<sim::World>> world = sim::World::Build(scenario, std::move(rt).value());
   if (!world.ok()) {
     o.error = world.status().ToString();
@@ -158,15 +160,24 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
       return kExitInvalid;
     }
   }
-  Outcome o = Execute(*scenario, options.runtime, trace.get());
+  Outcome o = Execute(*scenario, options.runtime, trace.get(), options.events);
   if (!o.world) {
     err << options.file << ": " << o.error << "\n";
     return kExitInvalid;
   }
+  std::vector<sim::SecurityEvent> events;
+  if (options.events) {
+    events = sim::PredictSecurityEvents(*o.world);
+    if (trace) {
+      for (const sim::SecurityEvent& e : events) *trace << sim::SecurityEventTraceLine(e) << "\n";
+    }
+  }
   if (options.json) {
-    out << sim::RenderJson(*o.world, o.expectations) << "\n";
+    std::string json = sim::RenderJson(*o.world, o.expectations);
+    out << (options.events ? sim::AddEventsToJson(json, events) : json) << "\n";
   } else {
     out << sim::RenderReport(*o.world, o.expectations, options.file, options.color);
+    if (options.events) out << sim::SecurityEventsText(events);
     if (options.show_trace) {
       out << "\ntrace (" << o.world->trace().size() << " records)\n";
       for (const nodes::TraceRecord& r : o.world->trace()) out << sim::TraceLineText(r) << "\n";
@@ -289,6 +300,8 @@ int Main(int argc, char** argv) {
   run_cmd->add_option("--trace", run.trace_file, "Write the trace as JSON Lines to this file");
   run_cmd->add_flag("--json", run.json, "Print the result as one JSON document");
   run_cmd->add_flag("--show-trace", run.show_trace, "Print the trace as text after the report");
+  run_cmd->add_flag("--events", run.events,
+                    "Predict the Windows security events of each hop (4768, 4769, 4624, ...)");
   run_cmd->add_option("--seed", run.seed, "Override the scenario's seed");
   run_cmd->add_option("--profile", run.profile, "Override the KDC profile")
       ->check(CLI::IsMember({"windows", "mit", "heimdal"}));
