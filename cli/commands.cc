@@ -12,6 +12,7 @@
 
 #include "cli/export_command.h"
 #include "cli/import_command.h"
+#include "cli/reach_command.h"
 #include "cli/step.h"
 #include "common/rules.h"
 #include "net/asio_runtime.h"
@@ -337,6 +338,8 @@ int Main(int argc, char** argv) {
 
   std::function<int()> import_cmd = RegisterImportCommand(app);
   std::function<int()> export_cmd = RegisterExportCommand(app);
+  ReachCommandOptions reach;
+  CLI::App* reach_cmd = AddReachSubcommand(app, reach);
 
   try {
     app.parse(argc, argv);
@@ -353,6 +356,7 @@ int Main(int argc, char** argv) {
   }
   if (validate->parsed()) return ValidateCommand(validate_files, std::cout, std::cerr);
   if (check_cmd->parsed()) return CheckCommand(check, std::cout, std::cerr);
+  if (reach_cmd->parsed()) return ReachCommand(reach, std::cout, std::cerr);
   if (step_cmd->parsed()) {
     step.color = !step_no_color && UseColor(true);
     return StepMain(step, step_script);
