@@ -136,6 +136,7 @@ void PutCallOptions(Json& o, const v1::CallSpec& call) {
   PutTrue(o, "ignore_delegate_failure", call.ignore_delegate_failure());
   PutTrue(o, "protocol_transition", call.protocol_transition());
   PutTrue(o, "by_ip_address", call.by_ip_address());
+  if (!call.on_behalf_of().empty()) o["on_behalf_of"] = call.on_behalf_of();
   if (call.transport_level() != v1::LEVEL_DEFAULT) {
     o["transport_level"] = LevelText(call.transport_level());
   }

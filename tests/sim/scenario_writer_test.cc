@@ -169,5 +169,23 @@ TEST(ScenarioWriter, WritesUnnamedTrustBitsAsTheRawInteger) {
   EXPECT_EQ(r.scenario->trusts.at(0).attributes, 0x1008u);
 }
 
+TEST(ScenarioWriter, WritesANestedCallOnBehalfOfAUser) {
+  const char* text = R"({"name": "s4u", "domains": [{"name": "CORP.EXAMPLE"}],
+    "hosts": [{"name": "ws1", "domain": "CORP.EXAMPLE"}, {"name": "web1", "domain": "CORP.EXAMPLE"}],
+    "accounts": [{"name": "alice", "domain": "CORP.EXAMPLE"}, {"name": "bob", "domain": "CORP.EXAMPLE"},
+      {"name": "svc", "type": "service", "domain": "CORP.EXAMPLE", "spns": ["http/web1"]}],
+    "services": [{"name": "web", "host": "web1", "account": "svc"}],
+    "steps": [{"name": "c1", "user": "alice", "from": "ws1", "call": "web",
+      "then": [{"call": "web", "name": "again", "protocol_transition": true,
+                "on_behalf_of": "bob", "level": "impersonate"}]}]})";
+  LoadResult original = LoadScenarioText(text, "s4u.json");
+  ASSERT_TRUE(original.ok()) << original.problems.front().ToString();
+  std::string written = WriteScenarioJson(*original.scenario);
+  EXPECT_NE(written.find("\"on_behalf_of\": \"bob\""), std::string::npos) << written;
+  LoadResult again = LoadScenarioText(written, "s4u (written)");
+  ASSERT_TRUE(again.ok()) << again.problems.front().ToString();
+  ExpectSameScenario(*original.scenario, *again.scenario);
+}
+
 }  // namespace
 }  // namespace delegsim::sim
