@@ -19,6 +19,7 @@
 #include "sim/loader.h"
 #include "sim/results.h"
 #include "sim/security_events.h"
+#include "sim/trace_json.h"
 #include "sim/virtual_runtime.h"
 #include "sim/world.h"
 
@@ -86,7 +87,8 @@ Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind,
     o.error = rt.status().ToString();
     return o;
   }
-  if (capture_messages) (*rt)->CaptureMessages(true);  // envelopes for --events
+  // Envelopes for --events and for the trace's from/to/message fields (sim/trace_json.h).
+  if (capture_messages || trace) (*rt)->CaptureMessages(true);
   StatusOr<std::unique_ptr<sim::World>> world = sim::World::Build(scenario, std::move(rt).value());
   if (!world.ok()) {
     o.error = world.status().ToString();
@@ -94,8 +96,9 @@ Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind,
   }
   o.world = std::move(world).value();
   if (trace) {
-    o.world->SetTraceSink(
-        [trace](const nodes::TraceRecord& r) { *trace << sim::TraceLineJson(r) << "\n"; });
+    o.world->SetTraceSink([trace, world = o.world.get()](const nodes::TraceRecord& r) {
+      *trace << sim::TraceLineJsonForTools(r, *world) << "\n";
+    });
   }
   Status st = o.world->Run();
   if (!st.ok()) {

@@ -5,6 +5,7 @@
 
 #include "nodes/envelope.h"
 #include "sim/results.h"
+#include "sim/trace_json.h"
 
 namespace delegsim::sim {
 namespace {
@@ -73,16 +74,6 @@ const char* TitleOf(int id) {
     default:
       return "";
   }
-}
-
-// The host a node lives on: "alice@ws1" -> "ws1"; a service -> its host; a KDC -> itself.
-std::string HostOfNode(const std::string& node, const Scenario& scenario) {
-  size_t at = node.rfind('@');
-  if (at != std::string::npos) return node.substr(at + 1);
-  for (const ServiceSpec& s : scenario.services) {
-    if (s.name == node) return s.host;
-  }
-  return node;
 }
 
 // The client of a sealed ticket (its body is readable; only its seal is secret).

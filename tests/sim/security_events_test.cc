@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "sim/loader.h"
+#include "sim/results.h"
+#include "sim/trace_json.h"
 #include "sim/virtual_runtime.h"
 
 namespace delegsim::sim {
@@ -115,6 +117,22 @@ TEST(SecurityEvents, JsonCarriesTheEvents) {
   EXPECT_THAT(json, HasSubstr("\"Impersonation Level\": \"Delegation\""));
   EXPECT_EQ(KerberosResultCode("KDC_ERR_BADOPTION"), "0xD");
   EXPECT_EQ(KerberosResultCode("KDC_ERR_POLICY"), "0xC");
+}
+
+TEST(TraceForTools, MessageRecordsSayWhereTheyGo) {
+  EventRun run = RunScenario("two-hop");
+  const nodes::TraceRecord& first = run.world->trace().front();
+  ASSERT_EQ(first.kind, nodes::TraceKind::kSend);
+  std::string line = TraceLineJsonForTools(first, *run.world);
+  EXPECT_THAT(line, HasSubstr("\"from\":{\"node\":\"alice@ws1\",\"host\":\"ws1\"},"
+                              "\"to\":{\"node\":\"kdc.corp.example\",\"host\":"
+                              "\"dc.corp.example\"},\"message\":\"as_req\",\"correlation\":"));
+  // A decision record carries no message and gains nothing.
+  for (const nodes::TraceRecord& r : run.world->trace()) {
+    if (r.kind != nodes::TraceKind::kKdcDecision) continue;
+    EXPECT_EQ(TraceLineJsonForTools(r, *run.world), TraceLineJson(r));
+    break;
+  }
 }
 
 }  // namespace
