@@ -7,7 +7,7 @@
 namespace delegsim::analysis {
 namespace {
 
-// Principals and groups some rule input names: allowed-to-act (RB-1), allowed-to-
+// Principals and groups some rule input names about the identity: allowed-to-
 // authenticate (XR-3), ACL entries and owners (TK-11, TK-1), and the users of LogonUser,
 // S4U logons and on_behalf_of calls in the steps. (A service account is compared with the
 // identity only by the hops it runs (TK-8); the prober simulates such chains for the
@@ -53,7 +53,7 @@ IdentityClasses::IdentityClasses(const kdc::Directory& dir, const sim::Scenario&
   };
   for (PrincipalId id = 1; id < n; ++id) {
     const kdc::Principal& p = dir.Get(id);
-    mark_all(p.allowed_to_act);
+    // (allowed_to_act is read for the requesting service, never for the identity (RB-1).)
     mark_all(p.allowed_to_authenticate);
   }
   for (const sim::ObjectSpec& o : scenario.objects) {

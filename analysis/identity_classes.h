@@ -1,7 +1,7 @@
 // Identity classes: principals that every rule treats alike.
 //
 // A decision reads a principal's kind, domain, userAccountControl bits, Protected Users
-// membership and the groups that some rule input names (an RBCD descriptor, a
+// membership and the groups that some rule input about the identity names (a
 // selective-authentication list, an ACL); it reads the principal itself only where a rule
 // input names it directly (an ACL entry, a LogonUser or S4U target) or where it runs a
 // service of the chain (TK-8 compares the identity with the server's account): the

@@ -21,13 +21,13 @@ bool MatchesAny(const kdc::Directory& dir, PrincipalId who, const std::vector<st
 
 // The hosts and services a no_reach target names: host:NAME, service:NAME, or a group whose
 // member computer accounts name hosts and whose member service accounts name services.
-bool TargetMatches(const Prober& prober, const std::string& target, const Flow& f) {
+bool TargetMatches(Prober& prober, const std::string& target, const Flow& f) {
   if (target.rfind("host:", 0) == 0) return f.host == target.substr(5);
   if (target.rfind("service:", 0) == 0) return f.service == target.substr(8);
   const kdc::Directory& dir = prober.directory();
   std::optional<PrincipalId> group = dir.Find(target);
   if (!group) return false;
-  const nodes::ServiceInfo* s = prober.topology().FindService(f.service);
+  const nodes::ServiceInfo* s = prober.Service(f.service);
   if (s && dir.Matches(s->account, *group)) return true;
   for (std::string computer : {f.host, f.host + "$"}) {
     std::optional<PrincipalId> id = dir.Find(computer);
@@ -37,8 +37,7 @@ bool TargetMatches(const Prober& prober, const std::string& target, const Flow& 
   return false;
 }
 
-std::optional<std::string> Breaks(const Prober& prober, const sim::InvariantSpec& inv,
-                                  const Flow& f) {
+std::optional<std::string> Breaks(Prober& prober, const sim::InvariantSpec& inv, const Flow& f) {
   const kdc::Directory& dir = prober.directory();
   std::optional<PrincipalId> who = dir.Find(f.identity);
   if (!who) return std::nullopt;
@@ -61,7 +60,7 @@ std::optional<std::string> Breaks(const Prober& prober, const sim::InvariantSpec
           kdc::ToLower(f.net_creds).find(kdc::ToLower(inv.spn)) == std::string::npos) {
         return std::nullopt;
       }
-      const nodes::ServiceInfo* s = prober.topology().FindService(f.service);
+      const nodes::ServiceInfo* s = prober.Service(f.service);
       if (!s || MatchesAny(dir, s->account, inv.holders)) return std::nullopt;
       return f.service + " (account " + dir.Name(s->account) + ") holds " + f.net_creds + " for " +
              f.identity;

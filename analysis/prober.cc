@@ -70,7 +70,7 @@ std::string_view MechanismName(Mechanism m) {
   return "direct";
 }
 
-Prober::Prober(const sim::Scenario& scenario) : scenario_(scenario) {
+Prober::Prober(const sim::Scenario& scenario) : scenario_(scenario), steps_(scenario.steps) {
   scenario_.steps.clear();
   scenario_.expectations.clear();
   // A domain-joined workstation per domain: where the domain's users log on.
@@ -97,6 +97,84 @@ Prober::Prober(const sim::Scenario& scenario) : scenario_(scenario) {
   }
   // The classes read the original scenario: its steps name LogonUser and S4U users.
   classes_ = std::make_unique<IdentityClasses>(dir, scenario);
+
+  const nodes::Topology& topo = world_->topology();
+  size_t n = dir.principal_count() + 1;
+  hosts_of_.resize(n);
+  s4u_targets_.resize(n);
+  auto add_host = [&](PrincipalId id, const std::string& host) {
+    std::vector<std::string>& v = hosts_of_[id];
+    if (std::find(v.begin(), v.end(), host) == v.end()) v.push_back(host);
+  };
+  for (const nodes::ServiceInfo& svc : topo.services()) {
+    service_by_name_.emplace(svc.name, &svc);
+    if (!svc.spn.empty()) service_by_spn_.emplace(kdc::ToLower(svc.spn), &svc);
+    add_host(svc.account, svc.host);
+  }
+  for (const nodes::HostInfo& h : topo.hosts()) {
+    if (std::optional<PrincipalId> c = ComputerAccount(h.name)) add_host(*c, h.name);
+  }
+  for (PrincipalId id = 1; id < n; ++id) {
+    const kdc::Principal& target = dir.Get(id);
+    for (PrincipalId listed : target.allowed_to_act) {
+      for (const std::string& spn : target.spns) {
+        rbcd_listed_[listed].push_back(kdc::ToLower(spn));
+      }
+    }
+  }
+}
+
+std::optional<PrincipalId> Prober::ComputerAccount(const std::string& host) const {
+  const kdc::Directory& dir = directory();
+  for (const std::string& name : {host + "$", host}) {
+    std::optional<PrincipalId> id = dir.Find(name);
+    if (id && dir.Get(*id).kind == kdc::PrincipalKind::kComputer) return id;
+  }
+  return std::nullopt;
+}
+
+const nodes::ServiceInfo* Prober::Service(std::string_view name) const {
+  auto it = service_by_name_.find(std::string(name));
+  return it == service_by_name_.end() ? nullptr : it->second;
+}
+
+const std::vector<std::string>& Prober::HostsOf(PrincipalId account) const {
+  return hosts_of_[account];
+}
+
+std::vector<PrincipalId> Prober::KeysOnHost(const std::string& host) const {
+  std::vector<PrincipalId> out;
+  for (const nodes::ServiceInfo& s : topology().services()) {
+    if (s.host == host) out.push_back(s.account);
+  }
+  if (std::optional<PrincipalId> c = ComputerAccount(host)) out.push_back(*c);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+const std::vector<const nodes::ServiceInfo*>& Prober::S4uTargets(PrincipalId account) {
+  std::unique_ptr<std::vector<const nodes::ServiceInfo*>>& slot = s4u_targets_[account];
+  if (slot) return *slot;
+  const kdc::Directory& dir = directory();
+  std::vector<std::string> spns;
+  for (kdc::SpnId spn : dir.Get(account).a2d2) spns.push_back(dir.SpnName(spn));
+  auto listed = [&](PrincipalId who) {
+    auto it = rbcd_listed_.find(who);
+    if (it != rbcd_listed_.end()) spns.insert(spns.end(), it->second.begin(), it->second.end());
+  };
+  listed(account);
+  for (PrincipalId g : dir.Get(account).groups) listed(g);
+  std::sort(spns.begin(), spns.end());
+  spns.erase(std::unique(spns.begin(), spns.end()), spns.end());
+  slot = std::make_unique<std::vector<const nodes::ServiceInfo*>>();
+  for (const std::string& spn : spns) {
+    auto it = service_by_spn_.find(spn);
+    if (it != service_by_spn_.end()) slot->push_back(it->second);
+  }
+  // In topology order, so answers do not depend on SPN spelling.
+  std::sort(slot->begin(), slot->end());
+  return *slot;
 }
 
 const std::string& Prober::Workstation(PrincipalId id) const {
@@ -164,7 +242,7 @@ std::vector<HopOutcome> Prober::Run(const Chain& chain) {
   // compared with it (TK-8), so it stands for no one but itself.
   std::vector<PrincipalId> on_chain;
   for (const HopPlan& h : chain.hops) {
-    if (const nodes::ServiceInfo* s = topology().FindService(h.service)) {
+    if (const nodes::ServiceInfo* s = Service(h.service)) {
       on_chain.push_back(s->account);
     }
   }

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -81,7 +82,10 @@ class Prober {
   const kdc::Directory& directory() const { return world_->directory(); }
   const nodes::Topology& topology() const { return world_->topology(); }
   const IdentityClasses& classes() const { return *classes_; }
+  // The directory as simulated: the scenario without its steps, plus the workstations.
   const sim::Scenario& scenario() const { return scenario_; }
+  // The scenario's own steps (where they hold passwords for LogonUser, TK-6).
+  const std::vector<sim::StepSpec>& steps() const { return steps_; }
 
   // The workstation a user of `id`'s domain calls from: a domain-joined host the prober
   // adds per domain, or the workgroup host that holds a local account.
@@ -96,18 +100,37 @@ class Prober {
   // The chain as a person reads it, "alice@CORP.EXAMPLE on ws1 -> web -> db".
   static std::string Describe(const Chain& chain);
 
+  // Indexes over the directory (built once).
+  const nodes::ServiceInfo* Service(std::string_view name) const;
+  // KCD-7: the services `account` may reach by S4U2proxy: its A2D2 SPNs and the SPNs of
+  // accounts whose RBCD descriptor lists it or one of its groups.
+  const std::vector<const nodes::ServiceInfo*>& S4uTargets(PrincipalId account);
+  // The hosts where `account`'s key lives: those running its services, and the host whose
+  // computer account it is.
+  const std::vector<std::string>& HostsOf(PrincipalId account) const;
+  // The accounts whose keys live on `host`, ascending.
+  std::vector<PrincipalId> KeysOnHost(const std::string& host) const;
+
   const std::string& failure() const { return failure_; }
   uint64_t chains_simulated() const { return simulated_; }
   uint64_t hops_simulated() const { return hops_simulated_; }
   uint64_t chains_answered() const { return answered_; }
 
  private:
+  std::optional<PrincipalId> ComputerAccount(const std::string& host) const;
+
   sim::Scenario scenario_;
+  std::vector<sim::StepSpec> steps_;
   Status status_;
   std::unique_ptr<sim::World> world_;
   std::unique_ptr<IdentityClasses> classes_;
   std::vector<std::string> workstation_of_domain_;
   std::unordered_map<std::string, std::vector<HopOutcome>> memo_;
+  std::unordered_map<std::string, const nodes::ServiceInfo*> service_by_name_;
+  std::unordered_map<std::string, const nodes::ServiceInfo*> service_by_spn_;  // lower-case
+  std::vector<std::vector<std::string>> hosts_of_;                             // by principal
+  std::unordered_map<PrincipalId, std::vector<std::string>> rbcd_listed_;      // -> target SPNs
+  std::vector<std::unique_ptr<std::vector<const nodes::ServiceInfo*>>> s4u_targets_;
   std::string failure_;
   uint64_t simulated_ = 0;
   uint64_t hops_simulated_ = 0;

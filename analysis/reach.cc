@@ -79,65 +79,13 @@ struct Reach::State {
   std::string via;
 };
 
-std::vector<std::string> Reach::HostsOf(PrincipalId account) const {
-  std::vector<std::string> out;
-  for (const nodes::ServiceInfo& s : prober_.topology().services()) {
-    if (s.account == account && std::find(out.begin(), out.end(), s.host) == out.end()) {
-      out.push_back(s.host);
-    }
-  }
-  const kdc::Principal& p = prober_.directory().Get(account);
-  if (p.kind == kdc::PrincipalKind::kComputer) {
-    for (const nodes::HostInfo& h : prober_.topology().hosts()) {
-      if ((kdc::EqualsIgnoreCase(h.name, p.name) || kdc::EqualsIgnoreCase(h.name + "$", p.name)) &&
-          std::find(out.begin(), out.end(), h.name) == out.end()) {
-        out.push_back(h.name);
-      }
-    }
-  }
-  return out;
-}
-
-std::vector<PrincipalId> Reach::KeysOnHost(const std::string& host) const {
-  std::set<PrincipalId> out;
-  const kdc::Directory& dir = prober_.directory();
-  for (const nodes::ServiceInfo& s : prober_.topology().services()) {
-    if (s.host == host) out.insert(s.account);
-  }
-  for (PrincipalId id = 1; id <= dir.principal_count(); ++id) {
-    const kdc::Principal& p = dir.Get(id);
-    if (p.kind == kdc::PrincipalKind::kComputer &&
-        (kdc::EqualsIgnoreCase(host, p.name) || kdc::EqualsIgnoreCase(host + "$", p.name))) {
-      out.insert(id);
-    }
-  }
-  return {out.begin(), out.end()};
-}
-
 std::vector<PrincipalId> Reach::KeyHolders() const {
   std::set<PrincipalId> out;
   for (const nodes::ServiceInfo& s : prober_.topology().services()) out.insert(s.account);
   for (const nodes::HostInfo& h : prober_.topology().hosts()) {
-    for (PrincipalId id : KeysOnHost(h.name)) out.insert(id);
+    for (PrincipalId id : prober_.KeysOnHost(h.name)) out.insert(id);
   }
   return {out.begin(), out.end()};
-}
-
-std::vector<const nodes::ServiceInfo*> Reach::S4uTargets(PrincipalId account) const {
-  // KCD-7: the account's A2D2 SPNs and the SPNs of accounts whose RBCD descriptor lists it.
-  const kdc::Directory& dir = prober_.directory();
-  std::set<std::string> spns;
-  for (kdc::SpnId spn : dir.Get(account).a2d2) spns.insert(dir.SpnName(spn));
-  for (PrincipalId id = 1; id <= dir.principal_count(); ++id) {
-    const kdc::Principal& target = dir.Get(id);
-    if (target.allowed_to_act.empty() || !dir.AnyMatches(account, target.allowed_to_act)) continue;
-    for (const std::string& s : target.spns) spns.insert(kdc::ToLower(s));
-  }
-  std::vector<const nodes::ServiceInfo*> out;
-  for (const nodes::ServiceInfo& s : prober_.topology().services()) {
-    if (!s.spn.empty() && spns.count(kdc::ToLower(s.spn))) out.push_back(&s);
-  }
-  return out;
 }
 
 Status Reach::Add(const Chain& chain, const std::vector<HopOutcome>& hops, const std::string& via,
@@ -155,7 +103,7 @@ Status Reach::Add(const Chain& chain, const std::vector<HopOutcome>& hops, const
   Flow f;
   f.identity = last.identity;
   f.service = chain.hops.back().service;
-  const nodes::ServiceInfo* s = prober_.topology().FindService(f.service);
+  const nodes::ServiceInfo* s = prober_.Service(f.service);
   f.host = s ? s->host : "";
   f.level = last.level;
   f.net_creds = last.net_creds;
@@ -182,7 +130,7 @@ Status Reach::Search(std::vector<State> frontier, std::vector<Flow>* flows) {
     std::vector<State> next;
     for (const State& s : frontier) {
       if (static_cast<int>(s.chain.hops.size()) >= options_.max_hops) continue;
-      const nodes::ServiceInfo* at = topo.FindService(s.chain.hops.back().service);
+      const nodes::ServiceInfo* at = prober_.Service(s.chain.hops.back().service);
       if (!at) continue;
       auto probe = [&](HopPlan plan) -> Status {
         Chain c = s.chain;
@@ -221,7 +169,7 @@ Status Reach::Search(std::vector<State> frontier, std::vector<Flow>* flows) {
       }
       if (!IsS4uProxy(held)) {
         // S4U-3: the service may switch to protocol transition for the identity it holds.
-        for (const nodes::ServiceInfo* t : S4uTargets(at->account)) {
+        for (const nodes::ServiceInfo* t : prober_.S4uTargets(at->account)) {
           if (std::optional<v1::Transport> tr = NetworkTransport(*t)) {
             HopPlan plan{t->name, *tr};
             plan.protocol_transition = true;
@@ -246,7 +194,10 @@ StatusOr<std::vector<Flow>> Reach::ForIdentity(PrincipalId who) {
   size_t done = 0;
   const kdc::Domain& home = dir.GetDomain(dir.Get(who).domain);
   for (const nodes::ServiceInfo& t : topo.services()) {
-    for (v1::Transport tr : t.transports) {
+    std::vector<v1::Transport> order = t.transports;  // over the network first
+    std::stable_partition(order.begin(), order.end(),
+                          [](v1::Transport tr) { return tr != v1::TRANSPORT_NCALRPC; });
+    for (v1::Transport tr : order) {
       // ncalrpc: the user logged on at the service's host (LC-1), which a workgroup's local
       // account can do only on its own host; otherwise from a workstation.
       bool local = tr == v1::TRANSPORT_NCALRPC;
@@ -258,18 +209,18 @@ StatusOr<std::vector<Flow>> Reach::ForIdentity(PrincipalId who) {
   }
   // TK-6: services that hold the account's password call on with a LogonUser token.
   std::vector<LogonSite> sites;
-  for (const sim::StepSpec& step : prober_.scenario().steps) {
+  for (const sim::StepSpec& step : prober_.steps()) {
     std::vector<std::string> path = {step.call.service()};
     CollectLogonSites(step.call.ops(), step, path, sites);
   }
   for (const LogonSite& site : sites) {
     std::optional<PrincipalId> account = dir.Find(site.account);
     if (!account || *account != who) continue;
-    const nodes::ServiceInfo* holder = topo.FindService(site.services.back());
+    const nodes::ServiceInfo* holder = prober_.Service(site.services.back());
     if (!holder) continue;
     Chain prefix{site.user, site.from_host, {}};
     for (const std::string& s : site.services) {
-      const nodes::ServiceInfo* info = topo.FindService(s);
+      const nodes::ServiceInfo* info = prober_.Service(s);
       if (!info) break;
       prefix.hops.push_back({s, info->host == site.from_host && info->transports.size() == 1
                                     ? info->transports.front()
@@ -310,10 +261,10 @@ StatusOr<std::vector<Flow>> Reach::ForCompromised(const std::vector<PrincipalId>
   size_t done = 0;
   for (PrincipalId x : accounts) {
     std::string via = dir.Name(x);
-    std::vector<std::string> hosts = HostsOf(x);
+    const std::vector<std::string>& hosts = prober_.HostsOf(x);
     std::string at = hosts.empty() ? prober_.Workstation(x) : hosts.front();
     // S4U-1 + S4U-3 / RB-1: S4U2self for anyone, then S4U2proxy to each target.
-    for (const nodes::ServiceInfo* t : S4uTargets(x)) {
+    for (const nodes::ServiceInfo* t : prober_.S4uTargets(x)) {
       std::optional<v1::Transport> tr = NetworkTransport(*t);
       if (!tr) continue;
       for (PrincipalId u : everyone) {
@@ -345,6 +296,7 @@ StatusOr<std::vector<Flow>> Reach::ForCompromised(const std::vector<PrincipalId>
   if (options_.onward) {
     if (Status st = Search(std::move(start), &flows); !st.ok()) return st;
   }
+  if (!options_.expand_classes) return flows;
   // The representatives stand for their classes; the coerced list names itself.
   std::vector<Flow> out;
   for (const Flow& f : flows) {
@@ -362,28 +314,34 @@ StatusOr<std::vector<Flow>> Reach::ForCompromised(const std::vector<PrincipalId>
 }
 
 void Reach::Expand(const Flow& flow, std::vector<Flow>* out) {
+  ForEachMember(flow, [&](PrincipalId, const Flow& f) { out->push_back(f); });
+}
+
+void Reach::ForEachMember(const Flow& flow,
+                          const std::function<void(PrincipalId, const Flow&)>& fn) {
   const kdc::Directory& dir = prober_.directory();
   const IdentityClasses& classes = prober_.classes();
   std::optional<PrincipalId> id = dir.Find(flow.identity);
   if (!id || !classes.HasClass(*id)) {
-    out->push_back(flow);
+    fn(id.value_or(kdc::kNobody), flow);
     return;
   }
   // Accounts the chain compares the identity with (TK-8) get their own simulation.
   std::vector<PrincipalId> compared;
   if (std::optional<PrincipalId> caller = dir.Find(flow.replay.user)) compared.push_back(*caller);
   for (const HopPlan& h : flow.replay.hops) {
-    if (const nodes::ServiceInfo* s = prober_.topology().FindService(h.service)) {
-      compared.push_back(s->account);
-    }
+    if (const nodes::ServiceInfo* s = prober_.Service(h.service)) compared.push_back(s->account);
   }
+  Flow f = flow;
   for (PrincipalId m : classes.Members(classes.Of(*id))) {
-    Flow f = flow;
     const std::string& name = dir.FullName(m);
     f.identity = name;
-    if (f.replay.user == flow.identity) f.replay.user = name;
-    for (HopPlan& h : f.replay.hops) {
-      if (h.on_behalf_of == flow.identity) h.on_behalf_of = name;
+    // The identity is the caller's, or the one its S4U2self named; never both.
+    bool acts_for_others = !flow.replay.hops.front().on_behalf_of.empty();
+    f.replay.user = !acts_for_others && flow.replay.user == flow.identity ? name : flow.replay.user;
+    for (size_t k = 0; k < f.replay.hops.size(); ++k) {
+      const std::string& obo = flow.replay.hops[k].on_behalf_of;
+      f.replay.hops[k].on_behalf_of = obo == flow.identity ? name : obo;
     }
     if (m != *id && std::find(compared.begin(), compared.end(), m) != compared.end()) {
       std::vector<HopOutcome> hops = prober_.Run(f.replay);
@@ -391,12 +349,15 @@ void Reach::Expand(const Flow& flow, std::vector<Flow>* out) {
           hops.back().identity != name) {
         continue;
       }
-      f.level = hops.back().level;
-      f.net_creds = hops.back().net_creds;
-      f.rules = hops.back().rules;
-      f.mechanism = hops.back().mechanism;
+      Flow own = f;
+      own.level = hops.back().level;
+      own.net_creds = hops.back().net_creds;
+      own.rules = hops.back().rules;
+      own.mechanism = hops.back().mechanism;
+      fn(m, own);
+      continue;
     }
-    out->push_back(std::move(f));
+    fn(m, f);
   }
 }
 

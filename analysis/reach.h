@@ -42,6 +42,9 @@ struct ReachOptions {
   bool coerce_everyone = false;
   // Follow what the obtained credentials reach onward (false: only what the keys give).
   bool onward = true;
+  // ForCompromised: false returns one flow per identity class (its representative's);
+  // ForEachMember then walks the members. --blast-radius counts this way.
+  bool expand_classes = true;
   // Called after each unit of work with (done, total), for a progress display.
   std::function<void(size_t, size_t)> progress;
 };
@@ -68,19 +71,17 @@ class Reach {
   // Accounts that hold a key on some host: service accounts of services and the computer
   // accounts of hosts, ascending.
   std::vector<PrincipalId> KeyHolders() const;
-  // The accounts whose keys live on `host`: its computer account and its services' accounts.
-  std::vector<PrincipalId> KeysOnHost(const std::string& host) const;
   // Every member of the class of `flow`'s identity, as its own flow (members the chain
   // compares with a hop's account are simulated for themselves).
   void Expand(const Flow& flow, std::vector<Flow>* out);
+  // The same, one member at a time, without keeping the flows.
+  void ForEachMember(const Flow& flow, const std::function<void(PrincipalId, const Flow&)>& fn);
 
  private:
   struct State;
   Status Search(std::vector<State> start, std::vector<Flow>* flows);
   Status Add(const Chain& chain, const std::vector<HopOutcome>& hops, const std::string& via,
              std::vector<Flow>* flows, std::vector<State>* next);
-  std::vector<std::string> HostsOf(PrincipalId account) const;
-  std::vector<const nodes::ServiceInfo*> S4uTargets(PrincipalId account) const;
 
   Prober& prober_;
   ReachOptions options_;

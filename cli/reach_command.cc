@@ -113,6 +113,7 @@ std::vector<analysis::Exposure> BlastRadius(analysis::Prober& prober,
   auto progress = options.progress;
   options.onward = false;
   options.coerce_everyone = true;
+  options.expand_classes = false;
   options.progress = nullptr;
   analysis::Reach reach(prober, options);
   std::vector<PrincipalId> holders = reach.KeyHolders();
@@ -126,25 +127,23 @@ std::vector<analysis::Exposure> BlastRadius(analysis::Prober& prober,
     }
     analysis::Exposure e;
     e.account = dir.FullName(x);
-    for (const nodes::HostInfo& h : prober.topology().hosts()) {
-      std::vector<PrincipalId> keys = reach.KeysOnHost(h.name);
-      if (std::find(keys.begin(), keys.end(), x) != keys.end()) e.hosts.push_back(h.name);
-    }
-    std::set<std::string> identities;
+    e.hosts = prober.HostsOf(x);
+    std::vector<bool> exposed(dir.principal_count() + 1, false);
     std::set<std::string> services;
     for (const Flow& f : *flows) {
-      if (f.identity == e.account) continue;
-      identities.insert(f.identity);
-      services.insert(f.service);
+      reach.ForEachMember(f, [&](PrincipalId m, const Flow& mine) {
+        if (m == x || m == kdc::kNobody) return;
+        exposed[m] = true;
+        services.insert(mine.service);
+      });
     }
-    e.identities = identities.size();
+    e.identities = static_cast<size_t>(std::count(exposed.begin(), exposed.end(), true));
     e.services = services.size();
-    for (const std::string& who : identities) {
-      std::optional<PrincipalId> id = dir.Find(who);
-      if (!id) continue;
+    for (PrincipalId id = 1; id < exposed.size(); ++id) {
+      if (!exposed[id]) continue;
       for (PrincipalId g : privileged_groups) {
-        if (dir.Matches(*id, g)) {
-          e.privileged.push_back(who);
+        if (dir.Matches(id, g)) {
+          e.privileged.push_back(dir.FullName(id));
           break;
         }
       }
@@ -273,7 +272,7 @@ int ReachCommand(const ReachCommandOptions& o, std::ostream& out, std::ostream& 
           bad = true;
           continue;
         }
-        for (PrincipalId id : reach.KeysOnHost(*host)) keys.push_back(id);
+        for (PrincipalId id : prober.KeysOnHost(*host)) keys.push_back(id);
       } else if (std::optional<PrincipalId> id = resolve.Account(c, err)) {
         keys.push_back(*id);
       } else {

@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "analysis/invariants.h"
 #include "analysis/prober.h"
 #include "analysis/reach.h"
 #include "analysis/report.h"
@@ -100,6 +101,13 @@ TEST_P(Library, EveryFlowReplaysWithTheSameOutcome) {
     for (const Flow* f : Sample(*flows, 6)) {
       Replay(text, prober, *f, file.filename().string() + " identity " + dir.Name(id));
     }
+  }
+
+  // Identity flows carried to every member of each class (what invariants read).
+  StatusOr<std::vector<Flow>> all = AllIdentityFlows(prober, 3);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  for (const Flow* f : Sample(*all, 12)) {
+    Replay(text, prober, *f, file.filename().string() + " class member " + f->identity);
   }
 
   ReachOptions attack = options;
