@@ -11,6 +11,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/export_command.h"
+#include "cli/import_command.h"
 #include "cli/reach_command.h"
 #include "cli/rules_command.h"
 #include "cli/step.h"
@@ -20,6 +22,8 @@
 #include "net/asio_runtime.h"
 #include "sim/loader.h"
 #include "sim/results.h"
+#include "sim/security_events.h"
+#include "sim/trace_json.h"
 #include "sim/virtual_runtime.h"
 #include "sim/world.h"
 
@@ -74,13 +78,15 @@ struct Outcome {
 // `keep_trace`: the world keeps every trace record (for --show-trace); otherwise records
 // are built only for `trace`, and nothing is kept that nobody reads.
 Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind,
-                std::ofstream* trace, bool keep_trace) {
+                std::ofstream* trace, bool keep_trace, bool capture_messages = false) {
   Outcome o;
   StatusOr<std::unique_ptr<nodes::Runtime>> rt = MakeRuntime(runtime_kind);
   if (!rt.ok()) {
     o.error = rt.status().ToString();
     return o;
   }
+  // Envelopes for --events and for the trace's from/to/message fields (sim/trace_json.h).
+  if (capture_messages || trace) (*rt)->CaptureMessages(true);
   StatusOr<std::unique_ptr<sim::World>> world = sim::World::Build(scenario, std::move(rt).value());
   if (!world.ok()) {
     o.error = world.status().ToString();
@@ -89,8 +95,9 @@ Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind,
   o.world = std::move(world).value();
   o.world->KeepTrace(keep_trace);
   if (trace) {
-    o.world->SetTraceSink(
-        [trace](const nodes::TraceRecord& r) { *trace << sim::TraceLineJson(r) << "\n"; });
+    o.world->SetTraceSink([trace, world = o.world.get()](const nodes::TraceRecord& r) {
+      *trace << sim::TraceLineJsonForTools(r, *world) << "\n";
+    });
   }
   Status st = o.world->Run();
   if (!st.ok()) {
@@ -186,7 +193,8 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
       return kExitInvalid;
     }
   }
-  Outcome o = Execute(*scenario, options.runtime, trace.get(), options.show_trace);
+  Outcome o = Execute(*scenario, options.runtime, trace.get(),
+                      options.show_trace || options.events, options.events);
   if (!o.world) {
     err << options.file << ": " << o.error << "\n";
     return kExitInvalid;
@@ -200,12 +208,21 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     err << options.file << ": the run did not complete: " << o.error << "\n";
     return kExitInvalid;
   }
+  std::vector<sim::SecurityEvent> events;
+  if (options.events) {
+    events = sim::PredictSecurityEvents(*o.world);
+    if (trace) {
+      for (const sim::SecurityEvent& e : events) *trace << sim::SecurityEventTraceLine(e) << "\n";
+    }
+  }
   if (options.json) {
-    out << sim::RenderJson(*o.world, o.expectations) << "\n";
+    std::string json = sim::RenderJson(*o.world, o.expectations);
+    out << (options.events ? sim::AddEventsToJson(json, events) : json) << "\n";
   } else {
     out << sim::RenderReport(
         *o.world, o.expectations, options.file,
         {.color = options.color, .width = options.width, .ascii = options.ascii});
+    if (options.events) out << sim::SecurityEventsText(events);
     if (options.show_trace) {
       out << "\ntrace (" << o.world->trace().size() << " records)\n";
       for (const nodes::TraceRecord& r : o.world->trace()) out << sim::TraceLineText(r) << "\n";
@@ -319,6 +336,8 @@ int Main(int argc, char** argv) {
   run_cmd->add_option("--trace", run.trace_file, "Write the trace as JSON Lines to this file");
   run_cmd->add_flag("--json", run.json, "Print the result as one JSON document");
   run_cmd->add_flag("--show-trace", run.show_trace, "Print the trace as text after the report");
+  run_cmd->add_flag("--events", run.events,
+                    "Predict the Windows security events of each hop (4768, 4769, 4624, ...)");
   run_cmd->add_option("--seed", run.seed, "Override the scenario's seed");
   run_cmd->add_option("--profile", run.profile, "Override the KDC profile")
       ->check(CLI::IsMember({"windows", "mit", "heimdal"}));
@@ -354,6 +373,8 @@ int Main(int argc, char** argv) {
                        "(\"n;n;break rule:KCD-2;c;why\")");
   step_cmd->add_flag("--no-color", step_no_color, "Never colour the output");
 
+  std::function<int()> import_cmd = RegisterImportCommand(app);
+  std::function<int()> export_cmd = RegisterExportCommand(app);
   ReachCommandOptions reach;
   CLI::App* reach_cmd = AddReachSubcommand(app, reach);
 
@@ -393,6 +414,8 @@ int Main(int argc, char** argv) {
   }
   run.max_file_bytes = check.max_file_bytes = step.max_file_bytes = reach.max_file_bytes =
       max_file_bytes;
+  if (int code = import_cmd(); code >= 0) return code;
+  if (int code = export_cmd(); code >= 0) return code;
   if (rules->parsed()) {
     return rules_sources ? SourcesCommand(rules_json, std::cout)
                          : RulesCommand(rules_json, std::cout);

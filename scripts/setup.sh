@@ -17,6 +17,8 @@ packages=(
   clang-format tmux                    # formatting check; terminal tests of `delegsim step`
   libedit-dev                          # line editing and tab completion at the `delegsim step` prompt (cli/)
   help2man                             # the delegsim(1) man page, generated from --help at build time
+  libzip-dev                           # reads SharpHound collector zips (importer/)
+  graphviz                             # `dot`: tests render every `delegsim export` graph
 )
 
 missing=()
