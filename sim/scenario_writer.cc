@@ -54,6 +54,8 @@ std::string_view PackageName(v1::Package p) {
       return "ntlm";
     case v1::PACKAGE_SCHANNEL:
       return "schannel";
+    case v1::PACKAGE_FORMS:
+      return "forms";
     default:
       return "negotiate";
   }
