@@ -193,8 +193,8 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
       return kExitInvalid;
     }
   }
-  Outcome o = Execute(*scenario, options.runtime, trace.get(),
-                      options.show_trace || options.events, options.events);
+  Outcome o = Execute(*scenario, options.runtime, trace.get(), options.show_trace || options.events,
+                      options.events);
   if (!o.world) {
     err << options.file << ": " << o.error << "\n";
     return kExitInvalid;

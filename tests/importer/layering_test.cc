@@ -57,8 +57,8 @@ std::vector<std::string> Offenders(const std::string& needle,
 // (The layers below sim/ never include it: tests/report keeps that rule for them.)
 TEST(Layering, NlohmannJsonStaysAboveTheSimulator) {
   ASSERT_TRUE(fs::exists(SourceDir() / "importer" / "bloodhound_file.cc"));
-  EXPECT_EQ(Offenders("<nlohmann/", {"sim", "importer", "analysis", "diagrams", "cli", "bench",
-                                     "tests", "fuzz"}),
+  EXPECT_EQ(Offenders("<nlohmann/",
+                      {"sim", "importer", "analysis", "diagrams", "cli", "bench", "tests", "fuzz"}),
             std::vector<std::string>{});
 }
 

@@ -13,29 +13,15 @@
 #include "sim/results.h"
 #include "sim/virtual_runtime.h"
 #include "sim/world.h"
+#include "tests/scenario_library.h"
 
 namespace delegsim::sim {
 namespace {
 
 namespace fs = std::filesystem;
 
-// The repository root: the environment (set by CTest) or the one this binary was built from
-// (test discovery runs the binary without the environment, and the scenario list must not
-// be empty then).
-fs::path ScenarioDir() {
-  const char* root = std::getenv("DELEGSIM_SOURCE_DIR");
-  return fs::path(root ? root : DELEGSIM_BUILT_FROM_SOURCE_DIR) / "scenarios";
-}
-
-std::vector<fs::path> ScenarioFiles() {
-  std::vector<fs::path> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(ScenarioDir(), ec)) {
-    if (e.path().extension() == ".json") out.push_back(e.path());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+using delegsim::testing::ScenarioDir;
+using delegsim::testing::ScenarioFiles;
 
 std::string TraceOf(const Scenario& s) {
   StatusOr<std::unique_ptr<World>> w = World::Build(s, std::make_unique<VirtualRuntime>());

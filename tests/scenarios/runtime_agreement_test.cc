@@ -16,26 +16,15 @@
 #include "sim/results.h"
 #include "sim/virtual_runtime.h"
 #include "sim/world.h"
+#include "tests/scenario_library.h"
 
 namespace delegsim::sim {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path ScenarioDir() {
-  const char* root = std::getenv("DELEGSIM_SOURCE_DIR");
-  return fs::path(root ? root : DELEGSIM_BUILT_FROM_SOURCE_DIR) / "scenarios";
-}
-
-std::vector<fs::path> ScenarioFiles() {
-  std::vector<fs::path> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(ScenarioDir(), ec)) {
-    if (e.path().extension() == ".json") out.push_back(e.path());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+using delegsim::testing::ScenarioDir;
+using delegsim::testing::ScenarioFiles;
 
 // One line per hop, in hop order: what a decision-level comparison needs.
 std::string Decisions(const Scenario& scenario, std::unique_ptr<nodes::Runtime> runtime) {
