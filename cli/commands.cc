@@ -10,6 +10,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/junit.h"
+#include "cli/output_file.h"
 #include "cli/step.h"
 #include "common/rules.h"
 #include "net/asio_runtime.h"
@@ -22,29 +24,6 @@ namespace delegsim::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string XmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string JsonEscape(std::string_view s) {
   std::string out;
@@ -75,7 +54,7 @@ struct Outcome {
 };
 
 Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind,
-                std::ofstream* trace) {
+                std::ostream* trace) {
   Outcome o;
   StatusOr<std::unique_ptr<nodes::Runtime>> rt = MakeRuntime(runtime_kind);
   if (!rt.ok()) {
@@ -144,22 +123,34 @@ bool UseColor(bool stdout_stream) {
 }
 
 int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) {
+  if (Status st = CheckOutputPaths({options.file}, {{"--trace", options.trace_file}}); !st.ok()) {
+    err << "delegsim run: " << st.message() << "\n";
+    return kExitInvalid;
+  }
   std::optional<sim::Scenario> scenario = Load(options.file, err);
   if (!scenario) return kExitInvalid;
   if (options.seed) scenario->seed = *options.seed;
   if (options.profile) scenario->options.profile = *options.profile;
-  std::unique_ptr<std::ofstream> trace;
+  // Written beside its target and renamed into place once the run is over.
+  std::unique_ptr<OutputFile> trace;
   if (!options.trace_file.empty()) {
-    trace = std::make_unique<std::ofstream>(options.trace_file);
-    if (!*trace) {
-      err << options.trace_file << ": cannot write the trace file\n";
+    StatusOr<std::unique_ptr<OutputFile>> file = OutputFile::Create(options.trace_file);
+    if (!file.ok()) {
+      err << file.status().message() << "\n";
       return kExitInvalid;
     }
+    trace = std::move(file).value();
   }
-  Outcome o = Execute(*scenario, options.runtime, trace.get());
+  Outcome o = Execute(*scenario, options.runtime, trace ? &trace->stream() : nullptr);
   if (!o.world) {
     err << options.file << ": " << o.error << "\n";
     return kExitInvalid;
+  }
+  if (trace) {
+    if (Status st = trace->Commit(); !st.ok()) {
+      err << st.message() << "\n";
+      return kExitInvalid;
+    }
   }
   if (options.json) {
     out << sim::RenderJson(*o.world, o.expectations) << "\n";
@@ -192,9 +183,14 @@ int ValidateCommand(const std::vector<std::string>& files, std::ostream& out, st
 int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& err) {
   bool missing = false;
   std::vector<std::string> files = ScenarioFiles(options.paths, err, missing);
+  if (Status st = CheckOutputPaths(files, {{"--junit", options.junit_file}}); !st.ok()) {
+    err << "delegsim check: " << st.message() << "\n";
+    return kExitInvalid;
+  }
   int passed = 0;
   int failed = 0;
-  std::string cases;
+  bool invalid = false;  // a scenario did not load or its run did not complete
+  JUnitReport junit;
   for (const std::string& f : files) {
     auto start = std::chrono::steady_clock::now();
     std::ostringstream problems;
@@ -203,6 +199,7 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
     std::string line;
     std::string failure;
     if (!scenario) {
+      invalid = true;
       failure = problems.str();
       line = "FAIL  " + name + "  invalid scenario (" + f + ")";
       err << failure;
@@ -214,7 +211,10 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
       line = std::string(ok ? "PASS  " : "FAIL  ") + name + "  hops=" + std::to_string(hops) +
              "  expectations=" + std::to_string(o.expectations.passed) + "/" +
              std::to_string(total);
-      if (!o.world || !o.completed) failure = o.error;
+      if (!o.world || !o.completed) {
+        invalid = true;
+        failure = "the run did not complete: " + o.error + "\n";
+      }
       for (const sim::ExpectationFailure& e : o.expectations.failures)
         failure += e.ToString(f) + "\n";
       if (!ok) err << failure;
@@ -223,24 +223,24 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     (failure.empty() ? ++passed : ++failed);
-    cases += "  <testcase classname=\"delegsim.scenarios\" name=\"" + XmlEscape(name) +
-             "\" file=\"" + XmlEscape(f) + "\" time=\"" + std::to_string(seconds) + "\">";
-    if (!failure.empty())
-      cases += "<failure message=\"scenario failed\">" + XmlEscape(failure) + "</failure>";
-    cases += "</testcase>\n";
+    junit.AddCase(name, f, seconds, failure);
   }
   out << passed << " passed, " << failed << " failed\n";
   if (!options.junit_file.empty()) {
-    std::ofstream junit(options.junit_file);
-    junit << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"delegsim\" tests=\""
-          << passed + failed << "\" failures=\"" << failed << "\">\n"
-          << cases << "</testsuite>\n";
-    if (!junit) {
-      err << options.junit_file << ": cannot write the JUnit report\n";
+    StatusOr<std::unique_ptr<OutputFile>> file = OutputFile::Create(options.junit_file);
+    Status st = file.ok() ? Status::Ok() : file.status();
+    if (st.ok()) {
+      (*file)->stream() << junit.Render();
+      st = (*file)->Commit();
+    }
+    if (!st.ok()) {
+      err << st.message() << "\n";
       return kExitInvalid;
     }
   }
-  if (missing) return kExitInvalid;
+  // Invalid input (a file that is missing or does not load, a run that did not complete)
+  // outranks failed expectations, as under `run`.
+  if (missing || invalid) return kExitInvalid;
   return failed > 0 ? kExitExpectationFailed : kExitOk;
 }
 

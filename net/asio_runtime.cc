@@ -8,6 +8,7 @@
 #include <map>
 #include <utility>
 
+#include "common/saturating.h"
 #include "net/connection.h"
 #include "net/envelope_info.h"
 
@@ -43,7 +44,9 @@ class AsioRuntime::Impl final : public Connection::Events {
   Status Start();
   void Post(NodeId id, std::function<void(Node&, NodeContext&)> fn);
   Status RunUntil(const std::function<bool()>& done, Time budget_ms);
-  void AdvanceClock(Time delta_ms) { advanced_ms_ += std::max<Time>(delta_ms, 0); }
+  void AdvanceClock(Time delta_ms) {
+    advanced_ms_ = SaturatingAdd(advanced_ms_, std::max<Time>(delta_ms, 0));
+  }
   Time Now() const;
   uint64_t delivered() const { return delivered_; }
   void Shutdown();
@@ -253,7 +256,7 @@ Time AsioRuntime::Impl::Now() const {
   if (!started_) return advanced_ms_;
   const auto elapsed =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start_time_ - paused_);
-  return static_cast<Time>(elapsed.count()) + advanced_ms_;
+  return SaturatingAdd(static_cast<Time>(elapsed.count()), advanced_ms_);
 }
 
 void AsioRuntime::Impl::Shutdown() {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "common/text.h"
 #include "kdc/kdc.h"
 #include "kdc/ticket.h"
 #include "nodes/token.h"
@@ -203,6 +204,18 @@ ExpectationReport CheckExpectations(const Scenario& scenario,
   return report;
 }
 
+namespace {
+
+// JSON text with every non-ASCII character escaped (\u202e) and malformed UTF-8 replaced
+// (U+FFFD), so that no control character, bidi override or invalid byte from the wire
+// reaches a file or terminal, and dump() never throws.
+std::string DumpAscii(const nlohmann::ordered_json& j, int indent) {
+  return j.dump(indent, ' ', /*ensure_ascii=*/true,
+                nlohmann::ordered_json::error_handler_t::replace);
+}
+
+}  // namespace
+
 std::string TraceLineText(const nodes::TraceRecord& r) {
   char head[64];
   std::snprintf(head, sizeof head, "[%8lld ms] #%04llu ", static_cast<long long>(r.time),
@@ -217,7 +230,8 @@ std::string TraceLineText(const nodes::TraceRecord& r) {
   if (r.decision) out += ": " + r.Explain();
   std::vector<std::string> rules = r.Rules();
   if (!rules.empty()) out += "  [" + Join(rules, ",") + "]";
-  return out;
+  // Summaries quote names from the wire, where a peer may send anything.
+  return EscapeUnsafe(out);
 }
 
 std::string TraceLineJson(const nodes::TraceRecord& r) {
@@ -231,7 +245,7 @@ std::string TraceLineJson(const nodes::TraceRecord& r) {
   j["rules"] = r.Rules();
   j["facts"] = r.Facts();
   if (r.decision) j["explain"] = r.Explain();
-  return j.dump();
+  return DumpAscii(j, -1);
 }
 
 namespace {
@@ -246,15 +260,20 @@ struct Painter {
   }
 };
 
+// Report text from outcomes and the scenario is escaped (common/text.h) before it is
+// painted: outcomes carry names from the wire.
+std::string Safe(std::string_view s) { return EscapeUnsafe(s); }
+
 void RenderHop(const v1::HopResult& h, const std::string& indent, bool last, const Painter& paint,
                std::string& out) {
   std::string branch = indent + (last ? "└── " : "├── ");
   std::string child_indent = indent + (last ? "    " : "│   ");
   std::string who =
-      h.identity().empty() ? (h.verdict() == "allowed" ? "anonymous" : "-") : h.identity();
-  out += branch + paint(h.service(), "1") + " on " + h.host() + "  " + paint.Verdict(h.verdict());
+      h.identity().empty() ? (h.verdict() == "allowed" ? "anonymous" : "-") : Safe(h.identity());
+  out += branch + paint(Safe(h.service()), "1") + " on " + Safe(h.host()) + "  " +
+         paint.Verdict(h.verdict());
   if (h.verdict() == "allowed") {
-    out += "  " + who + " · " + HopLevel(h) + " · net_creds=" + h.net_creds() + " · " +
+    out += "  " + who + " · " + HopLevel(h) + " · net_creds=" + Safe(h.net_creds()) + " · " +
            std::string(nodes::PackageName(h.package()));
     if (h.ticket_flags()) out += " · ticket " + kdc::KlistFlags(h.ticket_flags());
   }
@@ -262,23 +281,23 @@ void RenderHop(const v1::HopResult& h, const std::string& indent, bool last, con
   Decision d = kdc::FromRecord(h.decision());
   // The caller's side (package, delegation, MA-*, UD-2) is the first step of every hop.
   if (h.verdict() == "allowed" && h.steps_size() > 0) {
-    out += child_indent + "  caller: " + kdc::FromRecord(kdc::DecodeRecord(h.steps(0))).Explain() +
-           "\n";
+    out += child_indent +
+           "  caller: " + Safe(kdc::FromRecord(kdc::DecodeRecord(h.steps(0))).Explain()) + "\n";
   }
-  out +=
-      child_indent + "  " + (h.verdict() == "allowed" ? "server: " : "why: ") + d.Explain() + "\n";
-  out += child_indent + "  rules: " + Join(HopRules(h)) + "\n";
+  out += child_indent + "  " + (h.verdict() == "allowed" ? "server: " : "why: ") +
+         Safe(d.Explain()) + "\n";
+  out += child_indent + "  rules: " + Safe(Join(HopRules(h))) + "\n";
   size_t items = static_cast<size_t>(h.ops_size() + h.children_size());
   size_t i = 0;
   for (const v1::OpResult& op : h.ops()) {
     bool is_last = ++i == items;
     Decision od = kdc::FromRecord(op.decision());
-    out += child_indent + (is_last ? "└── " : "├── ") + op.op() +
-           (op.target().empty() ? "" : " " + op.target()) +
-           (op.rights().empty() ? "" : " (" + op.rights() + ")") + " as " +
-           (op.identity().empty() ? "anonymous" : op.identity()) + ": " +
-           paint(od.Explain(), op.verdict() == "allowed" ? "32" : "31") +
-           (op.detail().empty() ? "" : " [" + op.detail() + "]") + "\n";
+    out += child_indent + (is_last ? "└── " : "├── ") + Safe(op.op()) +
+           (op.target().empty() ? "" : " " + Safe(op.target())) +
+           (op.rights().empty() ? "" : " (" + Safe(op.rights()) + ")") + " as " +
+           (op.identity().empty() ? "anonymous" : Safe(op.identity())) + ": " +
+           paint(Safe(od.Explain()), op.verdict() == "allowed" ? "32" : "31") +
+           (op.detail().empty() ? "" : " [" + Safe(op.detail()) + "]") + "\n";
   }
   for (const v1::HopResult& c : h.children()) RenderHop(c, child_indent, ++i == items, paint, out);
 }
@@ -289,8 +308,8 @@ std::string RenderReport(const World& world, const ExpectationReport& expectatio
                          const std::string& file, bool color) {
   Painter paint{color};
   const Scenario& s = world.scenario();
-  std::string out =
-      paint("scenario " + s.name, "1") + (s.description.empty() ? "" : ": " + s.description) + "\n";
+  std::string out = paint("scenario " + Safe(s.name), "1") +
+                    (s.description.empty() ? "" : ": " + Safe(s.description)) + "\n";
   out += "profile " + s.options.profile + " · client policy " + s.options.client_policy +
          " · seed " + std::to_string(s.seed) + " · runtime " +
          std::string(const_cast<World&>(world).runtime().kind()) + "\n";
@@ -305,10 +324,10 @@ std::string RenderReport(const World& world, const ExpectationReport& expectatio
     const CallOutcome& o = world.outcomes().at(call_index++);
     // Appended piecewise: GCC 12 -O3 warns (-Wrestrict, a false positive) on "\n" + string.
     out += '\n';
-    out += paint(o.label, "1");
-    out += "  " + step.user + " on " + step.from_host + "\n";
+    out += paint(Safe(o.label), "1");
+    out += "  " + Safe(step.user) + " on " + Safe(step.from_host) + "\n";
     if (!o.status.ok()) {
-      out += "└── " + paint("did not complete: " + o.status.ToString(), "31") + "\n";
+      out += "└── " + paint("did not complete: " + Safe(o.status.ToString()), "31") + "\n";
       continue;
     }
     RenderHop(o.result, "", true, paint, out);
@@ -316,7 +335,7 @@ std::string RenderReport(const World& world, const ExpectationReport& expectatio
   out += "\nexpectations: " + std::to_string(expectations.passed) + " passed, " +
          std::to_string(expectations.failed) + " failed\n";
   for (const ExpectationFailure& f : expectations.failures)
-    out += "  " + paint("FAIL", "31;1") + " " + f.ToString(file) + "\n";
+    out += "  " + paint("FAIL", "31;1") + " " + Safe(f.ToString(file)) + "\n";
   return out;
 }
 
@@ -378,7 +397,7 @@ std::string RenderJson(const World& world, const ExpectationReport& expectations
                               {"actual", f.actual}});
   }
   j["expectations"] = ej;
-  return j.dump(2);
+  return DumpAscii(j, 2);
 }
 
 }  // namespace delegsim::sim

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "common/saturating.h"
 #include "nodes/runtime.h"
 
 namespace delegsim::sim {
@@ -52,8 +53,11 @@ class VirtualRuntime final : public nodes::Runtime {
   Status Start() override { return Status::Ok(); }
   void Post(NodeId id, std::function<void(Node&, NodeContext&)> fn) override;
   Status RunUntil(const std::function<bool()>& done, Time budget_ms) override;
-  // Negative deltas are ignored: the clock never goes back.
-  void AdvanceClock(Time delta_ms) override { now_ += std::max<Time>(delta_ms, 0); }
+  // Negative deltas are ignored: the clock never goes back. It stops at the end of time
+  // (INT64_MAX ms) rather than wrapping.
+  void AdvanceClock(Time delta_ms) override {
+    now_ = SaturatingAdd(now_, std::max<Time>(delta_ms, 0));
+  }
   Time Now() const override { return now_; }
   void Shutdown() override;
   std::string_view kind() const override { return "virtual"; }
