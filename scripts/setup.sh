@@ -16,6 +16,8 @@ packages=(
   python3 python3-jsonschema           # validates scenarios/ against the JSON Schema
   clang-format tmux                    # formatting check; terminal tests of `delegsim step`
   libedit-dev                          # line editing at the `delegsim step` prompt (cli/)
+  libxml2-dev                          # writes the JUnit report of `delegsim check` (cli/)
+  clang libclang-rt-14-dev             # libFuzzer targets (fuzz/, scripts/fuzz.sh)
 )
 
 missing=()

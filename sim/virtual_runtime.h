@@ -67,6 +67,8 @@ class VirtualRuntime final : public nodes::Runtime {
   // Number of events processed so far (deliveries, timers, posts).
   uint64_t events_processed() const { return events_processed_; }
   uint64_t delivered() const override { return delivered_; }
+  // Nodes added so far; their ids are 1 to node_count().
+  size_t node_count() const { return nodes_.size(); }
   // Test hook: the next envelope from `from` to `to` is replaced by `bytes` on the wire.
   void CorruptNext(NodeId from, NodeId to, std::string bytes);
 
