@@ -14,6 +14,7 @@
 #include "cli/output_file.h"
 #include "cli/step.h"
 #include "common/rules.h"
+#include "common/text.h"
 #include "net/asio_runtime.h"
 #include "sim/loader.h"
 #include "sim/results.h"
@@ -162,7 +163,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     }
   }
   if (!o.completed) {
-    err << options.file << ": the run did not complete: " << o.error << "\n";
+    err << options.file << ": the run did not complete: " << EscapeUnsafe(o.error) << "\n";
     return kExitInvalid;
   }
   return o.expectations.failed > 0 ? kExitExpectationFailed : kExitOk;
@@ -202,7 +203,7 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
       invalid = true;
       failure = problems.str();
       line = "FAIL  " + name + "  invalid scenario (" + f + ")";
-      err << failure;
+      err << EscapeUnsafe(failure, /*keep_line_breaks=*/true);
     } else {
       Outcome o = Execute(*scenario, options.runtime, nullptr);
       size_t hops = o.world ? sim::AllHops(o.world->outcomes()).size() : 0;
@@ -217,9 +218,9 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
       }
       for (const sim::ExpectationFailure& e : o.expectations.failures)
         failure += e.ToString(f) + "\n";
-      if (!ok) err << failure;
+      if (!ok) err << EscapeUnsafe(failure, /*keep_line_breaks=*/true);
     }
-    out << line << "\n";
+    out << EscapeUnsafe(line) << "\n";  // file names may say anything
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     (failure.empty() ? ++passed : ++failed);

@@ -192,6 +192,10 @@ TEST_F(OutputTest, JUnitReportIsWellFormedWhateverTheNamesSay) {
   EXPECT_THAT(xml, HasSubstr("evil\\x1b[2J&lt;&amp;&quot;&gt;\\x07.json"));
   EXPECT_THAT(xml, HasSubstr("h\\x1b"));
   EXPECT_EQ(xml.find('\x1b'), std::string::npos);
+  // The terminal gets the file name escaped too.
+  EXPECT_THAT(out_.str(), HasSubstr("FAIL  evil\\x1b[2J<&\">\\x07  invalid scenario"));
+  EXPECT_EQ(out_.str().find('\x1b'), std::string::npos);
+  EXPECT_EQ(err_.str().find('\x1b'), std::string::npos);
 
   JUnitReport report;
   report.AddCase(std::string("nul\0name", 8), "f.json", 0.5,
