@@ -12,6 +12,7 @@
 
 #include "cli/junit.h"
 #include "cli/output_file.h"
+#include "cli/reach_command.h"
 #include "cli/step.h"
 #include "common/rules.h"
 #include "common/text.h"
@@ -321,6 +322,9 @@ int Main(int argc, char** argv) {
                        "(\"n;n;break rule:KCD-2;c;why\")");
   step_cmd->add_flag("--no-color", step_no_color, "Never colour the output");
 
+  ReachCommandOptions reach;
+  CLI::App* reach_cmd = AddReachSubcommand(app, reach);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -334,6 +338,7 @@ int Main(int argc, char** argv) {
   }
   if (validate->parsed()) return ValidateCommand(validate_files, std::cout, std::cerr);
   if (check_cmd->parsed()) return CheckCommand(check, std::cout, std::cerr);
+  if (reach_cmd->parsed()) return ReachCommand(reach, std::cout, std::cerr);
   if (step_cmd->parsed()) {
     step.color = !step_no_color && UseColor(true);
     return StepMain(step, step_script);

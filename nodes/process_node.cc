@@ -37,6 +37,7 @@ struct ProcessNode::Outbound {
   // The token the call is made as: the effective token of the execution's top frame,
   // which stays put while a call is out (Run resumes only when the call finishes).
   const Token* as = nullptr;
+  Token acting;  // the identity of an `on_behalf_of` protocol transition; `as` then points here
   const ServiceInfo* target = nullptr;
   const HostInfo* target_host = nullptr;
   std::string path;
@@ -673,6 +674,26 @@ void ProcessNode::StartOutbound(const ExecPtr& x, v1::CallSpec& spec, NodeContex
     d.Deny(rule, "ERROR_BAD_IMPERSONATION_LEVEL", {}, {{"thread.level", LevelName(ob->as->level)}});
     return RefuseOutbound(ob, ctx);
   }
+  if (!spec.on_behalf_of().empty()) {
+    // S4U-1: S4U2self names any user without authenticating them; the account's key is all
+    // it takes. The call then goes on as that user by protocol transition (S4U-3).
+    std::optional<PrincipalId> user = dir_.Find(spec.on_behalf_of());
+    if (!user || !spec.protocol_transition()) {
+      d.Deny(RuleId::kDS12, "STATUS_NO_SUCH_USER", {},
+             {{"on_behalf_of", spec.on_behalf_of()},
+              {"exists", user.has_value()},
+              {"protocol_transition", spec.protocol_transition()}});
+      return RefuseOutbound(ob, ctx);
+    }
+    const kdc::Principal& p = dir_.Get(*user);
+    ob->acting.user = *user;
+    ob->acting.groups = p.groups;
+    ob->acting.privileges = p.privileges;
+    ob->acting.host = host_;
+    ob->acting.creds.why = RuleId::kS4U1;
+    ob->as = &ob->acting;
+    d.Read(RuleId::kS4U1, {{"on_behalf_of", dir_.FullName(*user)}, {"user_authenticated", false}});
+  }
   std::string who = dir_.Name(ob->as->user);
 
   if (transport == v1::TRANSPORT_NCALRPC) {
@@ -937,7 +958,11 @@ void ProcessNode::OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& 
         v1::Envelope env;
         v1::TgsReq* req = env.mutable_tgs_req();
         *req->mutable_tgt() = own_tgt;
-        req->set_sname(me && !me->spn.empty() ? me->spn : dir_.Name(account_));
+        // The ticket is to this account: its service's SPN, else the account's first SPN.
+        const kdc::Principal& self = dir_.Get(account_);
+        req->set_sname(me && !me->spn.empty() ? me->spn
+                       : !self.spns.empty()   ? self.spns.front()
+                                              : self.name);
         req->set_for_user(dir_.FullName(ob->as->user));
         req->mutable_options()->set_forwardable(true);
         AskKdc(

@@ -9,10 +9,7 @@ if [[ "${1:-}" == "--sanitize" ]]; then
   args=(-DCMAKE_BUILD_TYPE=Debug -DDELEGSIM_SANITIZE=ON -DDELEGSIM_WERROR=ON -DDELEGSIM_BUILD_BENCH=OFF)
 fi
 # A compiler cache, when the machine has one, makes rebuilds of unchanged files instant.
-if command -v ccache >/dev/null; then
-  args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(dirname "$PWD")}" CCACHE_NOHASHDIR=1
-fi
+if command -v ccache >/dev/null; then args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 cmake -S . -B "$build" "${args[@]}" >/dev/null
 cmake --build "$build" -j"$(nproc)" >&2
 echo "$build"

@@ -27,10 +27,7 @@ build=build-fuzz
 args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DDELEGSIM_FUZZ=ON -DDELEGSIM_BUILD_TESTS=OFF
       -DDELEGSIM_BUILD_BENCH=OFF -DDELEGSIM_JEMALLOC=OFF
       -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++)
-if command -v ccache >/dev/null; then
-  args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(dirname "$PWD")}" CCACHE_NOHASHDIR=1
-fi
+if command -v ccache >/dev/null; then args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 cmake -S . -B "$build" "${args[@]}" >/dev/null
 cmake --build "$build" -j"$(nproc)" --target scenario_fuzzer frame_fuzzer node_fuzzer fuzz_seeds >&2
 

@@ -71,6 +71,7 @@ constexpr std::string_view kCallOptionFields[] = {"transport",
                                                   "protocol_transition",
                                                   "by_ip_address",
                                                   "transport_level",
+                                                  "on_behalf_of",
                                                   "then"};
 constexpr std::string_view kClockStepFields[] = {"advance_clock"};
 constexpr std::string_view kExpectFields[] = {"path",       "access", "op",        "verdict",
@@ -1229,6 +1230,13 @@ class Decoder {
     call->set_ignore_delegate_failure(BoolField(o, "ignore_delegate_failure").value_or(false));
     call->set_protocol_transition(BoolField(o, "protocol_transition").value_or(false));
     call->set_by_ip_address(BoolField(o, "by_ip_address").value_or(false));
+    if (auto who = StringField(o, "on_behalf_of")) {
+      call->set_on_behalf_of(*who);
+      if (!call->protocol_transition()) {
+        Report(o.At("on_behalf_of"),
+               "on_behalf_of needs \"protocol_transition\": true (S4U2self names the user, S4U-1)");
+      }
+    }
     if (auto tl =
             EnumField<v1::Level>(o, "transport_level", "impersonation level", TokenLevels())) {
       call->set_transport_level(*tl);

@@ -315,7 +315,8 @@ v1::HopResult AssembleHops(const std::string& label,
   return build(*roots->second.back());
 }
 
-Status World::Run() {
+Status World::Start() {
+  if (started_) return Status::Ok();
   // Records are built only when something consumes them (nodes check Tracing()).
   if (assemble_ || keep_trace_ || extra_sink_) {
     runtime_->SetTraceSink([this](nodes::TraceRecord& rec) {
@@ -327,37 +328,65 @@ Status World::Run() {
     runtime_->SetTraceSink(nullptr);
   }
   if (Status st = runtime_->Start(); !st.ok()) return st;
+  started_ = true;
+  return Status::Ok();
+}
+
+Status World::Run() {
+  if (Status st = Start(); !st.ok()) return st;
   for (const StepSpec& step : scenario_.steps) {
     if (step.kind == StepSpec::Kind::kAdvanceClock) {
       runtime_->AdvanceClock(step.advance_ms);
       continue;
     }
-    nodes::NodeId client = ClientNode(step.user, step.from_host);
-    // Shared with the completion callback, which may outlive this iteration if the call
-    // never completes within its budget and its reply arrives later.
-    struct State {
-      bool done = false;
-      v1::HopResult result;
-    };
-    auto state = std::make_shared<State>();
-    hops_.clear();
-    runtime_->Post(client, [&step, state](nodes::Node& node, nodes::NodeContext& ctx) {
-      static_cast<nodes::ClientNode&>(node).StartCall(
-          step.label, step.call, ctx, [state](const v1::HopResult& result, nodes::NodeContext&) {
-            state->result = result;
-            state->done = true;
-          });
-    });
-    Status st = runtime_->RunUntil([&] { return state->done; }, kCallBudgetMs);
-    CallOutcome outcome;
-    outcome.label = step.label;
-    if (assemble_) outcome.result = AssembleHops(step.label, hops_);
-    if (!state->done) {
-      outcome.status = st.ok() ? Internal("call '" + step.label + "' never completed") : st;
-    }
-    outcomes_.push_back(std::move(outcome));
+    outcomes_.push_back(Call(step, ClientNode(step.user, step.from_host)));
   }
   return Status::Ok();
+}
+
+StatusOr<nodes::NodeId> World::Session(const std::string& user, const std::string& host) {
+  if (nodes::NodeId id = ClientNode(user, host); id != 0) return id;
+  std::optional<kdc::PrincipalId> who = dir_->Find(user);
+  if (!who) return NotFound("unknown account '" + user + "'");
+  const nodes::HostInfo* h = topology_->FindHost(host);
+  if (!h) return NotFound("unknown host '" + host + "'");
+  nodes::NodeId id = runtime_->AddNode(
+      std::make_unique<nodes::ClientNode>(*topology_, host, *who, dir_->KeyOf(*who)), h->address);
+  clients_.emplace_back(user + "@" + host, id);
+  return id;
+}
+
+StatusOr<CallOutcome> World::RunCall(const StepSpec& step) {
+  StatusOr<nodes::NodeId> client = Session(step.user, step.from_host);
+  if (!client.ok()) return client.status();
+  if (Status st = Start(); !st.ok()) return st;
+  return Call(step, *client);
+}
+
+CallOutcome World::Call(const StepSpec& step, nodes::NodeId client) {
+  // Shared with the completion callback, which may outlive this call if the call never
+  // completes within its budget and its reply arrives later.
+  struct State {
+    bool done = false;
+    v1::HopResult result;
+  };
+  auto state = std::make_shared<State>();
+  hops_.clear();
+  runtime_->Post(client, [&step, state](nodes::Node& node, nodes::NodeContext& ctx) {
+    static_cast<nodes::ClientNode&>(node).StartCall(
+        step.label, step.call, ctx, [state](const v1::HopResult& result, nodes::NodeContext&) {
+          state->result = result;
+          state->done = true;
+        });
+  });
+  Status st = runtime_->RunUntil([&] { return state->done; }, kCallBudgetMs);
+  CallOutcome outcome;
+  outcome.label = step.label;
+  if (assemble_) outcome.result = AssembleHops(step.label, hops_);
+  if (!state->done) {
+    outcome.status = st.ok() ? Internal("call '" + step.label + "' never completed") : st;
+  }
+  return outcome;
 }
 
 }  // namespace delegsim::sim

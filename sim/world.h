@@ -39,6 +39,11 @@ class World {
 
   // Runs every step in order; each call runs until its reply (bounded).
   Status Run();
+  // Runs one call step (a call not among the scenario's steps, e.g. a chain `delegsim
+  // reach` probes) and returns its outcome; the session of step.user on step.from_host is
+  // created when the scenario has none (virtual runtime: the Asio runtime binds its
+  // listeners at the first call). Fails when a name resolves to nothing.
+  StatusOr<CallOutcome> RunCall(const StepSpec& step);
   // Bound on one call, in ms of the runtime's time.
   static constexpr nodes::Time kCallBudgetMs = 120'000;
 
@@ -65,6 +70,11 @@ class World {
 
  private:
   World() = default;
+  // Starts the runtime once and installs the trace sink.
+  Status Start();
+  // The session node of `user` on `host`, added to the runtime when missing.
+  StatusOr<nodes::NodeId> Session(const std::string& user, const std::string& host);
+  CallOutcome Call(const StepSpec& step, nodes::NodeId client);
 
   Scenario scenario_;
   std::unique_ptr<kdc::Directory> dir_;
@@ -77,6 +87,7 @@ class World {
   std::function<void(const nodes::TraceRecord&)> extra_sink_;
   bool keep_trace_ = true;
   bool assemble_ = true;
+  bool started_ = false;
   // HOP records of the call under way, assembled into its tree when it completes.
   std::vector<std::shared_ptr<const v1::HopResult>> hops_;
 };

@@ -1,0 +1,407 @@
+#include "analysis/reach.h"
+
+#include <algorithm>
+#include <set>
+#include <unordered_set>
+
+#include "kdc/uac.h"
+
+namespace delegsim::analysis {
+namespace {
+
+bool IsS4uProxy(const std::string& net_creds) { return net_creds.rfind("s4u_proxy{", 0) == 0; }
+
+// The SPNs of "s4u_proxy{a,b}".
+std::vector<std::string> S4uTargetsOf(const std::string& net_creds) {
+  std::vector<std::string> out;
+  if (!IsS4uProxy(net_creds) || net_creds.back() != '}') return out;
+  std::string inner = net_creds.substr(10, net_creds.size() - 11);
+  size_t start = 0;
+  while (start <= inner.size()) {
+    size_t comma = inner.find(',', start);
+    if (comma == std::string::npos) comma = inner.size();
+    if (comma > start) out.push_back(inner.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// The transports a caller on `from_host` can use to reach `s`: ncalrpc only on its host.
+std::vector<v1::Transport> TransportsFrom(const nodes::ServiceInfo& s,
+                                          const std::string& from_host) {
+  std::vector<v1::Transport> out;
+  for (v1::Transport t : s.transports) {
+    if (t == v1::TRANSPORT_NCALRPC && s.host != from_host) continue;
+    out.push_back(t);
+  }
+  return out;
+}
+
+// One remote transport (the first the service offers), for hops whose outcome does not
+// depend on the transport (S4U2proxy).
+std::optional<v1::Transport> NetworkTransport(const nodes::ServiceInfo& s) {
+  for (v1::Transport t : s.transports) {
+    if (t != v1::TRANSPORT_NCALRPC) return t;
+  }
+  return std::nullopt;
+}
+
+// A place in the directory where a LogonUser op holds an account's password: the chain
+// of services from a step up to the service that runs it.
+struct LogonSite {
+  std::string user;  // the step's caller
+  std::string from_host;
+  std::vector<std::string> services;  // the step's path to the service holding the password
+  std::string account;
+  std::string password;
+};
+
+void CollectLogonSites(const google::protobuf::RepeatedPtrField<v1::Operation>& ops,
+                       const sim::StepSpec& step, std::vector<std::string>& path,
+                       std::vector<LogonSite>& out) {
+  for (const v1::Operation& op : ops) {
+    if (op.has_call()) {
+      path.push_back(op.call().service());
+      CollectLogonSites(op.call().ops(), step, path, out);
+      path.pop_back();
+    } else if (op.has_logon_user() && !op.logon_user().password().empty()) {
+      out.push_back(
+          {step.user, step.from_host, path, op.logon_user().user(), op.logon_user().password()});
+    }
+  }
+}
+
+}  // namespace
+
+struct Reach::State {
+  Chain chain;
+  HopOutcome last;
+  std::string via;
+};
+
+std::vector<std::string> Reach::HostsOf(PrincipalId account) const {
+  std::vector<std::string> out;
+  for (const nodes::ServiceInfo& s : prober_.topology().services()) {
+    if (s.account == account && std::find(out.begin(), out.end(), s.host) == out.end()) {
+      out.push_back(s.host);
+    }
+  }
+  const kdc::Principal& p = prober_.directory().Get(account);
+  if (p.kind == kdc::PrincipalKind::kComputer) {
+    for (const nodes::HostInfo& h : prober_.topology().hosts()) {
+      if ((kdc::EqualsIgnoreCase(h.name, p.name) || kdc::EqualsIgnoreCase(h.name + "$", p.name)) &&
+          std::find(out.begin(), out.end(), h.name) == out.end()) {
+        out.push_back(h.name);
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<PrincipalId> Reach::KeysOnHost(const std::string& host) const {
+  std::set<PrincipalId> out;
+  const kdc::Directory& dir = prober_.directory();
+  for (const nodes::ServiceInfo& s : prober_.topology().services()) {
+    if (s.host == host) out.insert(s.account);
+  }
+  for (PrincipalId id = 1; id <= dir.principal_count(); ++id) {
+    const kdc::Principal& p = dir.Get(id);
+    if (p.kind == kdc::PrincipalKind::kComputer &&
+        (kdc::EqualsIgnoreCase(host, p.name) || kdc::EqualsIgnoreCase(host + "$", p.name))) {
+      out.insert(id);
+    }
+  }
+  return {out.begin(), out.end()};
+}
+
+std::vector<PrincipalId> Reach::KeyHolders() const {
+  std::set<PrincipalId> out;
+  for (const nodes::ServiceInfo& s : prober_.topology().services()) out.insert(s.account);
+  for (const nodes::HostInfo& h : prober_.topology().hosts()) {
+    for (PrincipalId id : KeysOnHost(h.name)) out.insert(id);
+  }
+  return {out.begin(), out.end()};
+}
+
+std::vector<const nodes::ServiceInfo*> Reach::S4uTargets(PrincipalId account) const {
+  // KCD-7: the account's A2D2 SPNs and the SPNs of accounts whose RBCD descriptor lists it.
+  const kdc::Directory& dir = prober_.directory();
+  std::set<std::string> spns;
+  for (kdc::SpnId spn : dir.Get(account).a2d2) spns.insert(dir.SpnName(spn));
+  for (PrincipalId id = 1; id <= dir.principal_count(); ++id) {
+    const kdc::Principal& target = dir.Get(id);
+    if (target.allowed_to_act.empty() || !dir.AnyMatches(account, target.allowed_to_act)) continue;
+    for (const std::string& s : target.spns) spns.insert(kdc::ToLower(s));
+  }
+  std::vector<const nodes::ServiceInfo*> out;
+  for (const nodes::ServiceInfo& s : prober_.topology().services()) {
+    if (!s.spn.empty() && spns.count(kdc::ToLower(s.spn))) out.push_back(&s);
+  }
+  return out;
+}
+
+Status Reach::Add(const Chain& chain, const std::vector<HopOutcome>& hops, const std::string& via,
+                  std::vector<Flow>* flows, std::vector<State>* next) {
+  if (hops.empty()) {
+    return Internal("the chain " + Prober::Describe(chain) +
+                    " did not complete: " + prober_.failure());
+  }
+  if (hops.size() != chain.hops.size() || !hops.back().allowed) return Status::Ok();
+  const HopOutcome& last = hops.back();
+  if (last.identity.empty()) return Status::Ok();  // nobody arrived (anonymous)
+  std::string state = last.identity + "|" + chain.hops.back().service + "|" + last.level + "|" +
+                      last.net_creds + "|" + via;
+  bool fresh = seen_.insert(state).second;
+  Flow f;
+  f.identity = last.identity;
+  f.service = chain.hops.back().service;
+  const nodes::ServiceInfo* s = prober_.topology().FindService(f.service);
+  f.host = s ? s->host : "";
+  f.level = last.level;
+  f.net_creds = last.net_creds;
+  f.mechanism = last.mechanism;
+  for (const HopPlan& h : chain.hops) f.chain.push_back(h.service);
+  f.rules = last.rules;
+  f.via = via;
+  f.replay = chain;
+  bool duplicate = !listed_.insert(state + "|" + std::string(MechanismName(f.mechanism))).second;
+  if (!duplicate) {
+    if (flows->size() >= options_.max_flows) {
+      return ResourceExhausted("more than " + std::to_string(options_.max_flows) +
+                               " flows: narrow the query or raise --max-flows");
+    }
+    flows->push_back(std::move(f));
+  }
+  if (fresh) next->push_back({chain, last, via});
+  return Status::Ok();
+}
+
+Status Reach::Search(std::vector<State> frontier, std::vector<Flow>* flows) {
+  const nodes::Topology& topo = prober_.topology();
+  while (!frontier.empty()) {
+    std::vector<State> next;
+    for (const State& s : frontier) {
+      if (static_cast<int>(s.chain.hops.size()) >= options_.max_hops) continue;
+      const nodes::ServiceInfo* at = topo.FindService(s.chain.hops.back().service);
+      if (!at) continue;
+      auto probe = [&](HopPlan plan) -> Status {
+        Chain c = s.chain;
+        c.hops.push_back(std::move(plan));
+        return Add(c, prober_.Run(c), s.via, flows, &next);
+      };
+      const std::string& held = s.last.net_creds;
+      if (held == "tgt" || held == "own_session") {
+        // IL-5 / LC-1: the credentials go anywhere the next hop's rules let them.
+        for (const nodes::ServiceInfo& t : topo.services()) {
+          if (&t == at) continue;
+          for (v1::Transport tr : TransportsFrom(t, at->host)) {
+            if (Status st = probe({t.name, tr}); !st.ok()) return st;
+          }
+        }
+      } else if (IsS4uProxy(held)) {
+        // KCD-7: only to the targets the account may reach by S4U2proxy.
+        std::vector<std::string> targets = S4uTargetsOf(held);
+        for (const nodes::ServiceInfo& t : topo.services()) {
+          if (t.spn.empty() ||
+              std::find(targets.begin(), targets.end(), kdc::ToLower(t.spn)) == targets.end()) {
+            continue;
+          }
+          if (std::optional<v1::Transport> tr = NetworkTransport(t)) {
+            if (Status st = probe({t.name, *tr}); !st.ok()) return st;
+          }
+        }
+      } else {
+        // IL-4: without network credentials, only this host's services.
+        for (const nodes::ServiceInfo& t : topo.services()) {
+          if (&t == at || t.host != at->host) continue;
+          for (v1::Transport tr : TransportsFrom(t, at->host)) {
+            if (Status st = probe({t.name, tr}); !st.ok()) return st;
+          }
+        }
+      }
+      if (!IsS4uProxy(held)) {
+        // S4U-3: the service may switch to protocol transition for the identity it holds.
+        for (const nodes::ServiceInfo* t : S4uTargets(at->account)) {
+          if (std::optional<v1::Transport> tr = NetworkTransport(*t)) {
+            HopPlan plan{t->name, *tr};
+            plan.protocol_transition = true;
+            if (Status st = probe(std::move(plan)); !st.ok()) return st;
+          }
+        }
+      }
+    }
+    frontier = std::move(next);
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::vector<Flow>> Reach::ForIdentity(PrincipalId who) {
+  seen_.clear();
+  listed_.clear();
+  const kdc::Directory& dir = prober_.directory();
+  const nodes::Topology& topo = prober_.topology();
+  std::string name = dir.FullName(who);
+  std::vector<Flow> flows;
+  std::vector<State> start;
+  size_t done = 0;
+  const kdc::Domain& home = dir.GetDomain(dir.Get(who).domain);
+  for (const nodes::ServiceInfo& t : topo.services()) {
+    for (v1::Transport tr : t.transports) {
+      // ncalrpc: the user logged on at the service's host (LC-1), which a workgroup's local
+      // account can do only on its own host; otherwise from a workstation.
+      bool local = tr == v1::TRANSPORT_NCALRPC;
+      if (local && home.workgroup && home.realm != t.host) continue;
+      Chain c{name, local ? t.host : prober_.Workstation(who), {{t.name, tr}}};
+      if (Status st = Add(c, prober_.Run(c), "", &flows, &start); !st.ok()) return st;
+    }
+    if (options_.progress) options_.progress(++done, topo.services().size());
+  }
+  // TK-6: services that hold the account's password call on with a LogonUser token.
+  std::vector<LogonSite> sites;
+  for (const sim::StepSpec& step : prober_.scenario().steps) {
+    std::vector<std::string> path = {step.call.service()};
+    CollectLogonSites(step.call.ops(), step, path, sites);
+  }
+  for (const LogonSite& site : sites) {
+    std::optional<PrincipalId> account = dir.Find(site.account);
+    if (!account || *account != who) continue;
+    const nodes::ServiceInfo* holder = topo.FindService(site.services.back());
+    if (!holder) continue;
+    Chain prefix{site.user, site.from_host, {}};
+    for (const std::string& s : site.services) {
+      const nodes::ServiceInfo* info = topo.FindService(s);
+      if (!info) break;
+      prefix.hops.push_back({s, info->host == site.from_host && info->transports.size() == 1
+                                    ? info->transports.front()
+                                    : NetworkTransport(*info).value_or(v1::TRANSPORT_NCALRPC)});
+    }
+    if (prefix.hops.size() != site.services.size()) continue;
+    for (const nodes::ServiceInfo& t : topo.services()) {
+      if (&t == holder) continue;
+      for (v1::Transport tr : TransportsFrom(t, holder->host)) {
+        Chain c = prefix;
+        HopPlan plan{t.name, tr};
+        plan.logon_user = site.account;
+        plan.password = site.password;
+        c.hops.push_back(std::move(plan));
+        if (static_cast<int>(c.hops.size()) > options_.max_hops) continue;
+        if (Status st = Add(c, prober_.Run(c), "", &flows, &start); !st.ok()) return st;
+      }
+    }
+  }
+  if (Status st = Search(std::move(start), &flows); !st.ok()) return st;
+  // Only flows of this identity (a LogonUser chain's first hops carry the step's caller).
+  std::erase_if(flows, [&](const Flow& f) { return f.identity != name; });
+  return flows;
+}
+
+StatusOr<std::vector<Flow>> Reach::ForCompromised(const std::vector<PrincipalId>& accounts) {
+  seen_.clear();
+  listed_.clear();
+  const kdc::Directory& dir = prober_.directory();
+  const nodes::Topology& topo = prober_.topology();
+  const IdentityClasses& classes = prober_.classes();
+  std::vector<Flow> flows;
+  std::vector<State> start;
+  // Identities an attacker can name: every class (its representative stands for all).
+  std::vector<PrincipalId> everyone;
+  for (ClassId c = 0; c < classes.size(); ++c) everyone.push_back(classes.Representative(c));
+  std::vector<PrincipalId> victims = options_.coerce_everyone ? everyone : options_.coerce;
+  size_t done = 0;
+  for (PrincipalId x : accounts) {
+    std::string via = dir.Name(x);
+    std::vector<std::string> hosts = HostsOf(x);
+    std::string at = hosts.empty() ? prober_.Workstation(x) : hosts.front();
+    // S4U-1 + S4U-3 / RB-1: S4U2self for anyone, then S4U2proxy to each target.
+    for (const nodes::ServiceInfo* t : S4uTargets(x)) {
+      std::optional<v1::Transport> tr = NetworkTransport(*t);
+      if (!tr) continue;
+      for (PrincipalId u : everyone) {
+        HopPlan plan{t->name, *tr};
+        plan.protocol_transition = true;
+        plan.on_behalf_of = dir.FullName(u);
+        Chain c{dir.FullName(x), at, {std::move(plan)}};
+        if (Status st = Add(c, prober_.Run(c), via, &flows, &start); !st.ok()) return st;
+      }
+    }
+    // IL-5 / UD-2: an unconstrained service collects the TGTs of whoever authenticates to it.
+    if (dir.Get(x).uac & kdc::uf::kTrustedForDelegation) {
+      for (const nodes::ServiceInfo& s : topo.services()) {
+        if (s.account != x) continue;
+        for (PrincipalId v : victims) {
+          for (v1::Transport tr : s.transports) {
+            if (tr == v1::TRANSPORT_NCALRPC) continue;
+            Chain c{dir.FullName(v), prober_.Workstation(v), {{s.name, tr}}};
+            std::vector<HopOutcome> hops = prober_.Run(c);
+            // Only a TGT that reached the service is the attacker's.
+            if (!hops.empty() && hops.back().net_creds != "tgt") continue;
+            if (Status st = Add(c, hops, via, &flows, &start); !st.ok()) return st;
+          }
+        }
+      }
+    }
+    if (options_.progress) options_.progress(++done, accounts.size());
+  }
+  if (options_.onward) {
+    if (Status st = Search(std::move(start), &flows); !st.ok()) return st;
+  }
+  // The representatives stand for their classes; the coerced list names itself.
+  std::vector<Flow> out;
+  for (const Flow& f : flows) {
+    std::optional<PrincipalId> id = dir.Find(f.identity);
+    bool named_victim = id && !options_.coerce_everyone &&
+                        std::find(victims.begin(), victims.end(), *id) != victims.end() &&
+                        f.replay.hops.front().on_behalf_of.empty();
+    if (named_victim) {
+      out.push_back(f);
+    } else {
+      Expand(f, &out);
+    }
+  }
+  return out;
+}
+
+void Reach::Expand(const Flow& flow, std::vector<Flow>* out) const {
+  const kdc::Directory& dir = prober_.directory();
+  const IdentityClasses& classes = prober_.classes();
+  std::optional<PrincipalId> id = dir.Find(flow.identity);
+  if (!id || !classes.HasClass(*id)) {
+    out->push_back(flow);
+    return;
+  }
+  for (PrincipalId m : classes.Members(classes.Of(*id))) {
+    Flow f = flow;
+    const std::string& name = dir.FullName(m);
+    f.identity = name;
+    if (f.replay.user == flow.identity) f.replay.user = name;
+    for (HopPlan& h : f.replay.hops) {
+      if (h.on_behalf_of == flow.identity) h.on_behalf_of = name;
+    }
+    out->push_back(std::move(f));
+  }
+}
+
+StatusOr<std::vector<Flow>> Reach::ToServices(const std::vector<std::string>& services) {
+  auto wanted = [&](const Flow& f) {
+    return std::find(services.begin(), services.end(), f.service) != services.end();
+  };
+  const IdentityClasses& classes = prober_.classes();
+  std::vector<Flow> out;
+  for (ClassId c = 0; c < classes.size(); ++c) {
+    StatusOr<std::vector<Flow>> flows = ForIdentity(classes.Representative(c));
+    if (!flows.ok()) return flows.status();
+    for (const Flow& f : *flows) {
+      if (wanted(f)) Expand(f, &out);
+    }
+  }
+  for (PrincipalId x : KeyHolders()) {
+    StatusOr<std::vector<Flow>> flows = ForCompromised({x});
+    if (!flows.ok()) return flows.status();
+    for (Flow& f : *flows) {
+      if (wanted(f)) out.push_back(std::move(f));
+    }
+  }
+  return out;
+}
+
+}  // namespace delegsim::analysis

@@ -1,0 +1,93 @@
+// Reach: where an identity's credentials can flow, what holding an account's keys gains,
+// and who can arrive at a service — answered from the directory alone by running
+// candidate chains through the simulator (analysis/prober.h), so every flow carries the
+// same rule ids a run would show and can be replayed as an ordinary step.
+//
+//   Prober prober(scenario);
+//   Reach reach(prober, {.max_hops = 4});
+//   StatusOr<std::vector<Flow>> flows = reach.ForIdentity(*dir.Find("alice"));
+#ifndef DELEGSIM_ANALYSIS_REACH_H_
+#define DELEGSIM_ANALYSIS_REACH_H_
+
+#include <functional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "analysis/prober.h"
+#include "common/status.h"
+
+namespace delegsim::analysis {
+
+// An identity arriving at a service.
+struct Flow {
+  std::string identity;  // full name, "alice@CORP.EXAMPLE"
+  std::string service;
+  std::string host;
+  std::string level;
+  std::string net_creds;
+  Mechanism mechanism = Mechanism::kDirect;
+  std::vector<std::string> chain;  // service names, in call order
+  std::vector<std::string> rules;  // every rule the arriving hop named
+  std::string via;                 // --compromised: the account whose keys were used
+  Chain replay;                    // the chain that produced it, for `run` and `step`
+};
+
+struct ReachOptions {
+  int max_hops = 4;
+  size_t max_flows = 1'000'000;
+  // Accounts an attacker can make authenticate to a compromised host (coercion); with
+  // coerce_everyone, every account.
+  std::vector<PrincipalId> coerce;
+  bool coerce_everyone = false;
+  // Follow what the obtained credentials reach onward (false: only what the keys give).
+  bool onward = true;
+  // Called after each unit of work with (done, total), for a progress display.
+  std::function<void(size_t, size_t)> progress;
+};
+
+class Reach {
+ public:
+  // Borrows `prober`, which must have built (prober.status().ok()).
+  Reach(Prober& prober, ReachOptions options) : prober_(prober), options_(std::move(options)) {}
+  Reach(const Reach&) = delete;
+  Reach& operator=(const Reach&) = delete;
+
+  // Every service where `who`'s identity can arrive, and a shortest chain for each
+  // (service, level, net_creds, mechanism).
+  StatusOr<std::vector<Flow>> ForIdentity(PrincipalId who);
+  // What an attacker holding the keys of `accounts` gains: S4U2self for any principal
+  // followed by S4U2proxy where A2D2 or RBCD allows it, and the forwarded TGTs of accounts
+  // that authenticate to an unconstrained service the keys run; then (options.onward)
+  // where those credentials reach.
+  StatusOr<std::vector<Flow>> ForCompromised(const std::vector<PrincipalId>& accounts);
+  // Every flow that ends at `services`: from every identity, then from every account
+  // holding a key on some host (flows with `via` set).
+  StatusOr<std::vector<Flow>> ToServices(const std::vector<std::string>& services);
+
+  // Accounts that hold a key on some host: service accounts of services and the computer
+  // accounts of hosts, ascending.
+  std::vector<PrincipalId> KeyHolders() const;
+  // The accounts whose keys live on `host`: its computer account and its services' accounts.
+  std::vector<PrincipalId> KeysOnHost(const std::string& host) const;
+
+ private:
+  struct State;
+  Status Search(std::vector<State> start, std::vector<Flow>* flows);
+  Status Add(const Chain& chain, const std::vector<HopOutcome>& hops, const std::string& via,
+             std::vector<Flow>* flows, std::vector<State>* next);
+  std::vector<std::string> HostsOf(PrincipalId account) const;
+  std::vector<const nodes::ServiceInfo*> S4uTargets(PrincipalId account) const;
+  // Every member of the class of `flow`'s identity, as its own flow.
+  void Expand(const Flow& flow, std::vector<Flow>* out) const;
+
+  Prober& prober_;
+  ReachOptions options_;
+  // Per search: states already expanded, and flows already listed.
+  std::unordered_set<std::string> seen_;
+  std::unordered_set<std::string> listed_;
+};
+
+}  // namespace delegsim::analysis
+
+#endif  // DELEGSIM_ANALYSIS_REACH_H_

@@ -1,0 +1,40 @@
+// `delegsim reach FILE`: where credentials can flow (--identity), what an attacker holding
+// an account's keys gains (--compromised), who can arrive at a service (--to), and the
+// remediation table (--blast-radius). See docs/reach.md.
+#ifndef DELEGSIM_CLI_REACH_COMMAND_H_
+#define DELEGSIM_CLI_REACH_COMMAND_H_
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace delegsim::cli {
+
+struct ReachCommandOptions {
+  std::string file;
+  std::optional<std::string> identity;
+  std::vector<std::string> compromised;  // account names or host:NAME
+  std::vector<std::string> coerce;       // account names, or "*" for every account
+  std::optional<std::string> to;         // service name or host:NAME
+  bool blast_radius = false;
+  std::vector<std::string> privileged;  // extra groups whose members count as privileged
+  int max_hops = 4;
+  size_t max_flows = 1'000'000;
+  bool json = false;
+  bool quiet = false;
+  std::optional<size_t> emit;  // flow number (1-based) to write as a scenario...
+  std::string output;          // ...to this file
+};
+
+// Registers the subcommand on `app`, filling `options` when it is parsed.
+CLI::App* AddReachSubcommand(CLI::App& app, ReachCommandOptions& options);
+int ReachCommand(const ReachCommandOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace delegsim::cli
+
+#endif  // DELEGSIM_CLI_REACH_COMMAND_H_
