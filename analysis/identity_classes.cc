@@ -8,8 +8,10 @@ namespace delegsim::analysis {
 namespace {
 
 // Principals and groups some rule input names: allowed-to-act (RB-1), allowed-to-
-// authenticate (XR-3), ACL entries and owners (TK-11, TK-1), service accounts (TK-8), and
-// the users of LogonUser, S4U logons and on_behalf_of calls in the steps.
+// authenticate (XR-3), ACL entries and owners (TK-11, TK-1), and the users of LogonUser,
+// S4U logons and on_behalf_of calls in the steps. (A service account is compared with the
+// identity only by the hops it runs (TK-8); the prober simulates such chains for the
+// account itself.)
 void CollectOps(const kdc::Directory& dir,
                 const google::protobuf::RepeatedPtrField<v1::Operation>& ops,
                 std::vector<bool>& named) {
@@ -43,8 +45,7 @@ void CollectOps(const kdc::Directory& dir,
 
 }  // namespace
 
-IdentityClasses::IdentityClasses(const kdc::Directory& dir, const nodes::Topology& topology,
-                                 const sim::Scenario& scenario) {
+IdentityClasses::IdentityClasses(const kdc::Directory& dir, const sim::Scenario& scenario) {
   size_t n = dir.principal_count() + 1;
   std::vector<bool> named(n, false);
   auto mark_all = [&](const std::vector<PrincipalId>& ids) {
@@ -55,7 +56,6 @@ IdentityClasses::IdentityClasses(const kdc::Directory& dir, const nodes::Topolog
     mark_all(p.allowed_to_act);
     mark_all(p.allowed_to_authenticate);
   }
-  for (const nodes::ServiceInfo& s : topology.services()) named[s.account] = true;
   for (const sim::ObjectSpec& o : scenario.objects) {
     if (std::optional<PrincipalId> id = dir.Find(o.owner)) named[*id] = true;
     for (const sim::AceSpec& a : o.acl) {

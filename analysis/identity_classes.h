@@ -3,13 +3,15 @@
 // A decision reads a principal's kind, domain, userAccountControl bits, Protected Users
 // membership and the groups that some rule input names (an RBCD descriptor, a
 // selective-authentication list, an ACL); it reads the principal itself only where a rule
-// input names it directly (an ACL entry, a service's account, a LogonUser or S4U target).
+// input names it directly (an ACL entry, a LogonUser or S4U target) or where it runs a
+// service of the chain (TK-8 compares the identity with the server's account): the
+// prober simulates those chains for the principal itself.
 // Principals that agree on all of that get the same verdict, level and net_creds in every
 // chain, so `delegsim reach` simulates one representative per class and carries the
 // answer to the others. tests/analysis/replay_test.cc checks the claim by replaying flows
 // of non-representatives in the simulator.
 //
-//   IdentityClasses classes(world.directory(), world.topology(), scenario);
+//   IdentityClasses classes(world.directory(), scenario);
 //   ClassId c = classes.Of(alice);
 //   PrincipalId rep = classes.Representative(c);
 #ifndef DELEGSIM_ANALYSIS_IDENTITY_CLASSES_H_
@@ -19,7 +21,6 @@
 #include <vector>
 
 #include "kdc/directory.h"
-#include "nodes/topology.h"
 #include "sim/scenario.h"
 
 namespace delegsim::analysis {
@@ -31,8 +32,7 @@ class IdentityClasses {
  public:
   // Every user, computer and service principal of `dir` gets a class; groups and krbtgt
   // accounts get none. Borrows nothing.
-  IdentityClasses(const kdc::Directory& dir, const nodes::Topology& topology,
-                  const sim::Scenario& scenario);
+  IdentityClasses(const kdc::Directory& dir, const sim::Scenario& scenario);
 
   ClassId Of(PrincipalId id) const { return class_of_[id]; }
   PrincipalId Representative(ClassId c) const { return members_[c].front(); }

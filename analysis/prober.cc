@@ -96,7 +96,7 @@ Prober::Prober(const sim::Scenario& scenario) : scenario_(scenario) {
     if (d.workgroup) workstation_of_domain_[d.id] = d.realm;  // the host's own SAM
   }
   // The classes read the original scenario: its steps name LogonUser and S4U users.
-  classes_ = std::make_unique<IdentityClasses>(dir, world_->topology(), scenario);
+  classes_ = std::make_unique<IdentityClasses>(dir, scenario);
 }
 
 const std::string& Prober::Workstation(PrincipalId id) const {
@@ -160,18 +160,35 @@ std::vector<HopOutcome> Prober::Run(const Chain& chain) {
   const kdc::Directory& dir = directory();
   // Simulate the chain for the representatives of the user's (and on_behalf_of's) class.
   std::vector<std::pair<std::string, std::string>> renames;  // representative -> member
-  auto rep_of = [&](const std::string& name) -> std::string {
+  // Accounts that run a hop of this chain, or call it: an identity equal to one of them is
+  // compared with it (TK-8), so it stands for no one but itself.
+  std::vector<PrincipalId> on_chain;
+  for (const HopPlan& h : chain.hops) {
+    if (const nodes::ServiceInfo* s = topology().FindService(h.service)) {
+      on_chain.push_back(s->account);
+    }
+  }
+  std::optional<PrincipalId> caller = dir.Find(chain.user);
+  auto rep_of = [&](const std::string& name, bool acting_for_caller) -> std::string {
     std::optional<PrincipalId> id = dir.Find(name);
     if (!id || !classes_->HasClass(*id)) return name;
     PrincipalId rep = classes_->Representative(classes_->Of(*id));
+    auto compared = [&](PrincipalId p) {
+      return std::find(on_chain.begin(), on_chain.end(), p) != on_chain.end() ||
+             (acting_for_caller && caller && p == *caller);
+    };
+    if (compared(*id) || compared(rep)) return name;
     if (rep != *id) renames.emplace_back(dir.FullName(rep), dir.FullName(*id));
     return dir.FullName(rep);
   };
   Chain sim = chain;
-  sim.user = rep_of(chain.user);
+  // A session that acts for someone else (S4U2self) uses its own account's delegation
+  // settings, which no class shares: only a plain caller stands for its class.
+  bool acts_for_others = !chain.hops.empty() && !chain.hops[0].on_behalf_of.empty();
+  if (!acts_for_others) sim.user = rep_of(chain.user, false);
   std::string key = sim.user + "|" + sim.from_host;
   for (HopPlan& h : sim.hops) {
-    if (!h.on_behalf_of.empty()) h.on_behalf_of = rep_of(h.on_behalf_of);
+    if (!h.on_behalf_of.empty()) h.on_behalf_of = rep_of(h.on_behalf_of, true);
     key += "|" + h.service + "," + std::to_string(h.transport) + "," +
            (h.protocol_transition ? "pt" : "") + "," + h.on_behalf_of + "," + h.logon_user;
   }

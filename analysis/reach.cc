@@ -361,13 +361,21 @@ StatusOr<std::vector<Flow>> Reach::ForCompromised(const std::vector<PrincipalId>
   return out;
 }
 
-void Reach::Expand(const Flow& flow, std::vector<Flow>* out) const {
+void Reach::Expand(const Flow& flow, std::vector<Flow>* out) {
   const kdc::Directory& dir = prober_.directory();
   const IdentityClasses& classes = prober_.classes();
   std::optional<PrincipalId> id = dir.Find(flow.identity);
   if (!id || !classes.HasClass(*id)) {
     out->push_back(flow);
     return;
+  }
+  // Accounts the chain compares the identity with (TK-8) get their own simulation.
+  std::vector<PrincipalId> compared;
+  if (std::optional<PrincipalId> caller = dir.Find(flow.replay.user)) compared.push_back(*caller);
+  for (const HopPlan& h : flow.replay.hops) {
+    if (const nodes::ServiceInfo* s = prober_.topology().FindService(h.service)) {
+      compared.push_back(s->account);
+    }
   }
   for (PrincipalId m : classes.Members(classes.Of(*id))) {
     Flow f = flow;
@@ -376,6 +384,17 @@ void Reach::Expand(const Flow& flow, std::vector<Flow>* out) const {
     if (f.replay.user == flow.identity) f.replay.user = name;
     for (HopPlan& h : f.replay.hops) {
       if (h.on_behalf_of == flow.identity) h.on_behalf_of = name;
+    }
+    if (m != *id && std::find(compared.begin(), compared.end(), m) != compared.end()) {
+      std::vector<HopOutcome> hops = prober_.Run(f.replay);
+      if (hops.size() != f.replay.hops.size() || !hops.back().allowed ||
+          hops.back().identity != name) {
+        continue;
+      }
+      f.level = hops.back().level;
+      f.net_creds = hops.back().net_creds;
+      f.rules = hops.back().rules;
+      f.mechanism = hops.back().mechanism;
     }
     out->push_back(std::move(f));
   }

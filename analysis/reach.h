@@ -70,6 +70,9 @@ class Reach {
   std::vector<PrincipalId> KeyHolders() const;
   // The accounts whose keys live on `host`: its computer account and its services' accounts.
   std::vector<PrincipalId> KeysOnHost(const std::string& host) const;
+  // Every member of the class of `flow`'s identity, as its own flow (members the chain
+  // compares with a hop's account are simulated for themselves).
+  void Expand(const Flow& flow, std::vector<Flow>* out);
 
  private:
   struct State;
@@ -78,8 +81,6 @@ class Reach {
              std::vector<Flow>* flows, std::vector<State>* next);
   std::vector<std::string> HostsOf(PrincipalId account) const;
   std::vector<const nodes::ServiceInfo*> S4uTargets(PrincipalId account) const;
-  // Every member of the class of `flow`'s identity, as its own flow.
-  void Expand(const Flow& flow, std::vector<Flow>* out) const;
 
   Prober& prober_;
   ReachOptions options_;

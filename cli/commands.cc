@@ -208,17 +208,25 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
     } else {
       Outcome o = Execute(*scenario, options.runtime, nullptr);
       size_t hops = o.world ? sim::AllHops(o.world->outcomes()).size() : 0;
-      int total = o.expectations.passed + o.expectations.failed;
       bool ok = o.world && o.completed && o.expectations.failed == 0;
-      line = std::string(ok ? "PASS  " : "FAIL  ") + name + "  hops=" + std::to_string(hops) +
-             "  expectations=" + std::to_string(o.expectations.passed) + "/" +
-             std::to_string(total);
       if (!o.world || !o.completed) {
         invalid = true;
         failure = "the run did not complete: " + o.error + "\n";
       }
       for (const sim::ExpectationFailure& e : o.expectations.failures)
         failure += e.ToString(f) + "\n";
+      bool analysed = true;
+      std::string broken = InvariantFailures(*scenario, f, &analysed);
+      failure += broken;
+      ok = ok && broken.empty() && analysed;
+
+      line = std::string(ok ? "PASS  " : "FAIL  ") + name + "  hops=" + std::to_string(hops) +
+             "  expectations=" + std::to_string(o.expectations.passed) + "/" +
+             std::to_string(o.expectations.passed + o.expectations.failed);
+      if (!scenario->invariants.empty()) {
+        line += "  invariants=" + std::to_string(scenario->invariants.size()) + " " +
+                (broken.empty() && analysed ? "held" : "BROKEN");
+      }
       if (!ok) err << EscapeUnsafe(failure, /*keep_line_breaks=*/true);
     }
     out << EscapeUnsafe(line) << "\n";  // file names may say anything

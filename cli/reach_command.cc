@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "analysis/invariants.h"
 #include "analysis/prober.h"
 #include "analysis/reach.h"
 #include "analysis/report.h"
@@ -347,6 +348,59 @@ int ReachCommand(const ReachCommandOptions& o, std::ostream& out, std::ostream& 
   }
   out << (o.json ? analysis::RenderFlowsJson(flows) : analysis::RenderFlowsText(title, flows));
   return kExitOk;
+}
+
+std::string InvariantFailures(const sim::Scenario& scenario, const std::string& file,
+                              bool* completed) {
+  *completed = true;
+  if (scenario.invariants.empty()) return "";
+  analysis::Prober prober(scenario);
+  if (!prober.status().ok()) {
+    *completed = false;
+    return file + ": invariants: " + prober.status().ToString() + "\n";
+  }
+  constexpr int kMaxHops = 4;
+  Status status;
+  std::vector<analysis::Violation> broken =
+      analysis::CheckInvariants(prober, scenario.invariants, kMaxHops, &status);
+  if (!status.ok()) {
+    *completed = false;
+    return file + ": invariants: the analysis did not complete: " + status.ToString() + "\n";
+  }
+  std::string out;
+  for (const analysis::Violation& v : broken) {
+    const sim::InvariantSpec& inv = *v.invariant;
+    const Flow& f = v.counterexample;
+    out += file + ":" + std::to_string(inv.origin.line) + ": " + inv.origin.path + ": invariant '" +
+           inv.name + "' is broken: " + v.message + "\n";
+    out += "  counterexample: " + analysis::Prober::Describe(f.replay) + " (" +
+           std::string(analysis::MechanismName(f.mechanism)) + "; rules " +
+           [&] {
+             std::string r;
+             for (const std::string& id : f.rules) r += (r.empty() ? "" : ", ") + id;
+             return r;
+           }() +
+           ")\n";
+    // The flow's number in `reach --identity`, so it can be written out and replayed.
+    analysis::ReachOptions options;
+    options.max_hops = kMaxHops;
+    analysis::Reach reach(prober, options);
+    std::optional<PrincipalId> who = prober.directory().Find(f.identity);
+    StatusOr<std::vector<Flow>> mine =
+        who ? reach.ForIdentity(*who) : StatusOr<std::vector<Flow>>(NotFound(f.identity));
+    if (mine.ok()) {
+      for (size_t i = 0; i < mine->size(); ++i) {
+        const Flow& g = (*mine)[i];
+        if (g.service == f.service && g.level == f.level && g.net_creds == f.net_creds &&
+            g.mechanism == f.mechanism) {
+          out += "  replay: delegsim reach " + file + " --identity " + f.identity +
+                 " --emit-scenario " + std::to_string(i + 1) + " -o counterexample.json\n";
+          break;
+        }
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace delegsim::cli

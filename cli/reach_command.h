@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/scenario.h"
+
 namespace CLI {
 class App;
 }
@@ -34,6 +36,12 @@ struct ReachCommandOptions {
 // Registers the subcommand on `app`, filling `options` when it is parsed.
 CLI::App* AddReachSubcommand(CLI::App& app, ReachCommandOptions& options);
 int ReachCommand(const ReachCommandOptions& options, std::ostream& out, std::ostream& err);
+
+// `delegsim check`'s invariant pass: one failure paragraph per broken invariant of
+// `scenario` (loaded from `file`), each with a replayable counterexample; "" when every
+// invariant holds. Sets `completed` to false when the analysis could not run.
+std::string InvariantFailures(const sim::Scenario& scenario, const std::string& file,
+                              bool* completed);
 
 }  // namespace delegsim::cli
 

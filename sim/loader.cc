@@ -35,7 +35,7 @@ using Names = std::span<const std::string_view>;
 
 constexpr std::string_view kTopFields[] = {
     "$schema", "name",     "description", "profile",  "options", "seed",  "domains", "trusts",
-    "hosts",   "accounts", "groups",      "services", "objects", "steps", "expect"};
+    "hosts",   "accounts", "groups",      "services", "objects", "steps", "expect",  "invariants"};
 constexpr std::string_view kOptionFields[] = {"legacy_rbcd", "ignore_delegate_failure",
                                               "client_policy", "logon_user_requires_tcb",
                                               "hop_limit"};
@@ -74,6 +74,13 @@ constexpr std::string_view kCallOptionFields[] = {"transport",
                                                   "on_behalf_of",
                                                   "then"};
 constexpr std::string_view kClockStepFields[] = {"advance_clock"};
+constexpr std::string_view kInvariantFields[] = {"name", "no_reach", "only_holders",
+                                                 "only_through"};
+constexpr std::string_view kInvariantKinds[] = {"no_reach", "only_holders", "only_through"};
+constexpr std::string_view kNoReachFields[] = {"identities", "targets", "min_level"};
+constexpr std::string_view kOnlyHoldersFields[] = {"accounts", "net_creds", "spn"};
+constexpr std::string_view kOnlyThroughFields[] = {"service", "via"};
+constexpr std::string_view kHeldCreds[] = {"tgt", "own_session", "s4u_proxy"};
 constexpr std::string_view kExpectFields[] = {"path",       "access", "op",        "verdict",
                                               "identity",   "level",  "net_creds", "error",
                                               "decided_by", "rules",  "not_rules", "ticket_flags"};
@@ -658,7 +665,7 @@ struct CallSite {
 // Everything the checker needs besides the model: where each element was written.
 struct Sources {
   std::vector<std::string> domains, trusts, hosts, accounts, groups, services, objects, steps,
-      expectations;
+      expectations, invariants;
   std::vector<CallSite> calls;
   // Hop paths the steps can produce ("c1/web/db"), and each hop's (or step's) callees.
   std::set<std::string> hops;
@@ -702,6 +709,8 @@ class Decoder {
     ForEach(*o, "steps", [&](const Json& v, const std::string& p) { DecodeStep(v, p, &s); });
     CheckClockTotal(s);
     ForEach(*o, "expect", [&](const Json& v, const std::string& p) { DecodeExpect(v, p, &s); });
+    ForEach(*o, "invariants",
+            [&](const Json& v, const std::string& p) { DecodeInvariant(v, p, &s); });
     return s;
   }
 
@@ -1376,6 +1385,61 @@ class Decoder {
     }
   }
 
+  void DecodeInvariant(const Json& v, const std::string& path, Scenario* s) {
+    std::optional<Obj> o = Object(v, path, "an invariant object", kInvariantFields);
+    if (!o) return;
+    Require(*o, {"name"});
+    InvariantSpec inv;
+    inv.origin = {path, LineOfPath(lines_, path)};
+    inv.name = StringField(*o, "name").value_or("");
+    int kinds = 0;
+    for (std::string_view k : kInvariantKinds) kinds += o->Has(k) ? 1 : 0;
+    if (kinds != 1) {
+      Report(path, "an invariant has exactly one of " + Join(kInvariantKinds) + " (found " +
+                       std::to_string(kinds) + ")");
+      return;
+    }
+    if (const Json* j = o->Get("no_reach")) {
+      inv.kind = InvariantSpec::Kind::kNoReach;
+      std::optional<Obj> a = Object(*j, o->At("no_reach"), "an object", kNoReachFields);
+      if (!a) return;
+      Require(*a, {"identities", "targets"});
+      inv.identities = Strings(*a, "identities");
+      inv.targets = Strings(*a, "targets");
+      if (auto l =
+              EnumField<std::string_view>(*a, "min_level", "impersonation level", HopLevels())) {
+        inv.min_level = std::string(*l);
+      }
+    } else if (const Json* j = o->Get("only_holders")) {
+      inv.kind = InvariantSpec::Kind::kOnlyHolders;
+      std::optional<Obj> a = Object(*j, o->At("only_holders"), "an object", kOnlyHoldersFields);
+      if (!a) return;
+      Require(*a, {"accounts", "net_creds"});
+      inv.holders = Strings(*a, "accounts");
+      if (auto c = StringField(*a, "net_creds")) {
+        if (Contains(kHeldCreds, *c)) {
+          inv.net_creds = *c;
+        } else {
+          Report(a->At("net_creds"), "unknown net_creds '" + *c + "' (expected " +
+                                         Join(kHeldCreds) + ")" + Hint(*c, kHeldCreds));
+        }
+      }
+      inv.spn = StringField(*a, "spn").value_or("");
+      if (!inv.spn.empty() && inv.net_creds != "s4u_proxy") {
+        Report(a->At("spn"), "spn applies to net_creds \"s4u_proxy\" only");
+      }
+    } else if (const Json* j = o->Get("only_through")) {
+      inv.kind = InvariantSpec::Kind::kOnlyThrough;
+      std::optional<Obj> a = Object(*j, o->At("only_through"), "an object", kOnlyThroughFields);
+      if (!a) return;
+      Require(*a, {"service", "via"});
+      inv.service = StringField(*a, "service").value_or("");
+      inv.via = Strings(*a, "via");
+    }
+    s->invariants.push_back(std::move(inv));
+    src_->invariants.push_back(path);
+  }
+
   void DecodeExpect(const Json& v, const std::string& path, Scenario* s) {
     std::optional<Obj> o = Object(v, path, "an expectation object", kExpectFields);
     if (!o) return;
@@ -1542,6 +1606,7 @@ class Checker {
     CheckSteps();
     CheckCalls();
     CheckExpectations();
+    CheckInvariants();
   }
 
  private:
@@ -2060,6 +2125,61 @@ class Checker {
                                                 c.service + "' on workgroup host '" + target->name +
                                                 "' (it has no domain)");
         }
+      }
+    }
+  }
+
+  // Every name an invariant uses resolves: accounts and groups, hosts, services.
+  void CheckInvariants() {
+    std::map<std::string, std::string> seen;
+    for (size_t i = 0; i < s_.invariants.size(); ++i) {
+      const InvariantSpec& inv = s_.invariants[i];
+      const std::string& path = src_.invariants[i];
+      auto [it, fresh] = seen.emplace(Lower(inv.name), path);
+      if (!fresh) {
+        Report(Member(path, "name"),
+               "duplicate invariant '" + inv.name + "'" + FirstAt(Member(it->second, "name")));
+      }
+      auto list = [&](std::string_view kind, std::string_view field, size_t j) {
+        return Index(Member(Member(path, kind), field), j);
+      };
+      auto service = [&](const std::string& name, const std::string& at) {
+        if (service_index_.count(name)) return;
+        Report(at, "unknown service '" + name + "'" + Suggest(name, [&] {
+                     std::vector<Candidate> cands;
+                     for (const ServiceSpec& svc : s_.services)
+                       cands.push_back({svc.name, svc.name});
+                     return cands;
+                   }));
+      };
+      switch (inv.kind) {
+        case InvariantSpec::Kind::kNoReach:
+          for (size_t j = 0; j < inv.identities.size(); ++j) {
+            ResolvePrincipal(inv.identities[j], list("no_reach", "identities", j), Want::kAny);
+          }
+          for (size_t j = 0; j < inv.targets.size(); ++j) {
+            const std::string& t = inv.targets[j];
+            std::string at = list("no_reach", "targets", j);
+            if (t.rfind("host:", 0) == 0) {
+              ResolveHost(t.substr(5), at);
+            } else if (t.rfind("service:", 0) == 0) {
+              service(t.substr(8), at);
+            } else {
+              ResolvePrincipal(t, at, Want::kGroup);
+            }
+          }
+          break;
+        case InvariantSpec::Kind::kOnlyHolders:
+          for (size_t j = 0; j < inv.holders.size(); ++j) {
+            ResolvePrincipal(inv.holders[j], list("only_holders", "accounts", j), Want::kAny);
+          }
+          break;
+        case InvariantSpec::Kind::kOnlyThrough:
+          service(inv.service, Member(Member(path, "only_through"), "service"));
+          for (size_t j = 0; j < inv.via.size(); ++j) {
+            service(inv.via[j], list("only_through", "via", j));
+          }
+          break;
       }
     }
   }

@@ -116,6 +116,26 @@ struct Expectation {
   std::vector<std::pair<std::string, bool>> ticket_flags;  // {"ok_as_delegate", true}
 };
 
+// A property of the design that `delegsim check` proves over every credential flow
+// `delegsim reach` finds (analysis/invariants.h), not only over the steps.
+struct InvariantSpec {
+  Origin origin;
+  std::string name;
+  enum class Kind : uint8_t {
+    kNoReach,      // no identity of `identities` arrives at `targets` at `min_level` or above
+    kOnlyHolders,  // only `holders` end up holding `net_creds` (for `spn`)
+    kOnlyThrough,  // every identity arrives at `service` through one of `via`
+  } kind = Kind::kNoReach;
+  std::vector<std::string> identities;  // kNoReach: accounts or groups
+  std::vector<std::string> targets;     // kNoReach: "host:NAME", "service:NAME", or a group
+  std::string min_level = "impersonate";
+  std::vector<std::string> holders;  // kOnlyHolders: accounts or groups
+  std::string net_creds;             // kOnlyHolders: "tgt" | "own_session" | "s4u_proxy"
+  std::string spn;                   // kOnlyHolders with s4u_proxy: only targets naming it
+  std::string service;               // kOnlyThrough
+  std::vector<std::string> via;      // kOnlyThrough: services
+};
+
 struct Options {
   std::string profile = "windows";
   bool legacy_rbcd_nonforwardable_ok = false;
@@ -139,6 +159,7 @@ struct Scenario {
   std::vector<ObjectSpec> objects;
   std::vector<StepSpec> steps;
   std::vector<Expectation> expectations;
+  std::vector<InvariantSpec> invariants;
 };
 
 }  // namespace delegsim::sim
