@@ -44,7 +44,9 @@ TEST(Text, MalformedUtf8IsUnsafe) {
 TEST(Text, EscapeWritesUnsafeCharactersVisibly) {
   EXPECT_EQ(EscapeUnsafe("evil\x1b]0;title\x07"), "evil\\x1b]0;title\\x07");
   EXPECT_EQ(EscapeUnsafe(std::string("a\0b", 3)), "a\\x00b");
-  EXPECT_EQ(EscapeUnsafe("invoice\xe2\x80\xae" "fdp.exe"), "invoice\\u202efdp.exe");
+  EXPECT_EQ(EscapeUnsafe("invoice\xe2\x80\xae"
+                         "fdp.exe"),
+            "invoice\\u202efdp.exe");
   EXPECT_EQ(EscapeUnsafe("x\xc2\x9b"
                          "31m"),
             "x\\u009b31m");

@@ -18,7 +18,9 @@ nodes::TraceRecord Hostile() {
   r.seq = 7;
   r.node = "kdc\x1b[2J";
   r.kind = nodes::TraceKind::kDeliver;
-  r.path = "c1/w\xe2\x80\xae" "b";
+  r.path =
+      "c1/w\xe2\x80\xae"
+      "b";
   r.summary = "AS-REQ \x1b]0;owned\x07 \xff\xfe -> kdc";
   return r;
 }
