@@ -57,8 +57,8 @@ struct Outcome {
 
 // `keep_trace`: the world keeps every trace record (for --show-trace); otherwise records
 // are built only for `trace`, and nothing is kept that nobody reads.
-Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind,
-                std::ostream* trace, bool keep_trace, bool capture_messages = false) {
+Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind, std::ostream* trace,
+                bool keep_trace, bool capture_messages = false) {
   Outcome o;
   StatusOr<std::unique_ptr<nodes::Runtime>> rt = MakeRuntime(runtime_kind);
   if (!rt.ok()) {

@@ -341,8 +341,7 @@ void RenderHop(const v1::HopResult& h, const std::string& indent, bool last, con
   std::string child_indent = indent + (last ? "    " : paint.Pipe());
   const std::string dot = paint.Dot();
   const bool allowed = h.verdict() == "allowed";
-  std::string who =
-      h.identity().empty() ? (allowed ? "anonymous" : "none") : Safe(h.identity());
+  std::string who = h.identity().empty() ? (allowed ? "anonymous" : "none") : Safe(h.identity());
   out += branch + paint(Safe(h.service()), "1") + " on " + Safe(h.host()) + "  " +
          paint.Verdict(h.verdict());
   if (allowed) {
