@@ -36,9 +36,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // Loads a scenario and applies command-line overrides; problems go to `err`.
-std::optional<sim::Scenario> Load(const std::string& file, size_t max_file_bytes,
-                                  std::ostream& err) {
-  sim::LoadResult r = sim::LoadScenarioFile(file, max_file_bytes);
+std::optional<sim::Scenario> Load(const std::string& file, size_t max_file_bytes, std::ostream& err,
+                                  const std::vector<std::string>& fault_arguments = {}) {
+  sim::LoadResult r = sim::LoadScenarioFile(file, max_file_bytes, fault_arguments);
   if (!r.ok()) {
     for (const sim::Problem& p : r.problems) err << p.ToString() << "\n";
     err << file << ": " << r.problems.size() << " problem" << (r.problems.size() == 1 ? "" : "s")
@@ -165,7 +165,8 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     err << "delegsim run: " << st.message() << "\n";
     return kExitInvalid;
   }
-  std::optional<sim::Scenario> scenario = Load(options.file, options.max_file_bytes, err);
+  std::optional<sim::Scenario> scenario =
+      Load(options.file, options.max_file_bytes, err, options.faults);
   if (!scenario) return kExitInvalid;
   if (options.seed) scenario->seed = *options.seed;
   if (options.profile) scenario->options.profile = *options.profile;
@@ -339,6 +340,11 @@ int Main(int argc, char** argv) {
   run_cmd->add_flag("--show-trace", run.show_trace, "Print the trace as text after the report");
   run_cmd->add_flag("--events", run.events,
                     "Predict the Windows security events of each hop (4768, 4769, 4624, ...)");
+  run_cmd->add_option("--fault", run.faults,
+                      "Inject a fault, as the scenario's faults section would (repeatable): "
+                      "host_down:HOST, kdc_unreachable:REALM, drop:A->B, drop:A<->B, "
+                      "delay:A->B,by=500ms, slow_host:HOST,by=2s; each may add "
+                      ",start=DURATION,end=DURATION,name=NAME (docs/scenario-format.md)");
   run_cmd->add_option("--seed", run.seed, "Override the scenario's seed");
   run_cmd->add_option("--profile", run.profile, "Override the KDC profile")
       ->check(CLI::IsMember({"windows", "mit", "heimdal"}));

@@ -43,6 +43,7 @@ struct RunOptions {
   bool ascii = false;  // ASCII tree (the locale is not UTF-8)
   std::optional<uint64_t> seed;
   std::optional<std::string> profile;
+  std::vector<std::string> faults;  // --fault, in the syntax of sim::LoadScenarioFile
   size_t max_file_bytes = sim::kMaxScenarioBytes;  // --max-file-size
 };
 int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err);

@@ -299,8 +299,9 @@ constexpr std::array<RuleInfo, static_cast<size_t>(RuleId::kCount)> kRules = {{
      "MS-NLMP 3.2.5; LSALOGON"},
     {RuleId::kDS13, "DS-13", kClient,
      "A call or KDC request whose connection fails or whose reply does not come within the "
-     "bounded wait fails (RPC_S_CALL_FAILED, KDC_ERR_SVC_UNAVAILABLE); it is never retried "
-     "silently.",
+     "bounded wait fails: RPC_S_SERVER_UNAVAILABLE when the server cannot be reached (its host "
+     "is down), RPC_S_CALL_FAILED when no reply comes, KDC_ERR_SVC_UNAVAILABLE when no KDC "
+     "of the realm answers; it is never retried silently.",
      "MS-RPCE 3.3.3; delegsim"},
 }};
 

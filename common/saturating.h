@@ -25,6 +25,14 @@ constexpr int64_t SaturatingSub(int64_t a, int64_t b) {
   return b < 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
 }
 
+// a * b, clamped to [INT64_MIN, INT64_MAX].
+constexpr int64_t SaturatingMul(int64_t a, int64_t b) {
+  int64_t product = 0;
+  if (!__builtin_mul_overflow(a, b, &product)) return product;
+  return (a < 0) == (b < 0) ? std::numeric_limits<int64_t>::max()
+                            : std::numeric_limits<int64_t>::min();
+}
+
 }  // namespace delegsim
 
 #endif  // DELEGSIM_COMMON_SATURATING_H_

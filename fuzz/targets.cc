@@ -137,7 +137,7 @@ void FuzzNode(const uint8_t* data, size_t size) {
   Require(st.ok(), "the world runs");
   if (!during) {
     inject();
-    Status after = world.runtime().RunUntil([] { return false; }, sim::World::kCallBudgetMs);
+    Status after = world.runtime().RunUntil([] { return false; }, world.CallBudgetMs());
     Require(after.ok() || after.code() == StatusCode::kDeadlineExceeded,
             "the world settles after the envelope");
   }

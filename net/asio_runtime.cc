@@ -53,6 +53,7 @@ class AsioRuntime::Impl final : public Connection::Events {
   Node& GetNode(NodeId id) { return *Slot(id).node; }
   void SetTraceSink(nodes::TraceSink sink) { trace_sink_ = std::move(sink); }
   void CaptureMessages(bool capture) { capture_ = capture; }
+  void SetFaults(std::shared_ptr<const nodes::FaultPlan> plan) { faults_ = std::move(plan); }
   Status Start();
   void Post(NodeId id, std::function<void(Node&, NodeContext&)> fn);
   Status RunUntil(const std::function<bool()>& done, Time budget_ms);
@@ -168,8 +169,17 @@ class AsioRuntime::Impl final : public Connection::Events {
   std::optional<v1::Envelope> TakeUnanswered(NodeId caller, NodeId replier, uint64_t correlation);
   Link& SendingLink(NodeId from, NodeId to);
   void Deliver(NodeId node, v1::Envelope& env);
-  // Reports `env` back to its sender `node` as a separate event.
-  void PostUndeliverable(NodeId node, v1::Envelope env, Status why);
+  // Reports `env` back to its sender `node` as a separate event; traced DROP unless the
+  // caller traced it already.
+  void PostUndeliverable(NodeId node, v1::Envelope env, Status why, bool trace = true);
+  // Fires `node`'s reply deadline `id` now, as a simulated timeout (its request or reply
+  // was lost to a fault), if it is still pending.
+  void FireDeadline(NodeId node, TimerId id);
+  // Fires, as simulated timeouts and in order of their simulated due times, `node`'s reply
+  // deadlines due at or before `up_to`: the simulated clock has passed them (a reply that
+  // arrives later in simulated time, or a request that a fault lost), however fast the
+  // real exchange was.
+  void ExpireDeadlines(NodeId node, Time up_to);
 
   const AsioRuntimeOptions options_;
   // Declared first so that it is destroyed last: sockets and timers below refer to it.
@@ -180,6 +190,12 @@ class AsioRuntime::Impl final : public Connection::Events {
   std::map<std::pair<NodeId, NodeId>, uint64_t> sending_links_;
   std::map<TimerId, TimerSlot> timers_;
   nodes::TraceSink trace_sink_;
+  std::shared_ptr<const nodes::FaultPlan> faults_;
+  // The reply deadline each node started last, and the deadline of each request in flight
+  // ((requester, correlation) -> timer): a fault that loses the request or its reply ends
+  // the wait in simulated time. Entries go when the reply arrives or the request is lost.
+  std::map<NodeId, TimerId> last_deadline_;
+  std::map<std::pair<NodeId, uint64_t>, TimerId> request_deadlines_;
   std::string secret_;
   Status failure_;  // the first runtime failure; OK while none
   uint64_t next_seq_ = 1;
@@ -360,6 +376,42 @@ void AsioRuntime::Impl::Send(NodeId from, v1::Envelope env) {
     PostUndeliverable(from, std::move(env), FailedPrecondition("AsioRuntime: Send before Start()"));
     return;
   }
+  if (IsRequest(env) && last_deadline_.count(from)) {
+    // Pending::Request starts the request's reply deadline right before sending it.
+    request_deadlines_[{from, env.correlation()}] = last_deadline_[from];
+    last_deadline_.erase(from);
+  }
+  if (faults_) {
+    const nodes::LinkEffect effect =
+        faults_->Effect({from, Slot(from).host}, {to, Slot(to).host}, clock_, IsReply(env));
+    const std::string path = env.has_call() ? env.call().path() : "";
+    switch (effect.action) {
+      case nodes::LinkEffect::Action::kRefuse: {
+        Status why = nodes::FaultPlan::Refusal(*effect.fault);
+        Trace(from, TraceKind::kDrop, "refused: " + why.message(), path);
+        PostUndeliverable(from, std::move(env), std::move(why), /*trace=*/false);
+        return;
+      }
+      case nodes::LinkEffect::Action::kDrop: {
+        // Lost: its requester's reply deadline ends the request, in simulated time.
+        Trace(from, TraceKind::kDrop, nodes::FaultPlan::Describe(*effect.fault), path);
+        const NodeId requester = IsReply(env) ? to : from;
+        const auto it = request_deadlines_.find({requester, env.correlation()});
+        if (it != request_deadlines_.end()) {
+          const TimerId deadline = it->second;
+          request_deadlines_.erase(it);
+          asio::post(io_, [this, requester, deadline] {
+            if (!shut_down_) FireDeadline(requester, deadline);
+          });
+        }
+        return;
+      }
+      case nodes::LinkEffect::Action::kDeliver:
+        // Delayed in simulated time: the receiver's clock reaches the later arrival.
+        if (effect.delay_ms > 0) env.set_sent_at_ms(LaterOf(clock_, effect.delay_ms));
+        break;
+    }
+  }
   StatusOr<std::string> frame = EncodeFrame(env, options_.max_frame_body_bytes);
   if (!frame.ok()) {
     // Not an event of the simulated world: the run cannot say what the peer would have
@@ -394,6 +446,12 @@ TimerId AsioRuntime::Impl::StartTimer(NodeId node, Time delay, bool deadline) {
   slot.delay_ms = delay;
   slot.simulated_due = LaterOf(clock_, delay);
   slot.deadline = deadline;
+  if (deadline) {
+    last_deadline_[node] = id;
+    // Real time bounds only a stall of this process; simulated waits may be longer.
+    slot.due = Clock::now() + std::chrono::milliseconds(std::min<Time>(
+                                  std::max<Time>(delay, 0), options_.max_real_reply_wait_ms));
+  }
   timers_.emplace(id, std::move(slot));
   ArmTimer(id);
   return id;
@@ -412,10 +470,12 @@ void AsioRuntime::Impl::ArmTimer(TimerId id) {
     }
     const NodeId owner = it->second.node;
     if (it->second.deadline) {
-      Fail(Status(StatusCode::kDeadlineExceeded,
-                  NodeName(owner) + ": no reply within " + std::to_string(it->second.delay_ms) +
-                      " ms of real time; over loopback that means the process stalled (paused "
-                      "or starved), not that a simulated peer failed"));
+      Fail(Status(
+          StatusCode::kDeadlineExceeded,
+          NodeName(owner) + ": no reply within " +
+              std::to_string(std::min(it->second.delay_ms, options_.max_real_reply_wait_ms)) +
+              " ms of real time; over loopback that means the process stalled (paused "
+              "or starved), not that a simulated peer failed"));
     }
     clock_ = std::max(clock_, it->second.simulated_due);
     timers_.erase(it);
@@ -586,13 +646,20 @@ Status AsioRuntime::Impl::OnFrame(Connection& connection, v1::Envelope env) {
       links_.at(it->second).unanswered.Answer(env.correlation());
     }
   }
-  // The simulated clock reaches the envelope's arrival time, as in the virtual runtime.
-  if (env.sent_at_ms() >= 0)
-    clock_ = std::max(clock_, LaterOf(env.sent_at_ms(), nodes::kLinkLatencyMs));
+  // The simulated clock reaches the envelope's arrival time, as in the virtual runtime,
+  // where the receiver's deadlines due before it fire first.
+  const NodeId receiver = link.node;  // `link` may close while deadlines fire
+  if (IsReply(env)) request_deadlines_.erase({receiver, env.correlation()});
+  if (env.sent_at_ms() >= 0) {
+    const Time arrival = LaterOf(env.sent_at_ms(), nodes::kLinkLatencyMs);
+    ExpireDeadlines(receiver, arrival);
+    if (shut_down_) return Status::Ok();
+    clock_ = std::max(clock_, arrival);
+  }
   // Delivered at once, inside the read handler, as the raw ping-pong does: the connection
   // outlives the handler (it holds itself), and it checks whether it was closed before
   // decoding the next frame. `link` is not used after this: the node may close it.
-  Deliver(link.node, env);
+  Deliver(receiver, env);
   return Status::Ok();
 }
 
@@ -642,16 +709,46 @@ void AsioRuntime::Impl::Deliver(NodeId node, v1::Envelope& env) {
   slot.node->OnMessage(env, *slot.context);
 }
 
-void AsioRuntime::Impl::PostUndeliverable(NodeId node, v1::Envelope env, Status why) {
-  asio::post(io_, [this, node, env = std::move(env), why = std::move(why)] {
+void AsioRuntime::Impl::PostUndeliverable(NodeId node, v1::Envelope env, Status why, bool trace) {
+  asio::post(io_, [this, node, env = std::move(env), why = std::move(why), trace] {
     if (shut_down_) return;
     const std::string path = env.has_call() ? env.call().path() : "";
-    Trace(node, TraceKind::kDrop,
-          Describe(env) + " to " + NodeName(env.to()) + " undeliverable: " + why.ToString(), path);
+    if (trace) {
+      Trace(node, TraceKind::kDrop,
+            Describe(env) + " to " + NodeName(env.to()) + " undeliverable: " + why.ToString(),
+            path);
+    }
     if (shut_down_) return;  // the trace sink shut the runtime down
     NodeSlot& slot = Slot(node);
     slot.node->OnUndeliverable(env, why, *slot.context);
   });
+}
+
+void AsioRuntime::Impl::FireDeadline(NodeId node, TimerId id) {
+  auto it = timers_.find(id);
+  if (it == timers_.end() || it->second.node != node) return;  // answered or cancelled
+  clock_ = std::max(clock_, it->second.simulated_due);
+  timers_.erase(it);  // destroying the asio timer aborts its real-time wait
+  NodeSlot& slot = Slot(node);
+  slot.node->OnTimer(id, *slot.context);
+}
+
+void AsioRuntime::Impl::ExpireDeadlines(NodeId node, Time up_to) {
+  std::vector<std::pair<Time, TimerId>> due;
+  for (const auto& [id, timer] : timers_) {
+    if (timer.node == node && timer.deadline && timer.simulated_due <= up_to) {
+      due.emplace_back(timer.simulated_due, id);
+    }
+  }
+  std::sort(due.begin(), due.end());
+  for (const auto& [when, id] : due) {
+    auto it = timers_.find(id);
+    if (it == timers_.end() || shut_down_) continue;  // cancelled by an earlier one
+    clock_ = std::max(clock_, when);
+    timers_.erase(it);  // destroying the asio timer aborts its real-time wait
+    NodeSlot& slot = Slot(node);
+    slot.node->OnTimer(id, *slot.context);
+  }
 }
 
 void AsioRuntime::Impl::InjectRawBytes(NodeId from, NodeId to, std::string bytes) {
@@ -688,6 +785,9 @@ NodeId AsioRuntime::AddNode(std::unique_ptr<Node> node, const std::string& host_
 }
 Node& AsioRuntime::GetNode(NodeId id) { return impl_->GetNode(id); }
 void AsioRuntime::SetTraceSink(nodes::TraceSink sink) { impl_->SetTraceSink(std::move(sink)); }
+void AsioRuntime::SetFaults(std::shared_ptr<const nodes::FaultPlan> plan) {
+  impl_->SetFaults(std::move(plan));
+}
 void AsioRuntime::CaptureMessages(bool capture) { impl_->CaptureMessages(capture); }
 Status AsioRuntime::Start() { return impl_->Start(); }
 void AsioRuntime::Post(NodeId id, std::function<void(Node&, NodeContext&)> fn) {

@@ -87,6 +87,10 @@ struct AsioRuntimeOptions {
   // The secret every connection's handshake proves (at least kRunSecretBytes bytes);
   // empty: Start() makes a fresh random one.
   std::string run_secret;
+  // A reply deadline also ends the run (did not complete) when this much real time passes
+  // without the reply: over loopback only a stalled process takes that long. Simulated
+  // deadlines may be longer (a call's wait grows with the hops left, nodes/process_node).
+  int64_t max_real_reply_wait_ms = 30'000;
 };
 
 // One live end of a connection, as seen by Connections().
@@ -115,6 +119,7 @@ class AsioRuntime final : public nodes::Runtime {
   Node& GetNode(NodeId id) override;
   void SetTraceSink(nodes::TraceSink sink) override;
   void CaptureMessages(bool capture) override;
+  void SetFaults(std::shared_ptr<const nodes::FaultPlan> plan) override;
   // Opens one listener per node on its host address, ephemeral port. kInvalidArgument
   // for an address that is not IPv4 loopback, kUnavailable if one cannot be bound,
   // kFailedPrecondition if called twice or after Shutdown().

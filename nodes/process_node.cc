@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/saturating.h"
 #include "kdc/crypto.h"
 #include "kdc/uac.h"
 #include "nodes/kdc_node.h"
@@ -63,6 +64,25 @@ struct ProcessNode::Outbound {
 namespace {
 
 constexpr int kMaxReferrals = 4;
+
+// DS-13: the error of a call whose server could not be asked. A server that cannot be
+// reached at all (its host down, a fault) answers RPC_S_SERVER_UNAVAILABLE; one that was
+// reached but gave no usable reply in time, RPC_S_CALL_FAILED.
+// DS-13: how long a caller waits for the reply to a call at hop path `path` ("c1/web/db").
+// One request timeout for each hop the chain may still take, so that a server further
+// down gives up first and the caller hears of the deepest failure, not of its own wait.
+Time CallReplyTimeout(const Options& options, const std::string& path) {
+  const int depth = static_cast<int>(std::count(path.begin(), path.end(), '/'));
+  const int remaining = std::max(1, options.hop_limit - depth + 1);
+  return SaturatingMul(options.request_timeout_ms, remaining);
+}
+
+const char* CallFailure(const v1::Envelope* reply, const Status& status) {
+  if (reply == nullptr && status.code() == StatusCode::kUnavailable) {
+    return "RPC_S_SERVER_UNAVAILABLE";
+  }
+  return "RPC_S_CALL_FAILED";
+}
 
 bool TicketValid(const v1::TicketBody& t, Time now) {
   return t.start_ms() <= now && now < t.end_ms();
@@ -853,7 +873,7 @@ void ProcessNode::OutboundNtlm(const std::shared_ptr<Outbound>& ob, NodeContext&
                    [this, ob](v1::Envelope* reply, const Status& status, NodeContext& ctx) {
                      if (!reply || !reply->has_ntlm_challenge()) {
                        ob->d.Deny(
-                           RuleId::kDS13, "RPC_S_CALL_FAILED", {},
+                           RuleId::kDS13, CallFailure(reply, status), {},
                            {{"ntlm_challenge", reply != nullptr ? "missing" : status.message()}});
                        return RefuseOutbound(ob, ctx);
                      }
@@ -1153,10 +1173,10 @@ void ProcessNode::SendCall(const std::shared_ptr<Outbound>& ob, NodeContext& ctx
   ob->call.set_transport(env.call().transport());
   ob->call.set_package(env.call().package());
   pending_.Request(
-      ctx, ob->target->node, std::move(env), topology_.options().request_timeout_ms,
+      ctx, ob->target->node, std::move(env), CallReplyTimeout(topology_.options(), ob->path),
       [this, ob](v1::Envelope* reply, const Status& status, NodeContext& ctx) {
         if (!reply || !reply->has_call_reply()) {
-          ob->d.Deny(RuleId::kDS13, "RPC_S_CALL_FAILED", {},
+          ob->d.Deny(RuleId::kDS13, CallFailure(reply, status), {},
                      {{"reply", reply != nullptr ? "not a call reply" : status.message()}});
           return RefuseOutbound(ob, ctx);
         }

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "nodes/context.h"
+#include "nodes/faults.h"
 
 namespace delegsim::nodes {
 
@@ -44,6 +45,9 @@ class Runtime {
   // debuggers. Off by default, so that ordinary runs pay nothing. A runtime that cannot
   // capture ignores it.
   virtual void CaptureMessages(bool capture) { (void)capture; }
+  // Faults to apply to every envelope sent from now on (nodes/faults.h says how); none
+  // by default. Every runtime applies them alike, so that decisions agree.
+  virtual void SetFaults(std::shared_ptr<const FaultPlan> plan) = 0;
   // Opens listeners (tcp) or does nothing (virtual). Fails if an address can't be bound.
   virtual Status Start() = 0;
   // Runs `fn` on node `id` as an event of the simulated world (at the current time).

@@ -34,8 +34,9 @@ using Names = std::span<const std::string_view>;
 // docs/scenario.schema.json and docs/scenario-format.md.
 
 constexpr std::string_view kTopFields[] = {
-    "$schema", "name",     "description", "profile",  "options", "seed",  "domains", "trusts",
-    "hosts",   "accounts", "groups",      "services", "objects", "steps", "expect",  "invariants"};
+    "$schema", "name",   "description", "profile",    "options", "seed",
+    "domains", "trusts", "hosts",       "accounts",   "groups",  "services",
+    "objects", "steps",  "expect",      "invariants", "faults"};
 constexpr std::string_view kOptionFields[] = {"legacy_rbcd", "ignore_delegate_failure",
                                               "client_policy", "logon_user_requires_tcb",
                                               "hop_limit"};
@@ -81,6 +82,8 @@ constexpr std::string_view kNoReachFields[] = {"identities", "targets", "min_lev
 constexpr std::string_view kOnlyHoldersFields[] = {"accounts", "net_creds", "spn"};
 constexpr std::string_view kOnlyThroughFields[] = {"service", "via"};
 constexpr std::string_view kHeldCreds[] = {"tgt", "own_session", "s4u_proxy"};
+constexpr std::string_view kFaultFields[] = {"name", "kind",      "host", "domain", "from",
+                                             "to",   "both_ways", "by",   "start",  "end"};
 constexpr std::string_view kExpectFields[] = {"path",       "access", "op",        "verdict",
                                               "identity",   "level",  "net_creds", "error",
                                               "decided_by", "rules",  "not_rules", "ticket_flags"};
@@ -156,6 +159,12 @@ constexpr Named<bool> kDirections[] = {{"two-way", true}, {"one-way", false}};
 constexpr Named<AccountKind> kAccountKinds[] = {{"user", AccountKind::kUser},
                                                 {"computer", AccountKind::kComputer},
                                                 {"service", AccountKind::kService}};
+constexpr Named<FaultSpec::Kind> kFaultKinds[] = {
+    {"host_down", FaultSpec::Kind::kHostDown},
+    {"kdc_unreachable", FaultSpec::Kind::kKdcUnreachable},
+    {"drop", FaultSpec::Kind::kDrop},
+    {"delay", FaultSpec::Kind::kDelay},
+    {"slow_host", FaultSpec::Kind::kSlowHost}};
 constexpr Named<v1::Transport> kTransports[] = {{"ncalrpc", v1::TRANSPORT_NCALRPC},
                                                 {"ncacn_ip_tcp", v1::TRANSPORT_NCACN_IP_TCP},
                                                 {"ncacn_np", v1::TRANSPORT_NCACN_NP}};
@@ -666,7 +675,7 @@ struct CallSite {
 // Everything the checker needs besides the model: where each element was written.
 struct Sources {
   std::vector<std::string> domains, trusts, hosts, accounts, groups, services, objects, steps,
-      expectations, invariants;
+      expectations, invariants, faults;
   std::vector<CallSite> calls;
   // Hop paths the steps can produce ("c1/web/db"), and each hop's (or step's) callees.
   std::set<std::string> hops;
@@ -712,7 +721,13 @@ class Decoder {
     ForEach(*o, "expect", [&](const Json& v, const std::string& p) { DecodeExpect(v, p, &s); });
     ForEach(*o, "invariants",
             [&](const Json& v, const std::string& p) { DecodeInvariant(v, p, &s); });
+    ForEach(*o, "faults", [&](const Json& v, const std::string& p) { DecodeFault(v, p, &s); });
     return s;
+  }
+
+  // A fault given on the command line (`--fault`), as if the `faults` section listed it.
+  void DecodeExtraFault(const Json& v, const std::string& path, Scenario* s) {
+    DecodeFault(v, path, s);
   }
 
  private:
@@ -1444,6 +1459,68 @@ class Decoder {
     src_->invariants.push_back(path);
   }
 
+  // Which fields each kind of fault takes (besides name, kind, start and end).
+  static std::vector<std::string_view> FaultKindFields(FaultSpec::Kind kind) {
+    switch (kind) {
+      case FaultSpec::Kind::kHostDown:
+        return {"host"};
+      case FaultSpec::Kind::kKdcUnreachable:
+        return {"domain"};
+      case FaultSpec::Kind::kDrop:
+        return {"from", "to", "both_ways"};
+      case FaultSpec::Kind::kDelay:
+        return {"from", "to", "both_ways", "by"};
+      case FaultSpec::Kind::kSlowHost:
+        return {"host", "by"};
+    }
+    return {};
+  }
+
+  void DecodeFault(const Json& v, const std::string& path, Scenario* s) {
+    std::optional<Obj> o = Object(v, path, "a fault object", kFaultFields);
+    if (!o) return;
+    Require(*o, {"kind"});
+    FaultSpec f;
+    f.origin = {path, LineOfPath(lines_, path)};
+    f.name = NameField(*o, "name", "").value_or("");
+    std::optional<FaultSpec::Kind> kind =
+        EnumField<FaultSpec::Kind>(*o, "kind", "fault kind", kFaultKinds);
+    if (!kind) return;
+    f.kind = *kind;
+    const std::vector<std::string_view> own = FaultKindFields(f.kind);
+    const std::string kind_name = o->json->at("kind").get<std::string>();
+    for (std::string_view field : {"host", "domain", "from", "to", "both_ways", "by"}) {
+      const bool wanted = std::find(own.begin(), own.end(), field) != own.end();
+      if (o->Has(field) && !wanted) {
+        Report(o->At(field), "a " + kind_name + " fault has no '" + std::string(field) +
+                                 "' (it takes " + Join(own) + ")");
+      } else if (wanted && field != "both_ways" && !o->Has(field)) {
+        Report(path, "a " + kind_name + " fault needs '" + std::string(field) + "'");
+      }
+    }
+    f.host = StringField(*o, "host").value_or("");
+    f.domain = StringField(*o, "domain").value_or("");
+    f.from = StringField(*o, "from").value_or("");
+    f.to = StringField(*o, "to").value_or("");
+    f.both_ways = BoolField(*o, "both_ways").value_or(false);
+    if (const Json* by = o->Get("by")) f.by_ms = Duration(*by, o->At("by")).value_or(0);
+    if (const Json* start = o->Get("start")) {
+      f.start_ms = Duration(*start, o->At("start")).value_or(0);
+    }
+    if (const Json* end = o->Get("end")) {
+      f.end_ms = Duration(*end, o->At("end"));
+      if (f.end_ms && *f.end_ms <= f.start_ms) {
+        Report(o->At("end"), "the fault ends before it starts (end must be later than start)");
+      }
+    }
+    if ((f.kind == FaultSpec::Kind::kDrop || f.kind == FaultSpec::Kind::kDelay) &&
+        !f.from.empty() && f.from == f.to) {
+      Report(o->At("to"), "a " + kind_name + " fault is between two different hosts");
+    }
+    s->faults.push_back(std::move(f));
+    src_->faults.push_back(path);
+  }
+
   void DecodeExpect(const Json& v, const std::string& path, Scenario* s) {
     std::optional<Obj> o = Object(v, path, "an expectation object", kExpectFields);
     if (!o) return;
@@ -1611,6 +1688,7 @@ class Checker {
     CheckCalls();
     CheckExpectations();
     CheckInvariants();
+    CheckFaults();
   }
 
  private:
@@ -2134,6 +2212,18 @@ class Checker {
   }
 
   // Every name an invariant uses resolves: accounts and groups, hosts, services.
+  void CheckFaults() {
+    for (size_t i = 0; i < s_.faults.size(); ++i) {
+      const FaultSpec& f = s_.faults[i];
+      const std::string& path = src_.faults[i];
+      for (const char* field : {"host", "from", "to"}) {
+        const std::string& name = field[0] == 'h' ? f.host : field[0] == 'f' ? f.from : f.to;
+        if (!name.empty()) ResolveHost(name, Member(path, field));
+      }
+      if (!f.domain.empty()) ResolveRealm(f.domain, Member(path, "domain"), /*workgroups=*/false);
+    }
+  }
+
   void CheckInvariants() {
     std::map<std::string, std::string> seen;
     for (size_t i = 0; i < s_.invariants.size(); ++i) {
@@ -2287,7 +2377,58 @@ std::string FileTooLarge(uintmax_t size, size_t max_bytes) {
 }
 }  // namespace
 
-LoadResult LoadScenarioText(std::string_view text, std::string file_name, size_t max_bytes) {
+// A `--fault` argument as the fault object it stands for:
+//   host_down:web1,start=1m,end=5m    kdc_unreachable:CORP.EXAMPLE
+//   drop:ws1->web1   drop:ws1<->web1  delay:ws1->web1,by=500ms   slow_host:db1,by=2s
+// Fields other than the first are passed on as strings ("both_ways=true" as a boolean),
+// so the decoder checks them with the same messages as in a file.
+Json FaultArgumentAsJson(const std::string& spec) {
+  Json out = Json::object();
+  size_t colon = spec.find(':');
+  std::string kind = spec.substr(0, colon);
+  out["kind"] = kind;
+  if (colon == std::string::npos) return out;
+  std::vector<std::string> parts;
+  for (size_t pos = colon + 1;;) {
+    size_t comma = spec.find(',', pos);
+    parts.push_back(spec.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  const std::string& target = parts.front();
+  if (kind == "drop" || kind == "delay") {
+    size_t both = target.find("<->");
+    size_t one = target.find("->");
+    if (both != std::string::npos) {
+      out["from"] = target.substr(0, both);
+      out["to"] = target.substr(both + 3);
+      out["both_ways"] = true;
+    } else if (one != std::string::npos) {
+      out["from"] = target.substr(0, one);
+      out["to"] = target.substr(one + 2);
+    } else {
+      out["from"] = target;  // the decoder then says that `to` is missing
+    }
+  } else if (kind == "kdc_unreachable") {
+    out["domain"] = target;
+  } else {
+    out["host"] = target;
+  }
+  for (size_t i = 1; i < parts.size(); ++i) {
+    size_t eq = parts[i].find('=');
+    std::string key = parts[i].substr(0, eq);
+    std::string value = eq == std::string::npos ? "" : parts[i].substr(eq + 1);
+    if (key == "both_ways") {
+      out[key] = value == "true";
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+LoadResult LoadScenarioText(std::string_view text, std::string file_name, size_t max_bytes,
+                            const std::vector<std::string>& fault_arguments) {
   if (text.size() > max_bytes) {
     return Finish(std::move(file_name), {{0, "", FileTooLarge(text.size(), max_bytes)}});
   }
@@ -2305,6 +2446,10 @@ LoadResult LoadScenarioText(std::string_view text, std::string file_name, size_t
     Sources src;
     Decoder decoder(lines, &problems);
     Scenario scenario = decoder.Decode(builder.root(), &src);
+    for (size_t i = 0; i < fault_arguments.size(); ++i) {
+      decoder.DecodeExtraFault(FaultArgumentAsJson(fault_arguments[i]),
+                               "--fault[" + std::to_string(i) + "]", &scenario);
+    }
     if (builder.root().is_object()) Checker(scenario, src, lines, &problems).Run();
     if (problems.empty()) {
       LoadResult r;
@@ -2317,7 +2462,8 @@ LoadResult LoadScenarioText(std::string_view text, std::string file_name, size_t
   return Finish(std::move(file_name), std::move(problems));
 }
 
-LoadResult LoadScenarioFile(const std::string& path, size_t max_bytes) {
+LoadResult LoadScenarioFile(const std::string& path, size_t max_bytes,
+                            const std::vector<std::string>& fault_arguments) {
   namespace fs = std::filesystem;
   auto fail = [&](std::string message) { return Finish(path, {{0, "", std::move(message)}}); };
   std::string text;
@@ -2334,7 +2480,7 @@ LoadResult LoadScenarioFile(const std::string& path, size_t max_bytes) {
   } catch (const std::exception& e) {  // std::bad_alloc
     return fail(std::string("cannot read: ") + e.what());
   }
-  return LoadScenarioText(text, path, max_bytes);
+  return LoadScenarioText(text, path, max_bytes, fault_arguments);
 }
 
 }  // namespace delegsim::sim

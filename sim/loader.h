@@ -62,11 +62,16 @@ struct LoadResult {
 
 // Parses and validates `text`. `file_name` only labels the problems. Text longer than
 // `max_bytes` gives one problem, naming the limit and the option that raises it.
+// `fault_arguments` are faults given on the command line (`delegsim run --fault`,
+// docs/scenario-format.md says how they are written), added after the file's own
+// `faults` and checked alike; their problems are located at "--fault[i]".
 LoadResult LoadScenarioText(std::string_view text, std::string file_name,
-                            size_t max_bytes = kMaxScenarioBytes);
+                            size_t max_bytes = kMaxScenarioBytes,
+                            const std::vector<std::string>& fault_arguments = {});
 // Reads the file at `path` and loads it; a file that cannot be read, or that is larger
 // than `max_bytes`, gives one problem.
-LoadResult LoadScenarioFile(const std::string& path, size_t max_bytes = kMaxScenarioBytes);
+LoadResult LoadScenarioFile(const std::string& path, size_t max_bytes = kMaxScenarioBytes,
+                            const std::vector<std::string>& fault_arguments = {});
 
 }  // namespace delegsim::sim
 

@@ -136,6 +136,28 @@ struct InvariantSpec {
   std::vector<std::string> via;      // kOnlyThrough: services
 };
 
+// A fault injected into the simulated network (nodes/faults.h), for a window of
+// simulated time since the start of the run.
+struct FaultSpec {
+  Origin origin;
+  std::string name;  // optional
+  enum class Kind : uint8_t {
+    kHostDown,
+    kKdcUnreachable,
+    kDrop,
+    kDelay,
+    kSlowHost
+  } kind = Kind::kHostDown;
+  std::string host;        // kHostDown, kSlowHost
+  std::string domain;      // kKdcUnreachable
+  std::string from;        // kDrop, kDelay: the sending host
+  std::string to;          // kDrop, kDelay: the receiving host
+  bool both_ways = false;  // kDrop, kDelay: also from `to` to `from`
+  int64_t by_ms = 0;       // kDelay, kSlowHost
+  int64_t start_ms = 0;
+  std::optional<int64_t> end_ms;  // absent: until the end of the run
+};
+
 struct Options {
   std::string profile = "windows";
   bool legacy_rbcd_nonforwardable_ok = false;
@@ -160,6 +182,7 @@ struct Scenario {
   std::vector<StepSpec> steps;
   std::vector<Expectation> expectations;
   std::vector<InvariantSpec> invariants;
+  std::vector<FaultSpec> faults;
 };
 
 }  // namespace delegsim::sim

@@ -322,6 +322,37 @@ Json StepJson(const StepSpec& step) {
   return o;
 }
 
+Json FaultJson(const FaultSpec& f) {
+  Json o = Json::object();
+  if (!f.name.empty()) o["name"] = f.name;
+  switch (f.kind) {
+    case FaultSpec::Kind::kHostDown:
+      o["kind"] = "host_down";
+      o["host"] = f.host;
+      break;
+    case FaultSpec::Kind::kKdcUnreachable:
+      o["kind"] = "kdc_unreachable";
+      o["domain"] = f.domain;
+      break;
+    case FaultSpec::Kind::kDrop:
+    case FaultSpec::Kind::kDelay:
+      o["kind"] = f.kind == FaultSpec::Kind::kDrop ? "drop" : "delay";
+      o["from"] = f.from;
+      o["to"] = f.to;
+      PutTrue(o, "both_ways", f.both_ways);
+      if (f.kind == FaultSpec::Kind::kDelay) o["by"] = f.by_ms;
+      break;
+    case FaultSpec::Kind::kSlowHost:
+      o["kind"] = "slow_host";
+      o["host"] = f.host;
+      o["by"] = f.by_ms;
+      break;
+  }
+  if (f.start_ms != 0) o["start"] = f.start_ms;
+  if (f.end_ms) o["end"] = *f.end_ms;
+  return o;
+}
+
 Json ExpectationJson(const Expectation& e) {
   Json o = Json::object();
   o["path"] = e.path;
@@ -373,6 +404,7 @@ std::string WriteScenarioJson(const Scenario& s) {
   PutArray(o, "objects", s.objects, ObjectJson);
   PutArray(o, "steps", s.steps, StepJson);
   PutArray(o, "expect", s.expectations, ExpectationJson);
+  PutArray(o, "faults", s.faults, FaultJson);
   // Invalid UTF-8 (possible only in a scenario built in code) is replaced, never thrown.
   return o.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }

@@ -56,8 +56,49 @@ class VirtualRuntime::Context final : public NodeContext {
       rt_.Emit(self_, std::move(rec));
     }
     if (rt_.shut_down_) return;
-    rt_.deliveries_.push_back(Delivery{SaturatingAdd(rt_.now_, kLinkLatencyMs), rt_.next_seq_++, to,
-                                       self_, std::move(bytes), std::move(summary)});
+    nodes::LinkEffect effect;
+    if (rt_.faults_) {
+      effect = rt_.faults_->Effect({self_, rt_.nodes_[self_ - 1].address},
+                                   {to, rt_.nodes_[to - 1].address}, rt_.now_, nodes::IsReply(env));
+    }
+    switch (effect.action) {
+      case nodes::LinkEffect::Action::kRefuse: {
+        // The sender hears at once, as a separate event (as over tcp).
+        Status why = nodes::FaultPlan::Refusal(*effect.fault);
+        TraceRecord rec;
+        rec.kind = nodes::TraceKind::kDrop;
+        rec.summary = "refused: " + why.message();
+        if (env.has_call()) rec.path = env.call().path();
+        rt_.Emit(self_, std::move(rec));
+        rt_.Post(self_, [env = std::move(env), why](Node& node, NodeContext& ctx) {
+          node.OnUndeliverable(env, why, ctx);
+        });
+        return;
+      }
+      case nodes::LinkEffect::Action::kDrop: {
+        // Lost: the requester's reply deadline ends the request.
+        TraceRecord rec;
+        rec.kind = nodes::TraceKind::kDrop;
+        rec.summary = nodes::FaultPlan::Describe(*effect.fault);
+        if (env.has_call()) rec.path = env.call().path();
+        rt_.Emit(self_, std::move(rec));
+        return;
+      }
+      case nodes::LinkEffect::Action::kDeliver:
+        break;
+    }
+    Delivery d{SaturatingAdd(rt_.now_, kLinkLatencyMs),
+               rt_.next_seq_++,
+               to,
+               self_,
+               std::move(bytes),
+               std::move(summary)};
+    if (effect.delay_ms > 0) {
+      d.time = SaturatingAdd(d.time, effect.delay_ms);
+      rt_.delayed_.push(std::move(d));
+    } else {
+      rt_.deliveries_.push_back(std::move(d));
+    }
   }
   TimerId StartTimer(Time delay) override {
     TimerId id = rt_.next_timer_++;
@@ -122,6 +163,7 @@ VirtualRuntime::Head VirtualRuntime::Peek() {
   };
   if (!deliveries_.empty())
     consider(Next::kDelivery, deliveries_.front().time, deliveries_.front().seq);
+  if (!delayed_.empty()) consider(Next::kDelayed, delayed_.top().time, delayed_.top().seq);
   if (!posts_.empty()) consider(Next::kPost, posts_.front().time, posts_.front().seq);
   if (!timers_.empty()) consider(Next::kTimer, timers_.top().time, timers_.top().seq);
   return head;
@@ -136,6 +178,13 @@ bool VirtualRuntime::Step() {
     case Next::kDelivery: {
       Delivery d = std::move(deliveries_.front());
       deliveries_.pop_front();
+      Deliver(d);
+      break;
+    }
+    case Next::kDelayed: {
+      // top() is const; the element is popped right after it is moved from.
+      Delivery d = std::move(const_cast<Delivery&>(delayed_.top()));
+      delayed_.pop();
       Deliver(d);
       break;
     }
@@ -210,6 +259,7 @@ Status VirtualRuntime::RunUntil(const std::function<bool()>& done, Time budget_m
 void VirtualRuntime::Shutdown() {
   shut_down_ = true;
   deliveries_.clear();
+  delayed_ = {};
   posts_.clear();
   timers_ = {};
 }

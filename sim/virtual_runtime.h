@@ -8,8 +8,9 @@
 // fails the run (Failure()), as over tcp.
 //
 // Deliveries and posts happen at now + a constant and the clock never goes back, so each
-// kind is queued in order by construction (a FIFO); only timers need a heap. The next
-// event is the earliest of the three queue heads.
+// kind is queued in order by construction (a FIFO); only timers, and deliveries that a
+// fault delays (nodes/faults.h), need a heap. The next event is the earliest of the queue
+// heads.
 //
 //   VirtualRuntime rt;
 //   NodeId a = rt.AddNode(std::make_unique<MyNode>(), "127.0.1.2");
@@ -52,6 +53,9 @@ class VirtualRuntime final : public nodes::Runtime {
   Node& GetNode(NodeId id) override { return *nodes_[id - 1].node; }
   void SetTraceSink(nodes::TraceSink sink) override { sink_ = std::move(sink); }
   void CaptureMessages(bool capture) override { capture_ = capture; }
+  void SetFaults(std::shared_ptr<const nodes::FaultPlan> plan) override {
+    faults_ = std::move(plan);
+  }
   Status Start() override { return Status::Ok(); }
   void Post(NodeId id, std::function<void(Node&, NodeContext&)> fn) override;
   Status RunUntil(const std::function<bool()>& done, Time budget_ms) override;
@@ -98,6 +102,11 @@ class VirtualRuntime final : public nodes::Runtime {
     NodeId node;
     TimerId timer;
   };
+  struct DeliveryLater {
+    bool operator()(const Delivery& a, const Delivery& b) const {
+      return a.time != b.time ? a.time > b.time : a.seq > b.seq;
+    }
+  };
   struct TimerLater {
     bool operator()(const TimerEvent& a, const TimerEvent& b) const {
       return a.time != b.time ? a.time > b.time : a.seq > b.seq;
@@ -109,7 +118,7 @@ class VirtualRuntime final : public nodes::Runtime {
     std::unique_ptr<Context> ctx;
   };
 
-  enum class Next : uint8_t { kNone, kDelivery, kPost, kTimer };
+  enum class Next : uint8_t { kNone, kDelivery, kDelayed, kPost, kTimer };
   struct Head {
     Next next = Next::kNone;  // the queue holding the earliest event; kNone when all are empty
     Time time = 0;            // that event's time
@@ -122,6 +131,9 @@ class VirtualRuntime final : public nodes::Runtime {
 
   std::vector<Slot> nodes_;
   std::deque<Delivery> deliveries_;
+  // Deliveries a fault delays (nodes/faults.h): no longer in order of sending.
+  std::priority_queue<Delivery, std::vector<Delivery>, DeliveryLater> delayed_;
+  std::shared_ptr<const nodes::FaultPlan> faults_;
   std::deque<PostEvent> posts_;
   std::priority_queue<TimerEvent, std::vector<TimerEvent>, TimerLater> timers_;
   std::vector<bool> cancelled_;  // by timer id

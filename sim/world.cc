@@ -7,9 +7,11 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/saturating.h"
 #include "kdc/uac.h"
 #include "nodes/kdc_node.h"
 #include "nodes/process_node.h"
+#include "sim/fault_plan.h"
 
 namespace delegsim::sim {
 namespace {
@@ -295,6 +297,11 @@ StatusOr<std::unique_ptr<World>> World::Build(Scenario scenario,
     }
     topo.AddObject(std::move(obj));
   }
+  if (!s.faults.empty()) {
+    StatusOr<std::shared_ptr<const nodes::FaultPlan>> plan = BuildFaultPlan(s, topo, domain_of);
+    if (!plan.ok()) return plan.status();
+    w->runtime_->SetFaults(std::move(plan).value());
+  }
   return w;
 }
 
@@ -404,7 +411,7 @@ CallOutcome World::Call(const StepSpec& step, nodes::NodeId client) {
           state->done = true;
         });
   });
-  Status st = runtime_->RunUntil([&] { return state->done; }, kCallBudgetMs);
+  Status st = runtime_->RunUntil([&] { return state->done; }, CallBudgetMs());
   CallOutcome outcome;
   outcome.label = step.label;
   if (assemble_) outcome.result = AssembleHops(step.label, hops_);
@@ -415,6 +422,11 @@ CallOutcome World::Call(const StepSpec& step, nodes::NodeId client) {
   // that cannot accept) is no verdict: the call did not complete.
   if (Status failure = runtime_->Failure(); !failure.ok()) outcome.status = failure;
   return outcome;
+}
+
+nodes::Time World::CallBudgetMs() const {
+  const nodes::Options& o = topology_->options();
+  return std::max(kCallBudgetMs, SaturatingMul(o.request_timeout_ms, o.hop_limit + 8));
 }
 
 }  // namespace delegsim::sim

@@ -48,8 +48,11 @@ class World {
   // created when the scenario has none (virtual runtime: the Asio runtime binds its
   // listeners at the first call). Fails when a name resolves to nothing.
   StatusOr<CallOutcome> RunCall(const StepSpec& step);
-  // Bound on one call, in ms of the runtime's time.
+  // Bound on one call, in ms of the runtime's time: at least kCallBudgetMs, and room for
+  // the longest wait a call can make (DS-13: a request timeout per hop the chain may take,
+  // plus the caller's own KDC exchanges).
   static constexpr nodes::Time kCallBudgetMs = 120'000;
+  nodes::Time CallBudgetMs() const;
 
   // Called with every trace record (set before Run()).
   void SetTraceSink(std::function<void(const nodes::TraceRecord&)> sink) {

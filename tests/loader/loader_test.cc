@@ -134,10 +134,10 @@ TEST(LoaderTest, UnknownFieldWithDidYouMean) {
                   "'rights'?)",
                   "t.json:11: $.colour: unknown field 'colour' (expected one of: $schema, name, "
                   "description, profile, options, seed, domains, trusts, hosts, accounts, groups, "
-                  "services, objects, steps, expect, invariants)",
+                  "services, objects, steps, expect, invariants, faults)",
                   "t.json:12: $[\"a b\"]: unknown field 'a b' (expected one of: $schema, name, "
                   "description, profile, options, seed, domains, trusts, hosts, accounts, groups, "
-                  "services, objects, steps, expect, invariants)"));
+                  "services, objects, steps, expect, invariants, faults)"));
 }
 
 TEST(LoaderTest, MissingRequiredField) {
