@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "cli/export_command.h"
+#include "cli/html_report.h"
 #include "cli/import_command.h"
 #include "cli/reach_command.h"
 #include "cli/rules_command.h"
@@ -193,8 +194,9 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
       return kExitInvalid;
     }
   }
-  Outcome o = Execute(*scenario, options.runtime, trace.get(), options.show_trace || options.events,
-                      options.events);
+  const bool html = !options.html_file.empty();
+  Outcome o = Execute(*scenario, options.runtime, trace.get(),
+                      options.show_trace || options.events || html, options.events || html);
   if (!o.world) {
     err << options.file << ": " << o.error << "\n";
     return kExitInvalid;
@@ -213,6 +215,13 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     events = sim::PredictSecurityEvents(*o.world);
     if (trace) {
       for (const sim::SecurityEvent& e : events) *trace << sim::SecurityEventTraceLine(e) << "\n";
+    }
+  }
+  if (html) {
+    if (int code = WriteHtmlReport(options.html_file, [&] {
+          return RenderRunHtml(*o.world, o.expectations, options.file, events);
+        }, err); code != kExitOk) {
+      return code;
     }
   }
   if (options.json) {
@@ -338,6 +347,9 @@ int Main(int argc, char** argv) {
   run_cmd->add_flag("--show-trace", run.show_trace, "Print the trace as text after the report");
   run_cmd->add_flag("--events", run.events,
                     "Predict the Windows security events of each hop (4768, 4769, 4624, ...)");
+  run_cmd->add_option("--html", run.html_file,
+                      "Write a self-contained HTML report (hop tree, decisions with their facts, "
+                      "sequence diagrams, expectations) to this file");
   run_cmd->add_option("--seed", run.seed, "Override the scenario's seed");
   run_cmd->add_option("--profile", run.profile, "Override the KDC profile")
       ->check(CLI::IsMember({"windows", "mit", "heimdal"}));
