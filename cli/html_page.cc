@@ -1,9 +1,8 @@
 #include "cli/html_page.h"
 
-#include <cstdio>
-
 #include "common/rules.h"
 #include "common/sources.h"
+#include "common/text.h"
 
 namespace delegsim::cli {
 namespace {
@@ -38,50 +37,6 @@ a.rule { font-family: ui-monospace, monospace; font-size: 12px; color: #2446a8;
 dl.glossary dt { font-weight: 600; margin-top: .6rem; } dl.glossary dd { margin-left: 1.2rem; }
 )css";
 
-// Control and bidirectional-formatting characters, written visibly ("\x1b", "\u202e"),
-// so that a name cannot reorder or hide what the reader sees; malformed UTF-8 bytes too.
-void AppendVisible(std::string_view text, std::string& out) {
-  char buf[16];
-  size_t i = 0;
-  while (i < text.size()) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      if (c < 0x20 || c == 0x7f) {
-        std::snprintf(buf, sizeof buf, "\\x%02x", c);
-        out += buf;
-      } else {
-        out += static_cast<char>(c);
-      }
-      ++i;
-      continue;
-    }
-    size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
-    uint32_t code = len == 4 ? c & 0x07 : len == 3 ? c & 0x0f : c & 0x1f;
-    bool ok = len >= 2 && i + len <= text.size();
-    for (size_t k = 1; ok && k < len; ++k) {
-      unsigned char cc = static_cast<unsigned char>(text[i + k]);
-      ok = (cc & 0xc0) == 0x80;
-      code = (code << 6) | (cc & 0x3f);
-    }
-    if (!ok) {
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-      ++i;
-      continue;
-    }
-    bool hidden = (code >= 0x80 && code <= 0x9f) || code == 0x61c || code == 0x200e ||
-                  code == 0x200f || (code >= 0x202a && code <= 0x202e) ||
-                  (code >= 0x2066 && code <= 0x2069) || code == 0x2028 || code == 0x2029;
-    if (hidden) {
-      std::snprintf(buf, sizeof buf, "\\u%04x", code);
-      out += buf;
-    } else {
-      out.append(text.substr(i, len));
-    }
-    i += len;
-  }
-}
-
 const SourceInfo* SourceFor(std::string_view item) {
   while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
   if (const SourceInfo* s = FindSource(item)) return s;
@@ -91,8 +46,9 @@ const SourceInfo* SourceFor(std::string_view item) {
 }  // namespace
 
 std::string HtmlEscape(std::string_view text) {
-  std::string visible;
-  AppendVisible(text, visible);
+  // Control and bidirectional-formatting characters written visibly ("\x1b", "\u202e"),
+  // so that a name can neither hide nor reorder what the reader sees.
+  std::string visible = EscapeUnsafe(text);
   std::string out;
   out.reserve(visible.size());
   for (char c : visible) {

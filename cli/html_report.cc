@@ -1,10 +1,11 @@
 #include "cli/html_report.h"
 
-#include <fstream>
+#include <memory>
 #include <string_view>
 
 #include "cli/commands.h"
 #include "cli/html_page.h"
+#include "cli/output_file.h"
 #include "diagrams/sequence.h"
 #include "diagrams/svg.h"
 #include "kdc/kdc.h"
@@ -327,11 +328,14 @@ std::string RenderReachHtml(const ReachHtml& r) {
 
 int WriteHtmlReport(const std::string& path, const std::function<std::string()>& render,
                     std::ostream& err) {
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file << render();
-  file.close();
-  if (!file) {
-    err << path << ": cannot write the HTML report\n";
+  StatusOr<std::unique_ptr<OutputFile>> file = OutputFile::Create(path);
+  if (!file.ok()) {
+    err << file.status().message() << "\n";
+    return kExitInvalid;
+  }
+  (*file)->stream() << render();
+  if (Status st = (*file)->Commit(); !st.ok()) {
+    err << st.message() << "\n";
     return kExitInvalid;
   }
   return kExitOk;

@@ -43,8 +43,9 @@ struct ReachHtml {
 };
 std::string RenderReachHtml(const ReachHtml& report);
 
-// Writes `render()` to `path` (whole or not at all); on failure says so on `err` and
-// returns kExitInvalid, else kExitOk.
+// Writes `render()` to `path` through an OutputFile (cli/output_file.h: whole or not at
+// all; the caller has already refused a path that is an input, CheckOutputPaths). On
+// failure says so on `err` and returns kExitInvalid, else kExitOk.
 int WriteHtmlReport(const std::string& path, const std::function<std::string()>& render,
                     std::ostream& err);
 
