@@ -72,8 +72,10 @@ class Builder {
     std::string key = start + '\n' + kind + '\n' + end;
     auto [it, inserted] = edge_index_.emplace(key, edges_.size());
     if (inserted) {
-      edges_.push_back(
-          {{"kind", kind}, {"start", Ref(start)}, {"end", Ref(end)}, {"properties", Json::object()}});
+      edges_.push_back({{"kind", kind},
+                        {"start", Ref(start)},
+                        {"end", Ref(end)},
+                        {"properties", Json::object()}});
     }
     return edges_[it->second]["properties"];
   }

@@ -215,9 +215,10 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     }
   }
   if (html) {
-    if (int code = WriteHtmlReport(options.html_file, [&] {
-          return RenderRunHtml(*o.world, o.expectations, options.file, events);
-        }, err); code != kExitOk) {
+    if (int code = WriteHtmlReport(
+            options.html_file,
+            [&] { return RenderRunHtml(*o.world, o.expectations, options.file, events); }, err);
+        code != kExitOk) {
       return code;
     }
   }

@@ -67,8 +67,9 @@ void RenderDecision(const v1::DecisionRecord& d, HtmlPage& page, std::string& ou
   if (!d.status().empty()) out += " <code>" + HtmlEscape(d.status()) + "</code>";
   out += ": " + HtmlEscape(Explained(d)) + "</p>\n";
   if (d.checks_size() > 0) {
-    out += "<table class=\"checks\"><tr><th>#</th><th>rule</th><th>effect</th><th>facts "
-           "read</th></tr>\n";
+    out +=
+        "<table class=\"checks\"><tr><th>#</th><th>rule</th><th>effect</th><th>facts "
+        "read</th></tr>\n";
     int n = 0;
     for (const v1::CheckRecord& c : d.checks()) {
       std::string effect(EffectName(c.effect()));
@@ -109,7 +110,8 @@ void RenderHop(const v1::HopResult& h, HtmlPage& page, std::string& out) {
   }
   out += "<br><span class=\"note\">" + HtmlEscape(h.path()) + "</span> decided by " +
          (h.decision().rule().empty() ? std::string("-") : page.RuleRef(h.decision().rule()));
-  if (!h.decision().error().empty()) out += " <code>" + HtmlEscape(h.decision().error()) + "</code>";
+  if (!h.decision().error().empty())
+    out += " <code>" + HtmlEscape(h.decision().error()) + "</code>";
   if (allowed) {
     sim::HopMechanismInfo in = sim::DescribeMechanism(h);
     std::string onward_rule;
@@ -123,8 +125,8 @@ void RenderHop(const v1::HopResult& h, HtmlPage& page, std::string& out) {
   }
   out += "<br>rules:";
   for (const std::string& r : sim::HopRules(h)) out += " " + page.RuleRef(r);
-  out += "\n<details><summary>" + std::to_string(h.steps_size()) +
-         " decision" + (h.steps_size() == 1 ? "" : "s") + " with their facts</summary>\n";
+  out += "\n<details><summary>" + std::to_string(h.steps_size()) + " decision" +
+         (h.steps_size() == 1 ? "" : "s") + " with their facts</summary>\n";
   for (const std::string& step : h.steps()) RenderDecision(kdc::DecodeRecord(step), page, out);
   if (h.steps_size() == 0) RenderDecision(h.decision(), page, out);
   out += "</details>\n";
@@ -150,11 +152,12 @@ void RenderHop(const v1::HopResult& h, HtmlPage& page, std::string& out) {
 std::string SequenceSvg(const sim::World& world, const std::string& label) {
   StatusOr<diagrams::SequenceDiagram> d =
       diagrams::BuildSequence(world.trace(), world.scenario(), label);
-  if (!d.ok()) return "<p class=\"note\">no sequence diagram: " +
-                      HtmlEscape(d.status().message()) + "</p>\n";
+  if (!d.ok())
+    return "<p class=\"note\">no sequence diagram: " + HtmlEscape(d.status().message()) + "</p>\n";
   StatusOr<std::string> svg = diagrams::RenderSvg(diagrams::RenderSequenceDot(*d));
-  if (!svg.ok()) return "<p class=\"note\">no sequence diagram: " +
-                        HtmlEscape(svg.status().message()) + "</p>\n";
+  if (!svg.ok())
+    return "<p class=\"note\">no sequence diagram: " + HtmlEscape(svg.status().message()) +
+           "</p>\n";
   return "<div class=\"diagram sequence\">" + *svg + "</div>\n";
 }
 
@@ -204,8 +207,8 @@ void RenderExpectations(const sim::Scenario& s, const sim::ExpectationReport& re
     out += "<tr class=\"expectation\"><td>" +
            std::string(failures.empty() ? "<span class=\"pass\">PASS</span>"
                                         : "<span class=\"fail\">FAIL</span>") +
-           "</td><td>" + HtmlEscape(file) + ":" + std::to_string(e.origin.line) +
-           "</td><td>" + HtmlEscape(ExpectationText(e)) + "</td><td>" +
+           "</td><td>" + HtmlEscape(file) + ":" + std::to_string(e.origin.line) + "</td><td>" +
+           HtmlEscape(ExpectationText(e)) + "</td><td>" +
            (failures.empty() ? "as expected" : failures) + "</td></tr>\n";
   }
   out += "</table></section>\n";
@@ -251,7 +254,8 @@ std::string RenderRunHtml(const sim::World& world, const sim::ExpectationReport&
   RenderExpectations(s, expectations, file, out);
   if (!events.empty()) {
     out += "<section id=\"events\"><h2>Predicted security events (" +
-           std::to_string(events.size()) + ")</h2>\n<table><tr><th>event</th><th>logged "
+           std::to_string(events.size()) +
+           ")</h2>\n<table><tr><th>event</th><th>logged "
            "on</th><th>hop</th><th>fields</th></tr>\n";
     for (const sim::SecurityEvent& e : events) {
       out += "<tr class=\"event\"><td>" + std::to_string(e.id) + " " + HtmlEscape(e.Title()) +
@@ -276,9 +280,10 @@ std::string RenderReachHtml(const ReachHtml& r) {
          " · delegsim reach: every flow found by running candidate chains through the "
          "simulator</p></header>\n";
   if (r.exposures != nullptr) {
-    out += "<section id=\"blast-radius\"><h2>Blast radius: what each key exposes</h2>\n<table>"
-           "<tr><th>account</th><th>key on hosts</th><th>identities exposed</th><th>privileged "
-           "among them</th><th>services reached</th></tr>\n";
+    out +=
+        "<section id=\"blast-radius\"><h2>Blast radius: what each key exposes</h2>\n<table>"
+        "<tr><th>account</th><th>key on hosts</th><th>identities exposed</th><th>privileged "
+        "among them</th><th>services reached</th></tr>\n";
     for (const analysis::Exposure& e : *r.exposures) {
       std::string hosts;
       for (const std::string& h : e.hosts) hosts += (hosts.empty() ? "" : ", ") + h;
@@ -295,9 +300,10 @@ std::string RenderReachHtml(const ReachHtml& r) {
     if (r.flows->empty()) {
       out += "<p class=\"note\">No flow: the credentials reach nothing.</p>\n";
     } else {
-      out += "<table><tr><th>#</th><th>identity</th><th>arrives at</th><th>level</th>"
-             "<th>net_creds</th><th>mechanism</th><th>chain</th><th>rules</th><th>keys "
-             "used</th></tr>\n";
+      out +=
+          "<table><tr><th>#</th><th>identity</th><th>arrives at</th><th>level</th>"
+          "<th>net_creds</th><th>mechanism</th><th>chain</th><th>rules</th><th>keys "
+          "used</th></tr>\n";
       size_t n = 0;
       for (const analysis::Flow& f : *r.flows) {
         std::string chain = f.identity;
@@ -318,9 +324,9 @@ std::string RenderReachHtml(const ReachHtml& r) {
   if (!r.graph_dot.empty()) {
     out += "<section id=\"graph\"><h2>Delegation graph with the flows</h2>\n";
     StatusOr<std::string> svg = diagrams::RenderSvg(r.graph_dot);
-    out += svg.ok() ? "<div class=\"diagram graph\">" + *svg + "</div>\n"
-                    : "<p class=\"note\">no graph: " + HtmlEscape(svg.status().message()) +
-                          "</p>\n";
+    out += svg.ok()
+               ? "<div class=\"diagram graph\">" + *svg + "</div>\n"
+               : "<p class=\"note\">no graph: " + HtmlEscape(svg.status().message()) + "</p>\n";
     out += "</section>\n";
   }
   return page.Finish();

@@ -36,8 +36,8 @@ std::string RenderRunHtml(const sim::World& world, const sim::ExpectationReport&
 
 struct ReachHtml {
   std::string file;
-  std::string title;  // the question, as the text report heads it
-  const std::vector<analysis::Flow>* flows = nullptr;          // or...
+  std::string title;                                   // the question, as the text report heads it
+  const std::vector<analysis::Flow>* flows = nullptr;  // or...
   const std::vector<analysis::Exposure>* exposures = nullptr;  // ...--blast-radius
   std::string graph_dot;  // the delegation graph with the flows; empty: none
 };

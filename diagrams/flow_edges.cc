@@ -8,8 +8,7 @@
 
 namespace delegsim::diagrams {
 
-void AddFlows(const sim::Scenario& s, const std::vector<FlowEdgeSpec>& flows,
-              DelegationGraph& g) {
+void AddFlows(const sim::Scenario& s, const std::vector<FlowEdgeSpec>& flows, DelegationGraph& g) {
   if (flows.empty()) return;
   std::unordered_map<std::string, std::string> service_node;
   for (size_t i = 0; i < s.services.size(); ++i) {
@@ -44,8 +43,8 @@ void AddFlows(const sim::Scenario& s, const std::vector<FlowEdgeSpec>& flows,
       if (!node_index.count(id)) {
         const sim::AccountSpec& a = s.accounts[account->second];
         node_index.emplace(id, g.nodes.size());
-        g.nodes.push_back({id, a.name + "\nidentity", NodeKind::kAccount, cluster_of(a.domain),
-                           false});
+        g.nodes.push_back(
+            {id, a.name + "\nidentity", NodeKind::kAccount, cluster_of(a.domain), false});
       }
     } else {
       id = "fi" + std::to_string(identity_node.size());
