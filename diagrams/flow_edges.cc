@@ -1,5 +1,6 @@
 #include "diagrams/flow_edges.h"
 
+#include <map>
 #include <set>
 #include <tuple>
 #include <unordered_map>
@@ -54,6 +55,9 @@ void AddFlows(const sim::Scenario& s, const std::vector<FlowEdgeSpec>& flows, De
     identity_node.emplace(key, id);
     return id;
   };
+  // One edge per (from, to), a line per distinct flow: Graphviz routes parallel labelled
+  // edges between clustered nodes badly ("triangulation failed"), and one label reads better.
+  std::map<std::pair<std::string, std::string>, size_t> edge_of;
   std::set<std::tuple<std::string, std::string, std::string>> drawn;
   for (const FlowEdgeSpec& f : flows) {
     if (f.chain.empty()) continue;
@@ -67,13 +71,18 @@ void AddFlows(const sim::Scenario& s, const std::vector<FlowEdgeSpec>& flows, De
     } else {
       from = node_for_identity(f.identity);
     }
-    std::string label = f.identity + "\n" + f.mechanism;
-    if (!f.via.empty()) label += " (keys of " + f.via + ")";
+    std::string line = f.identity + " · " + f.mechanism;
+    if (!f.via.empty()) line += " (keys of " + f.via + ")";
     std::string rules;
     for (const std::string& r : f.rules) rules += (rules.empty() ? "" : ", ") + r;
-    if (!rules.empty()) label += "\n[" + rules + "]";
-    if (!drawn.emplace(from, to->second, label).second) continue;
-    g.edges.push_back({from, to->second, EdgeKind::kFlow, label});
+    if (!rules.empty()) line += " [" + rules + "]";
+    if (!drawn.emplace(from, to->second, line).second) continue;
+    auto [it, inserted] = edge_of.emplace(std::make_pair(from, to->second), g.edges.size());
+    if (inserted) {
+      g.edges.push_back({from, to->second, EdgeKind::kFlow, line});
+    } else {
+      g.edges[it->second].label += "\n" + line;
+    }
   }
 }
 

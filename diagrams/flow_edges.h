@@ -9,8 +9,9 @@
 //
 // A flow's edge runs from the service that presented the identity (the chain's
 // next-to-last service) or, for a first hop, from the identity's account, to the service
-// it arrived at. Its label names the identity, the mechanism, the compromised key used
-// (if any) and the rule ids of the arriving hop. Equal edges are drawn once.
+// it arrived at. The flows between the same two nodes share one edge, a label line each:
+// the identity, the mechanism, the compromised key used (if any) and the rule ids of the
+// arriving hop ("alice@CORP.EXAMPLE · rbcd [IL-6, ..., RB-1, ...]"). Equal lines appear once.
 #ifndef DELEGSIM_DIAGRAMS_FLOW_EDGES_H_
 #define DELEGSIM_DIAGRAMS_FLOW_EDGES_H_
 

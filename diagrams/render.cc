@@ -86,7 +86,7 @@ const char* DotEdgeStyle(EdgeKind k) {
     case EdgeKind::kTrustTwoWay:
       return "color=black, style=bold, dir=both";
     case EdgeKind::kFlow:
-      return "color=darkorange, style=dashed, penwidth=2, constraint=false";
+      return "color=darkorange, style=dashed, penwidth=2";
   }
   return "";
 }
