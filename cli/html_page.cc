@@ -32,7 +32,7 @@ a.rule { font-family: ui-monospace, monospace; font-size: 12px; color: #2446a8;
        text-decoration: none; background: #eef2ff; padding: 0 3px; border-radius: 2px; }
 .effect-deny { color: #9b1c1c; font-weight: 600; } .effect-set, .effect-clear { color: #6b3fa0; }
 .diagram { overflow-x: auto; background: #fff; border: 1px solid #d8dce6; padding: .5rem; }
-.diagram svg { max-width: 100%; height: auto; }
+.diagram svg { max-width: 100%; height: auto; } .diagram.graph svg { max-width: none; }
 .note { color: #5a6275; font-style: italic; }
 dl.glossary dt { font-weight: 600; margin-top: .6rem; } dl.glossary dd { margin-left: 1.2rem; }
 )css";
