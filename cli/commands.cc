@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "cli/export_command.h"
+#include "cli/html_report.h"
 #include "cli/import_command.h"
 #include "cli/junit.h"
 #include "cli/output_file.h"
@@ -161,7 +162,9 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
         << "in it and check their expectations: delegsim check " << options.file << "\n";
     return kExitInvalid;
   }
-  if (Status st = CheckOutputPaths({options.file}, {{"--trace", options.trace_file}}); !st.ok()) {
+  if (Status st = CheckOutputPaths(
+          {options.file}, {{"--trace", options.trace_file}, {"--html", options.html_file}});
+      !st.ok()) {
     err << "delegsim run: " << st.message() << "\n";
     return kExitInvalid;
   }
@@ -180,8 +183,9 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     }
     trace = std::move(file).value();
   }
+  const bool html = !options.html_file.empty();
   Outcome o = Execute(*scenario, options.runtime, trace ? &trace->stream() : nullptr,
-                      options.show_trace || options.events, options.events);
+                      options.show_trace || options.events || html, options.events || html);
   if (!o.world) {
     err << options.file << ": " << o.error << "\n";
     return kExitInvalid;
@@ -209,6 +213,14 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     if (Status st = trace->Commit(); !st.ok()) {
       err << st.message() << "\n";
       return kExitInvalid;
+    }
+  }
+  if (html) {
+    if (int code = WriteHtmlReport(
+            options.html_file,
+            [&] { return RenderRunHtml(*o.world, o.expectations, options.file, events); }, err);
+        code != kExitOk) {
+      return code;
     }
   }
   if (options.json) {
@@ -345,6 +357,9 @@ int Main(int argc, char** argv) {
                       "host_down:HOST, kdc_unreachable:REALM, drop:A->B, drop:A<->B, "
                       "delay:A->B,by=500ms, slow_host:HOST,by=2s; each may add "
                       ",start=DURATION,end=DURATION,name=NAME (docs/scenario-format.md)");
+  run_cmd->add_option("--html", run.html_file,
+                      "Write a self-contained HTML report (hop tree, decisions with their facts, "
+                      "sequence diagrams, expectations) to this file");
   run_cmd->add_option("--seed", run.seed, "Override the scenario's seed");
   run_cmd->add_option("--profile", run.profile, "Override the KDC profile")
       ->check(CLI::IsMember({"windows", "mit", "heimdal"}));

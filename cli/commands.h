@@ -37,6 +37,7 @@ struct RunOptions {
   std::string trace_file;   // JSON Lines
   bool show_trace = false;  // print the trace as text after the report
   bool events = false;      // predicted Windows security events (sim/security_events.h)
+  std::string html_file;    // the self-contained HTML report (cli/html_report.h)
   bool json = false;
   bool color = false;
   size_t width = 0;    // terminal columns to wrap the report at; 0: no wrapping

@@ -1,12 +1,14 @@
 #include "cli/export_command.h"
 
 #include <CLI/CLI.hpp>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
+#include "analysis/opengraph.h"
 #include "cli/commands.h"
+#include "cli/output_file.h"
 #include "diagrams/delegation_graph.h"
+#include "diagrams/flow_edges.h"
 #include "diagrams/sequence.h"
 #include "sim/loader.h"
 #include "sim/world.h"
@@ -40,6 +42,17 @@ StatusOr<std::string> SequenceText(const sim::Scenario& scenario, std::string la
 }  // namespace
 
 int ExportCommand(const ExportOptions& options, std::ostream& out, std::ostream& err) {
+  const bool graph = options.format == "dot" || options.format == "mermaid";
+  const bool opengraph = options.format == "opengraph";
+  if ((options.reach_asked || CountReachQueries(options) > 0) && !graph && !opengraph) {
+    err << "export: the reach options (--identity, --compromised, --to, --blast-radius, ...) "
+           "apply to --format dot, mermaid and opengraph\n";
+    return kExitInvalid;
+  }
+  if (Status st = CheckOutputPaths({options.file}, {{"-o", options.output}}); !st.ok()) {
+    err << "export: " << st.message() << "\n";
+    return kExitInvalid;
+  }
   sim::LoadResult r = sim::LoadScenarioFile(options.file);
   if (!r.ok()) {
     for (const sim::Problem& p : r.problems) err << p.ToString() << "\n";
@@ -56,20 +69,42 @@ int ExportCommand(const ExportOptions& options, std::ostream& out, std::ostream&
       return kExitInvalid;
     }
     text = std::move(*seq);
+  } else if (opengraph || options.reach_asked || CountReachQueries(options) > 0) {
+    analysis::Prober prober(*r.scenario);
+    if (!prober.status().ok()) {
+      err << options.file << ": " << prober.status().ToString() << "\n";
+      return kExitInvalid;
+    }
+    ReachAnswer answer;
+    if (int code = AnswerReachQuery(options, options.file, prober, /*keep_blast_flows=*/true,
+                                    &answer, err);
+        code != kExitOk) {
+      return code;
+    }
+    if (opengraph) {
+      text = analysis::RenderOpenGraph(prober, answer.flows) + "\n";
+    } else {
+      diagrams::DelegationGraph g = diagrams::BuildDelegationGraph(*r.scenario);
+      diagrams::AddFlows(*r.scenario, FlowEdges(answer.flows), g);
+      g.title += ": " + answer.title;
+      text = options.format == "mermaid" ? diagrams::RenderMermaid(g) : diagrams::RenderDot(g);
+    }
   } else {
-    diagrams::DelegationGraph graph = diagrams::BuildDelegationGraph(*r.scenario);
-    text =
-        options.format == "mermaid" ? diagrams::RenderMermaid(graph) : diagrams::RenderDot(graph);
+    diagrams::DelegationGraph g = diagrams::BuildDelegationGraph(*r.scenario);
+    text = options.format == "mermaid" ? diagrams::RenderMermaid(g) : diagrams::RenderDot(g);
   }
   if (options.output.empty()) {
     out << text;
     return kExitOk;
   }
-  std::ofstream file(options.output, std::ios::binary | std::ios::trunc);
-  file << text;
-  file.close();
-  if (!file) {
-    err << options.output << ": cannot write\n";
+  StatusOr<std::unique_ptr<OutputFile>> file = OutputFile::Create(options.output);
+  Status st = file.ok() ? Status::Ok() : file.status();
+  if (st.ok()) {
+    (*file)->stream() << text;
+    st = (*file)->Commit();
+  }
+  if (!st.ok()) {
+    err << "export: " << st.message() << "\n";
     return kExitInvalid;
   }
   return kExitOk;
@@ -78,16 +113,23 @@ int ExportCommand(const ExportOptions& options, std::ostream& out, std::ostream&
 std::function<int()> RegisterExportCommand(CLI::App& app) {
   auto options = std::make_shared<ExportOptions>();
   CLI::App* cmd =
-      app.add_subcommand("export", "Draw a scenario's delegation graph (Graphviz DOT or Mermaid)");
+      app.add_subcommand("export",
+                         "Draw a scenario's delegation graph (Graphviz DOT or Mermaid), with the "
+                         "flows reach finds; a call as a sequence diagram; flows as OpenGraph");
   cmd->add_option("file", options->file, "Scenario file (JSON)")->required();
   cmd->add_option("--format", options->format,
-                  "dot or mermaid (the delegation graph); sequence (Mermaid) or sequence-dot "
-                  "(Graphviz): one call of a run")
-      ->check(CLI::IsMember({"dot", "mermaid", "sequence", "sequence-dot"}));
+                  "dot or mermaid (the delegation graph, with the flows reach finds when a "
+                  "reach option is given); sequence (Mermaid) or sequence-dot (Graphviz): one "
+                  "call of a run; opengraph: reach's flows as BloodHound OpenGraph JSON")
+      ->check(CLI::IsMember({"dot", "mermaid", "sequence", "sequence-dot", "opengraph"}));
   cmd->add_option("--call", options->call, "The call step to draw (sequence formats)");
   cmd->add_option("-o,--output", options->output, "Write to this file instead of stdout");
+  AddReachQueryOptions(cmd, *options);
   return [options, cmd]() -> int {
     if (!cmd->parsed()) return -1;
+    for (const char* name : {"--max-hops", "--max-flows", "--coerce", "--privileged"}) {
+      if (cmd->count(name) > 0) options->reach_asked = true;
+    }
     return ExportCommand(*options, std::cout, std::cerr);
   };
 }

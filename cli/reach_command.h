@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/reach_query.h"
 #include "sim/loader.h"
 #include "sim/scenario.h"
 
@@ -18,20 +19,12 @@ class App;
 
 namespace delegsim::cli {
 
-struct ReachCommandOptions {
+struct ReachCommandOptions : ReachQuery {
   std::string file;
-  std::optional<std::string> identity;
-  std::vector<std::string> compromised;  // account names or host:NAME
-  std::vector<std::string> coerce;       // account names, or "*" for every account
-  std::optional<std::string> to;         // service name or host:NAME
-  bool blast_radius = false;
-  std::vector<std::string> privileged;  // extra groups whose members count as privileged
-  int max_hops = 4;
-  size_t max_flows = 1'000'000;
   bool json = false;
-  bool quiet = false;
   std::optional<size_t> emit;  // flow number (1-based) to write as a scenario...
   std::string output;          // ...to this file
+  std::string html_file;       // --html: the answer as an HTML report (cli/html_report.h)
   size_t max_file_bytes = sim::kMaxScenarioBytes;  // --max-file-size
 };
 

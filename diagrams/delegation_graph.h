@@ -48,6 +48,7 @@ enum class EdgeKind : uint8_t {
   kResourceBased,       // allowed principal -> resource account (RBCD)
   kTrust,               // trusting domain -> trusted domain
   kTrustTwoWay,
+  kFlow,  // a credential flow `delegsim reach` found (diagrams/flow_edges.h)
 };
 
 struct GraphEdge {

@@ -85,6 +85,8 @@ const char* DotEdgeStyle(EdgeKind k) {
       return "color=black, style=bold";
     case EdgeKind::kTrustTwoWay:
       return "color=black, style=bold, dir=both";
+    case EdgeKind::kFlow:
+      return "color=darkorange, style=dashed, penwidth=2";
   }
   return "";
 }
@@ -98,6 +100,8 @@ const char* MermaidArrow(EdgeKind k) {
       return "==>";
     case EdgeKind::kTrustTwoWay:
       return "<==>";
+    case EdgeKind::kFlow:
+      return "--o";
     default:
       return "-->";
   }

@@ -18,7 +18,8 @@ packages=(
   libedit-dev                          # line editing and tab completion at the `delegsim step` prompt (cli/)
   help2man                             # the delegsim(1) man page, generated from --help at build time
   libzip-dev                           # reads SharpHound collector zips (importer/)
-  graphviz                             # `dot`: tests render every `delegsim export` graph
+  graphviz                             # `dot`: tests render every export graph; the HTML report's SVG (diagrams/svg.cc)
+  chromium                             # headless browser: the test that opens the HTML reports (tests/report)
   libxml2-dev                          # writes the JUnit report of `delegsim check` (cli/)
   clang libclang-rt-14-dev             # libFuzzer targets (fuzz/, scripts/fuzz.sh)
 )
