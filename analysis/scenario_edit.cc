@@ -186,6 +186,11 @@ class Editor {
     if (slot.is_null()) {
       if (e.op == Edit::Op::kRemove) {
         elem->erase(e.field);
+        if (std::find(std::begin(kListFields), std::end(kListFields), e.field) !=
+            std::end(kListFields)) {
+          return NotFound(Describe(e) + "." + e.field + " does not list " + ValueText(e.value) +
+                          " (the list is empty)");
+        }
         std::vector<std::string> present;
         for (auto it = elem->begin(); it != elem->end(); ++it) present.push_back(it.key());
         std::vector<std::string> lists = Names(kListFields);

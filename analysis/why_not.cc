@@ -271,7 +271,12 @@ StatusOr<WhyNotAnswer> WhyNot(const std::string& text, const std::string& file_n
   std::optional<Attempt> now = search.Try({});
   if (!now) return FailedPrecondition(file_name + ": the unchanged scenario did not run to completion");
   answer.now = now->summary;
-  answer.now_because = now->because;
+  for (const std::string& b : now->because) {
+    if (std::find(answer.now_because.begin(), answer.now_because.end(), b) ==
+        answer.now_because.end()) {
+      answer.now_because.push_back(b);
+    }
+  }
   if (now->goal) {
     answer.already = true;
     answer.runs = search.runs();
@@ -360,6 +365,7 @@ StatusOr<WhyNotAnswer> WhyNot(const std::string& text, const std::string& file_n
     for (const sim::ExpectationFailure& f : base_run->expectations.failures)
       failing_before.insert(f.origin.path);
   }
+  answer.collateral_measured = collateral;
   for (Found& f : found) {
     ChangeSet cs;
     cs.edits = f.edits;
@@ -442,7 +448,9 @@ std::string RenderWhyNotText(const WhyNotAnswer& a, const std::string& file_name
              (cs.closes.size() == 1 ? "" : "s") + ":\n";
       for (const std::string& l : SummarizeFlows(cs.closes)) out += "      " + l + "\n";
     }
-    if (cs.breaks.empty() && cs.opens.empty() && cs.closes.empty()) {
+    if (!a.collateral_measured) {
+      out += "    collateral: not measured (--no-collateral)\n";
+    } else if (cs.breaks.empty() && cs.opens.empty() && cs.closes.empty()) {
       out += "    collateral: none (no expectation breaks, no other flow opens or closes)\n";
     }
   }
@@ -494,6 +502,7 @@ std::string RenderWhyNotJson(const WhyNotAnswer& a) {
                 {"runs", a.runs},
                 {"seconds", a.seconds},
                 {"max_set_size_searched", a.searched_size},
+                {"collateral_measured", a.collateral_measured},
                 {"bound_hit", a.bound.empty() ? Json(nullptr) : Json(a.bound)}}},
               {"blocked_by", std::move(blockers)}};
   return doc.dump(2) + "\n";

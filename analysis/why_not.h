@@ -76,6 +76,7 @@ struct WhyNotAnswer {
   // When nothing worked: the rules that refused the hop across the runs, most frequent first.
   std::vector<std::pair<std::string, size_t>> blockers;
   double seconds = 0;
+  bool collateral_measured = false;  // breaks/opens/closes were computed
 };
 
 // Searches for changes to the scenario `text` (loaded as `file_name`) that reach `goal`.

@@ -91,9 +91,18 @@ int WhatIfCommand(const DiffCommandOptions& o, std::ostream& out, std::ostream& 
       return kExitInvalid;
     }
   }
-  std::string after_name = o.before + " with";
-  for (const analysis::Edit& e : edits) after_name += " [" + e.ToString() + "]";
-  return Compare(*a, *edited.scenario, o.before, after_name, o, out, err);
+  // The edits never touch `expect` or `invariants`: point their origins at the file's lines.
+  for (sim::InvariantSpec& inv : edited.scenario->invariants) {
+    for (const sim::InvariantSpec& orig : a->invariants) {
+      if (orig.origin.path == inv.origin.path) inv.origin.line = orig.origin.line;
+    }
+  }
+  if (!o.json) {
+    out << "what-if " << o.before << ", edited:\n";
+    for (const analysis::Edit& e : edits) out << "  " << e.ToString() << "\n";
+    out << "\n";
+  }
+  return Compare(*a, *edited.scenario, o.before, o.before + " (edited)", o, out, err);
 }
 
 std::function<int()> RegisterDiffCommands(CLI::App& app) {
