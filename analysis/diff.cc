@@ -3,7 +3,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <unordered_set>
 
 #include "sim/virtual_runtime.h"
 
@@ -11,11 +10,6 @@ namespace delegsim::analysis {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::string FlowKey(const Flow& f) {
-  return f.identity + '\x1f' + f.service + '\x1f' + f.level + '\x1f' + f.net_creds + '\x1f' +
-         std::string(MechanismName(f.mechanism));
-}
 
 std::map<std::string, const v1::HopResult*> HopsByPath(const std::vector<sim::CallOutcome>& o) {
   std::map<std::string, const v1::HopResult*> out;
@@ -56,8 +50,8 @@ StatusOr<ScenarioRun> RunScenario(sim::Scenario scenario) {
   }
   for (const sim::CallOutcome& c : run.world->outcomes()) {
     if (!c.status.ok()) {
-      return Status(c.status.code(), "the run did not complete: call " + c.label + ": " +
-                                         c.status.message());
+      return Status(c.status.code(),
+                    "the run did not complete: call " + c.label + ": " + c.status.message());
     }
   }
   run.expectations = sim::CheckExpectations(run.world->scenario(), run.world->outcomes());
@@ -70,29 +64,127 @@ std::string HopSummary(const v1::HopResult& hop) {
     if (!hop.decision().error().empty()) out += " (" + hop.decision().error() + ")";
     return out;
   }
-  std::string out = "allowed · " + (hop.identity().empty() ? "anonymous" : hop.identity()) +
-                    " · " + sim::HopLevel(hop) + " · net_creds=" + hop.net_creds();
+  std::string out = "allowed · " + (hop.identity().empty() ? "anonymous" : hop.identity()) + " · " +
+                    sim::HopLevel(hop) + " · net_creds=" + hop.net_creds();
   if (!hop.decision().rule().empty()) out += " [" + hop.decision().rule() + "]";
   return out;
 }
 
-StatusOr<std::vector<Flow>> IdentityFlows(const sim::Scenario& scenario, int max_hops) {
-  Prober prober(scenario);
-  if (!prober.status().ok()) return prober.status();
-  return AllIdentityFlows(prober, max_hops);
+StatusOr<std::unique_ptr<DirectoryFlows>> DirectoryFlows::Build(const sim::Scenario& scenario,
+                                                                int max_hops) {
+  std::unique_ptr<DirectoryFlows> d(new DirectoryFlows());
+  d->prober_ = std::make_unique<Prober>(scenario);
+  if (!d->prober_->status().ok()) return d->prober_->status();
+  ReachOptions options;
+  options.max_hops = max_hops;
+  d->reach_ = std::make_unique<Reach>(*d->prober_, options);
+  const IdentityClasses& classes = d->prober_->classes();
+  d->by_class_.resize(classes.size());
+  for (ClassId c = 0; c < classes.size(); ++c) {
+    StatusOr<std::vector<Flow>> flows = d->reach_->ForIdentity(classes.Representative(c));
+    if (!flows.ok()) return flows.status();
+    d->by_class_[c] = std::move(flows).value();
+  }
+  return d;
 }
 
-std::vector<Flow> FlowsOnlyIn(const std::vector<Flow>& b, const std::vector<Flow>& a) {
-  std::unordered_set<std::string> in_a;
-  in_a.reserve(a.size());
-  for (const Flow& f : a) in_a.insert(FlowKey(f));
-  std::vector<Flow> out;
-  std::unordered_set<std::string> listed;
-  for (const Flow& f : b) {
-    std::string key = FlowKey(f);
-    if (!in_a.count(key) && listed.insert(key).second) out.push_back(f);
+namespace {
+
+// A flow without its identity: what a class's members share.
+std::string GrantKey(const Flow& f) {
+  return f.service + '\x1f' + f.level + '\x1f' + f.net_creds + '\x1f' +
+         std::string(MechanismName(f.mechanism));
+}
+
+// One side of a comparison: a directory and, for one identity class, its flows by key.
+struct Side {
+  DirectoryFlows* dir = nullptr;
+  std::map<std::string, const Flow*> by_key;
+  std::set<PrincipalId> compared;  // members simulated for themselves (TK-8)
+
+  void Load(DirectoryFlows* d, ClassId c) {
+    dir = d;
+    if (c == IdentityClasses::kNone) return;
+    for (const Flow& f : d->ClassFlows(c)) {
+      by_key.emplace(GrantKey(f), &f);
+      for (PrincipalId p : d->reach().ComparedAccounts(f)) compared.insert(p);
+    }
   }
-  return out;
+  // The flows of member `m` exactly, by key (its own simulations where the chain compares it).
+  std::map<std::string, Flow> Exact(PrincipalId m) const {
+    std::map<std::string, Flow> out;
+    for (const auto& [key, f] : by_key) {
+      dir->reach().ForMembers(
+          *f, {m}, [&](PrincipalId, const Flow& mine) { out.emplace(GrantKey(mine), mine); });
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+FlowDelta CompareFlows(DirectoryFlows& before, DirectoryFlows& after) {
+  FlowDelta delta;
+  const kdc::Directory& da = before.prober().directory();
+  const kdc::Directory& db = after.prober().directory();
+  const IdentityClasses& ca = before.prober().classes();
+  const IdentityClasses& cb = after.prober().classes();
+  // Identities by (class before, class after), matched by full name.
+  std::map<std::pair<ClassId, ClassId>, std::vector<std::pair<PrincipalId, PrincipalId>>> groups;
+  for (PrincipalId a = 1; a <= da.principal_count(); ++a) {
+    if (!ca.HasClass(a)) continue;
+    std::optional<PrincipalId> b = db.Find(da.FullName(a));
+    bool in_b = b && cb.HasClass(*b);
+    groups[{ca.Of(a), in_b ? cb.Of(*b) : IdentityClasses::kNone}].push_back(
+        {a, in_b ? *b : kdc::kNobody});
+  }
+  for (PrincipalId b = 1; b <= db.principal_count(); ++b) {
+    if (!cb.HasClass(b)) continue;
+    std::optional<PrincipalId> a = da.Find(db.FullName(b));
+    if (a && ca.HasClass(*a)) continue;
+    groups[{IdentityClasses::kNone, cb.Of(b)}].push_back({kdc::kNobody, b});
+  }
+  for (const auto& [classes, members] : groups) {
+    Side sa;
+    Side sb;
+    sa.Load(&before, classes.first);
+    sb.Load(&after, classes.second);
+    std::vector<PrincipalId> plain_a;
+    std::vector<PrincipalId> plain_b;
+    for (const auto& [a, b] : members) {
+      bool special = (a != kdc::kNobody && sa.compared.count(a)) ||
+                     (b != kdc::kNobody && sb.compared.count(b));
+      if (!special) {
+        if (a != kdc::kNobody) plain_a.push_back(a);
+        if (b != kdc::kNobody) plain_b.push_back(b);
+        continue;
+      }
+      std::map<std::string, Flow> fa =
+          a != kdc::kNobody ? sa.Exact(a) : std::map<std::string, Flow>();
+      std::map<std::string, Flow> fb =
+          b != kdc::kNobody ? sb.Exact(b) : std::map<std::string, Flow>();
+      for (const auto& [key, f] : fb) {
+        if (!fa.count(key)) delta.opened.push_back(f);
+      }
+      for (const auto& [key, f] : fa) {
+        if (!fb.count(key)) delta.closed.push_back(f);
+      }
+    }
+    // Members renamed from the representative: one key difference, every member.
+    auto spread = [](Side& from, const Side& other, const std::vector<PrincipalId>& who,
+                     std::vector<Flow>* out) {
+      if (who.empty()) return;
+      for (const auto& [key, f] : from.by_key) {
+        if (other.by_key.count(key)) continue;
+        from.dir->reach().ForMembers(*f, who,
+                                     [&](PrincipalId, const Flow& mine) { out->push_back(mine); });
+      }
+    };
+    // With no class on the other side, every flow differs (other.by_key is empty).
+    spread(sb, sa, plain_b, &delta.opened);
+    spread(sa, sb, plain_a, &delta.closed);
+  }
+  return delta;
 }
 
 StatusOr<DiffResult> DiffScenarios(const sim::Scenario& before, const sim::Scenario& after,
@@ -139,16 +231,15 @@ StatusOr<DiffResult> DiffScenarios(const sim::Scenario& before, const sim::Scena
   }
 
   if (options.reach) {
-    StatusOr<std::vector<Flow>> fa = IdentityFlows(before, options.max_hops);
+    StatusOr<std::unique_ptr<DirectoryFlows>> fa = DirectoryFlows::Build(before, options.max_hops);
     if (!fa.ok()) return Status(fa.status().code(), "before: reach: " + fa.status().message());
-    Prober pb(after);
-    if (!pb.status().ok()) return pb.status();
-    StatusOr<std::vector<Flow>> fb = AllIdentityFlows(pb, options.max_hops);
+    StatusOr<std::unique_ptr<DirectoryFlows>> fb = DirectoryFlows::Build(after, options.max_hops);
     if (!fb.ok()) return Status(fb.status().code(), "after: reach: " + fb.status().message());
-    d.opened = FlowsOnlyIn(*fb, *fa);
-    d.closed = FlowsOnlyIn(*fa, *fb);
+    FlowDelta delta = CompareFlows(**fa, **fb);
+    d.opened = std::move(delta.opened);
+    d.closed = std::move(delta.closed);
     d.invariants = after.invariants;
-    d.violations = ViolationsAmong(pb, d.invariants, d.opened);
+    d.violations = ViolationsAmong((*fb)->prober(), d.invariants, d.opened);
     d.reach_compared = true;
   }
   return d;

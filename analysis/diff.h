@@ -73,11 +73,37 @@ struct DiffResult {
 StatusOr<DiffResult> DiffScenarios(const sim::Scenario& before, const sim::Scenario& after,
                                    const DiffOptions& options);
 
-// The flows of every identity in `scenario` (reach, class members expanded), for callers
-// that compare one directory with several others (why-not's collateral).
-StatusOr<std::vector<Flow>> IdentityFlows(const sim::Scenario& scenario, int max_hops);
-// Flows in `b` and not in `a`.
-std::vector<Flow> FlowsOnlyIn(const std::vector<Flow>& b, const std::vector<Flow>& a);
+// Where every identity of a directory can arrive, kept per identity class (the flows of
+// each class's representative, by `delegsim reach`), so that two directories of 10,000
+// users compare without listing every user's flows: only the flows that differ are
+// expanded to the members they concern.
+class DirectoryFlows {
+ public:
+  // Not OK when the scenario does not build or reach does not complete.
+  static StatusOr<std::unique_ptr<DirectoryFlows>> Build(const sim::Scenario& scenario,
+                                                         int max_hops);
+  DirectoryFlows(const DirectoryFlows&) = delete;
+  DirectoryFlows& operator=(const DirectoryFlows&) = delete;
+
+  Prober& prober() { return *prober_; }
+  Reach& reach() { return *reach_; }
+  // The representative's flows of class `c`.
+  const std::vector<Flow>& ClassFlows(ClassId c) const { return by_class_[c]; }
+
+ private:
+  DirectoryFlows() = default;
+  std::unique_ptr<Prober> prober_;
+  std::unique_ptr<Reach> reach_;
+  std::vector<std::vector<Flow>> by_class_;
+};
+
+struct FlowDelta {
+  std::vector<Flow> opened;  // in `after` only: (identity, service, level, net_creds, mechanism)
+  std::vector<Flow> closed;  // in `before` only
+};
+// The flows of every identity (of either directory, matched by full name) that one
+// directory has and the other has not.
+FlowDelta CompareFlows(DirectoryFlows& before, DirectoryFlows& after);
 
 // Readable summaries of flow changes, grouped by mechanism and target service:
 // "unconstrained -> web on web1: 412 identities at delegate, net_creds=tgt (alice@..., ...)".

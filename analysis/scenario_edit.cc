@@ -17,10 +17,17 @@ constexpr std::string_view kCollections[] = {"accounts", "groups",  "services", 
                                              "hosts",    "domains", "trusts",   "calls"};
 // Top-level fields an edit may set directly (everything else lives in a collection).
 constexpr std::string_view kTopLevel[] = {"profile", "seed", "description", "name"};
-constexpr std::string_view kListFields[] = {
-    "spns",    "allowed_to_delegate_to", "allowed_to_act_on_behalf_of", "allowed_to_authenticate",
-    "members", "member_of",              "privileges",                  "transports",
-    "acl",     "attributes",             "then"};
+constexpr std::string_view kListFields[] = {"spns",
+                                            "allowed_to_delegate_to",
+                                            "allowed_to_act_on_behalf_of",
+                                            "allowed_to_authenticate",
+                                            "members",
+                                            "member_of",
+                                            "privileges",
+                                            "transports",
+                                            "acl",
+                                            "attributes",
+                                            "then"};
 
 std::string Trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t");
@@ -45,8 +52,8 @@ std::string ValueText(const std::string& json_text) {
   if (v.is_string()) {
     const std::string& s = v.get_ref<const std::string&>();
     bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_-./@$ :\\").find(c) !=
-                                                                std::string_view::npos;
+      return std::isalnum(static_cast<unsigned char>(c)) ||
+             std::string_view("_-./@$ :\\").find(c) != std::string_view::npos;
     });
     if (plain && s.front() != ' ' && s.back() != ' ') return s;
   }
@@ -58,14 +65,17 @@ std::string ValueText(const std::string& json_text) {
 bool PrincipalMatches(const Json& e, const std::string& key) {
   if (!e.is_object() || !e.contains("name") || !e["name"].is_string()) return false;
   std::string name = e["name"].get<std::string>();
-  std::string domain = e.contains("domain") && e["domain"].is_string() ? e["domain"].get<std::string>() : "";
+  std::string domain =
+      e.contains("domain") && e["domain"].is_string() ? e["domain"].get<std::string>() : "";
   if (EqualsIgnoreCase(name, key)) return true;
   if (size_t at = key.find('@'); at != std::string::npos) {
-    return EqualsIgnoreCase(name, key.substr(0, at)) && EqualsIgnoreCase(domain, key.substr(at + 1));
+    return EqualsIgnoreCase(name, key.substr(0, at)) &&
+           EqualsIgnoreCase(domain, key.substr(at + 1));
   }
   if (size_t bs = key.find('\\'); bs != std::string::npos) {
     std::string netbios = domain.substr(0, domain.find('.'));
-    return EqualsIgnoreCase(name, key.substr(bs + 1)) && EqualsIgnoreCase(netbios, key.substr(0, bs));
+    return EqualsIgnoreCase(name, key.substr(bs + 1)) &&
+           EqualsIgnoreCase(netbios, key.substr(0, bs));
   }
   return false;
 }
@@ -84,7 +94,8 @@ constexpr std::string_view kNestings[] = {"then", "create_process", "create_proc
 
 // The call operations made directly by the hop whose operations are `ops` (not those of
 // deeper hops), in document order, with their JSON paths.
-void CollectCalls(Json& ops, const std::string& path, std::vector<std::pair<Json*, std::string>>* out) {
+void CollectCalls(Json& ops, const std::string& path,
+                  std::vector<std::pair<Json*, std::string>>* out) {
   if (!ops.is_array()) return;
   for (size_t i = 0; i < ops.size(); ++i) {
     Json& op = ops[i];
@@ -132,8 +143,10 @@ class Editor {
       } else if (e.collection == "trusts") {
         size_t arrow = e.key.find("->");
         match = arrow != std::string::npos &&
-                EqualsIgnoreCase(list[i].value("trusting", std::string()), Trim(e.key.substr(0, arrow))) &&
-                EqualsIgnoreCase(list[i].value("trusted", std::string()), Trim(e.key.substr(arrow + 2)));
+                EqualsIgnoreCase(list[i].value("trusting", std::string()),
+                                 Trim(e.key.substr(0, arrow))) &&
+                EqualsIgnoreCase(list[i].value("trusted", std::string()),
+                                 Trim(e.key.substr(arrow + 2)));
       } else if (e.collection == "domains") {
         match = EqualsIgnoreCase(name, e.key);
       } else if (e.collection == "objects") {
@@ -206,7 +219,8 @@ class Editor {
     }
     auto same = [&](const Json& x) {
       if (x.is_string() && value.is_string()) {
-        return EqualsIgnoreCase(x.get_ref<const std::string&>(), value.get_ref<const std::string&>());
+        return EqualsIgnoreCase(x.get_ref<const std::string&>(),
+                                value.get_ref<const std::string&>());
       }
       return x == value;
     };
@@ -392,7 +406,8 @@ EditedScenario ApplyEdits(std::string_view text, const std::string& file_name,
   EditedScenario out;
   Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
-    out.problems.push_back(file_name + ": not a JSON object (run delegsim validate " + file_name + ")");
+    out.problems.push_back(file_name + ": not a JSON object (run delegsim validate " + file_name +
+                           ")");
     return out;
   }
   Editor editor(doc);

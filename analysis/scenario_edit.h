@@ -11,7 +11,8 @@
 //   trusts[PARTNER.EXAMPLE->CORP.EXAMPLE].attributes += enable_tgt_delegation
 //   options.legacy_rbcd = true              profile = mit
 //
-// `delegsim what-if --set` also takes the dotted form `accounts.svc_web.trusted_for_delegation=false`.
+// `delegsim what-if --set` also takes the dotted form
+// `accounts.svc_web.trusted_for_delegation=false`.
 //
 //   StatusOr<Edit> e = ParseEdit("accounts.svc_web.trusted_for_delegation=false");
 //   EditedScenario r = ApplyEdits(text, "corp.json", {*e});   // r.problems lists what failed

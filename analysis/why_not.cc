@@ -229,7 +229,8 @@ Status AddWant(const std::string& want, WhyNotGoal* goal) {
   std::string key = want.substr(0, eq);
   std::string value = eq == std::string::npos ? "" : want.substr(eq + 1);
   if (eq == std::string::npos || value.empty()) {
-    return InvalidArgument("--want " + want + ": expected level=LEVEL, net_creds=VALUE or access=OBJECT");
+    return InvalidArgument("--want " + want +
+                           ": expected level=LEVEL, net_creds=VALUE or access=OBJECT");
   }
   if (key == "level") {
     if (!nodes::ParseLevel(value)) {
@@ -269,7 +270,8 @@ StatusOr<WhyNotAnswer> WhyNot(const std::string& text, const std::string& file_n
   answer.goal = goal;
   Search search(text, file_name, goal, options);
   std::optional<Attempt> now = search.Try({});
-  if (!now) return FailedPrecondition(file_name + ": the unchanged scenario did not run to completion");
+  if (!now)
+    return FailedPrecondition(file_name + ": the unchanged scenario did not run to completion");
   answer.now = now->summary;
   for (const std::string& b : now->because) {
     if (std::find(answer.now_because.begin(), answer.now_because.end(), b) ==
@@ -348,11 +350,12 @@ StatusOr<WhyNotAnswer> WhyNot(const std::string& text, const std::string& file_n
   // Collateral: what each answer breaks among the file's expectations, and the flows it
   // opens and closes.
   std::optional<ScenarioRun> base_run;
-  std::vector<Flow> base_flows;
-  bool collateral = options.collateral;
+  std::unique_ptr<DirectoryFlows> base_flows;
+  bool collateral = options.collateral && !found.empty();
   if (collateral) {
     StatusOr<ScenarioRun> r = RunScenario(*base.scenario);
-    StatusOr<std::vector<Flow>> f = IdentityFlows(*base.scenario, options.reach_hops);
+    StatusOr<std::unique_ptr<DirectoryFlows>> f =
+        DirectoryFlows::Build(*base.scenario, options.reach_hops);
     if (r.ok() && f.ok()) {
       base_run = std::move(r).value();
       base_flows = std::move(f).value();
@@ -377,7 +380,8 @@ StatusOr<WhyNotAnswer> WhyNot(const std::string& text, const std::string& file_n
         if (StatusOr<ScenarioRun> r = RunScenario(*edited.scenario); r.ok()) {
           std::set<std::string> listed;
           for (sim::ExpectationFailure x : r->expectations.failures) {
-            if (failing_before.count(x.origin.path) || !listed.insert(x.origin.path).second) continue;
+            if (failing_before.count(x.origin.path) || !listed.insert(x.origin.path).second)
+              continue;
             // Lines of the file as written (the edited document is laid out anew; the
             // edits never touch `expect`, so its JSON paths are the file's).
             for (const sim::Expectation& e : base.scenario->expectations) {
@@ -386,10 +390,12 @@ StatusOr<WhyNotAnswer> WhyNot(const std::string& text, const std::string& file_n
             cs.breaks.push_back(x.ToString(file_name));
           }
         }
-        if (StatusOr<std::vector<Flow>> flows = IdentityFlows(*edited.scenario, options.reach_hops);
+        if (StatusOr<std::unique_ptr<DirectoryFlows>> flows =
+                DirectoryFlows::Build(*edited.scenario, options.reach_hops);
             flows.ok()) {
-          cs.opens = FlowsOnlyIn(*flows, base_flows);
-          cs.closes = FlowsOnlyIn(base_flows, *flows);
+          FlowDelta delta = CompareFlows(*base_flows, **flows);
+          cs.opens = std::move(delta.opened);
+          cs.closes = std::move(delta.closed);
         }
       }
     }
@@ -459,7 +465,8 @@ std::string RenderWhyNotText(const WhyNotAnswer& a, const std::string& file_name
   out += "\nsearched " + std::to_string(a.candidates) + " candidate changes in " +
          std::to_string(a.runs) + " runs (" + secs + " s), sets of up to " +
          std::to_string(a.searched_size) + " change" + (a.searched_size == 1 ? "" : "s");
-  if (!a.bound.empty()) out += "; STOPPED at the bound of " + a.bound + " (raise it with --max-runs / --max-seconds)";
+  if (!a.bound.empty())
+    out += "; STOPPED at the bound of " + a.bound + " (raise it with --max-runs / --max-seconds)";
   out += "\n";
   if (!a.answers.empty()) {
     out += "write one with: delegsim why-not " + file_name + " " + a.goal.path +

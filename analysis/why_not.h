@@ -55,18 +55,18 @@ struct WhyNotOptions {
 // One answer: a minimal set of changes that reaches the goal.
 struct ChangeSet {
   std::vector<Edit> edits;
-  std::string result;                // the hop with the changes: HopSummary
-  std::vector<std::string> breaks;   // expectations of the file that would then fail
-  std::vector<Flow> opens;           // credential flows the changes open...
-  std::vector<Flow> closes;          // ...and close
-  int breadth = 0;                   // sum of EditBreadth: narrowest mechanism first
+  std::string result;               // the hop with the changes: HopSummary
+  std::vector<std::string> breaks;  // expectations of the file that would then fail
+  std::vector<Flow> opens;          // credential flows the changes open...
+  std::vector<Flow> closes;         // ...and close
+  int breadth = 0;                  // sum of EditBreadth: narrowest mechanism first
   size_t collateral() const { return breaks.size() + opens.size(); }
 };
 
 struct WhyNotAnswer {
   WhyNotGoal goal;
-  bool already = false;      // the goal holds without changes
-  std::string now;           // the hop as it stands (HopSummary, or why it is not reached)
+  bool already = false;  // the goal holds without changes
+  std::string now;       // the hop as it stands (HopSummary, or why it is not reached)
   std::vector<std::string> now_because;  // the denial's facts and causes
   std::vector<ChangeSet> answers;        // ranked: fewest changes, least collateral, narrowest
   size_t runs = 0;                       // simulations made

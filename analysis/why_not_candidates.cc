@@ -96,8 +96,8 @@ class Deriver {
                  prop.compare(prop.size() - 9, 9, "Privilege") == 0 && v == "false") {
         // TK-8 and TK-3 read the privileges of a service's process (services[].privileges).
         for (const sim::ServiceSpec& svc : s_.services) {
-          if (Same(svc.account, a->name) &&
-              std::find(svc.privileges.begin(), svc.privileges.end(), prop) == svc.privileges.end()) {
+          if (Same(svc.account, a->name) && std::find(svc.privileges.begin(), svc.privileges.end(),
+                                                      prop) == svc.privileges.end()) {
             Add("services", svc.name, "privileges", Str(prop), Edit::Op::kAdd);
           }
         }
@@ -116,7 +116,8 @@ class Deriver {
       if (const sim::ServiceSpec* svc = Service(subject)) {
         // The transport fact is read just before `listens` (DS-6).
         const std::string& transport = last_transport_;
-        if (!transport.empty()) Add("services", svc->name, "transports", Str(transport), Edit::Op::kAdd);
+        if (!transport.empty())
+          Add("services", svc->name, "transports", Str(transport), Edit::Op::kAdd);
         for (v1::Transport t : svc->transports) {
           Add("calls", f.path, "transport", Str(std::string(nodes::TransportName(t))));
         }
@@ -135,11 +136,13 @@ class Deriver {
       if (call && !call->ignore_delegate_failure()) {
         Add("calls", f.path, "ignore_delegate_failure", "true");
       }
-      if (!s_.options.ignore_delegate_failure) Add("options", "", "ignore_delegate_failure", "true");
+      if (!s_.options.ignore_delegate_failure)
+        Add("options", "", "ignore_delegate_failure", "true");
     } else if (name == "package" && (v == "ntlm" || v == "schannel" || v == "forms")) {
       if (call && call->package() != v1::PACKAGE_KERBEROS) {
         Add("calls", f.path, "package", Str("kerberos"));
-        if (call->package() != v1::PACKAGE_NEGOTIATE) Add("calls", f.path, "package", Str("negotiate"));
+        if (call->package() != v1::PACKAGE_NEGOTIATE)
+          Add("calls", f.path, "package", Str("negotiate"));
       }
     } else if (name == "by_ip_address" && v == "true") {
       if (call && call->by_ip_address()) Add("calls", f.path, "by_ip_address", "false");
@@ -304,12 +307,13 @@ class Deriver {
     auto in_group = [&](const sim::GroupSpec& g, const std::string& name, const std::string& domain,
                         const std::vector<std::string>& member_of) {
       for (const std::string& m : g.members) {
-        if (Names(m, name, domain)) return std::optional<Edit>(
-            Edit{"groups", g.name, "members", Edit::Op::kRemove, Str(m)});
+        if (Names(m, name, domain))
+          return std::optional<Edit>(Edit{"groups", g.name, "members", Edit::Op::kRemove, Str(m)});
       }
       for (const std::string& m : member_of) {
-        if (Names(m, g.name, g.domain)) return std::optional<Edit>(
-            Edit{"accounts", AccountKey(a), "member_of", Edit::Op::kRemove, Str(m)});
+        if (Names(m, g.name, g.domain))
+          return std::optional<Edit>(
+              Edit{"accounts", AccountKey(a), "member_of", Edit::Op::kRemove, Str(m)});
       }
       return std::optional<Edit>();
     };
@@ -326,7 +330,8 @@ class Deriver {
         if (std::optional<Edit> e = in_group(mid, a.name, a.domain, a.member_of)) {
           Add(e->collection, e->key, e->field, e->value, e->op);
           for (const std::string& m : pu.members) {
-            if (Names(m, mid.name, mid.domain)) Add("groups", pu.name, "members", Str(m), Edit::Op::kRemove);
+            if (Names(m, mid.name, mid.domain))
+              Add("groups", pu.name, "members", Str(m), Edit::Op::kRemove);
           }
         }
       }
@@ -338,8 +343,10 @@ class Deriver {
     using namespace kdc::trust_attr;
     std::vector<uint32_t> variants;
     if (bits & kForestTransitive && !(bits & kCrossOrganizationEnableTgtDelegation))
-      variants.push_back((bits | kCrossOrganizationEnableTgtDelegation) & ~kCrossOrganizationNoTgtDelegation);
-    if (bits & kCrossOrganizationNoTgtDelegation) variants.push_back(bits & ~kCrossOrganizationNoTgtDelegation);
+      variants.push_back((bits | kCrossOrganizationEnableTgtDelegation) &
+                         ~kCrossOrganizationNoTgtDelegation);
+    if (bits & kCrossOrganizationNoTgtDelegation)
+      variants.push_back(bits & ~kCrossOrganizationNoTgtDelegation);
     if (bits & kQuarantinedDomain) variants.push_back(bits & ~kQuarantinedDomain);
     if (bits & kCrossOrganization) variants.push_back(bits & ~kCrossOrganization);
     for (uint32_t v : variants) Add("trusts", which, "attributes", AttributeList(v));

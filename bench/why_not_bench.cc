@@ -127,8 +127,8 @@ int DiffDirectories(const DirectoryShape& shape) {
   std::printf(
       "diff of two generated directories: %d users %d hosts %d services | generate %.2f s | "
       "diff %.2f s | %zu flows opened, %zu closed | peak %ld MB\n",
-      shape.users, shape.hosts, shape.services, generate, diff, d->opened.size(),
-      d->closed.size(), PeakRssMb());
+      shape.users, shape.hosts, shape.services, generate, diff, d->opened.size(), d->closed.size(),
+      PeakRssMb());
   for (const std::string& line : analysis::SummarizeFlows(d->opened)) {
     std::printf("  opened: %s\n", line.c_str());
   }

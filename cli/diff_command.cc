@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/output_file.h"
 #include "cli/why_not_command.h"
+#include "common/text.h"
 
 namespace delegsim::cli {
 namespace {
@@ -21,10 +22,13 @@ int Compare(const sim::Scenario& a, const sim::Scenario& b, const std::string& a
   options.max_hops = o.max_hops;
   StatusOr<analysis::DiffResult> d = analysis::DiffScenarios(a, b, options);
   if (!d.ok()) {
-    err << "diff: did not complete: " << d.status().message() << "\n";
+    err << "diff: did not complete: " << EscapeUnsafe(d.status().message(), true) << "\n";
     return kExitInvalid;
   }
-  out << (o.json ? analysis::RenderDiffJson(*d) : analysis::RenderDiffText(*d, a_name, b_name));
+  // Names come from the files: shown escaped, never as terminal commands (common/text.h).
+  out << (o.json ? analysis::RenderDiffJson(*d)
+                 : EscapeUnsafe(analysis::RenderDiffText(*d, a_name, b_name),
+                                /*keep_line_breaks=*/true));
   return d->violations.empty() ? kExitOk : kExitExpectationFailed;
 }
 
@@ -65,7 +69,7 @@ int WhatIfCommand(const DiffCommandOptions& o, std::ostream& out, std::ostream& 
   for (size_t i = 0; i < o.sets.size(); ++i) {
     StatusOr<analysis::Edit> e = analysis::ParseEdit(o.sets[i]);
     if (!e.ok()) {
-      err << "--set #" << i + 1 << " " << e.status().message() << "\n";
+      err << "--set #" << i + 1 << " " << EscapeUnsafe(e.status().message()) << "\n";
       bad = true;
     } else {
       edits.push_back(*e);
@@ -74,7 +78,9 @@ int WhatIfCommand(const DiffCommandOptions& o, std::ostream& out, std::ostream& 
   if (bad) return kExitInvalid;
   analysis::EditedScenario edited = analysis::ApplyEdits(text, o.before, edits);
   if (!edited.scenario) {
-    for (const std::string& p : edited.problems) err << o.before << ": --set " << p << "\n";
+    for (const std::string& p : edited.problems) {
+      err << o.before << ": --set " << EscapeUnsafe(p) << "\n";
+    }
     err << o.before << ": " << edited.problems.size() << " problem"
         << (edited.problems.size() == 1 ? "" : "s") << " with the edits; nothing was compared\n";
     return kExitInvalid;
@@ -99,7 +105,7 @@ int WhatIfCommand(const DiffCommandOptions& o, std::ostream& out, std::ostream& 
   }
   if (!o.json) {
     out << "what-if " << o.before << ", edited:\n";
-    for (const analysis::Edit& e : edits) out << "  " << e.ToString() << "\n";
+    for (const analysis::Edit& e : edits) out << "  " << EscapeUnsafe(e.ToString()) << "\n";
     out << "\n";
   }
   return Compare(*a, *edited.scenario, o.before, o.before + " (edited)", o, out, err);
@@ -122,8 +128,9 @@ std::function<int()> RegisterDiffCommands(CLI::App& app) {
   what_if->add_option("-o,--output", w->output, "Also write the edited scenario here");
   for (auto [cmd, o] : {std::pair{diff, d}, std::pair{what_if, w}}) {
     cmd->add_flag("--json", o->json, "Print the comparison as JSON");
-    cmd->add_flag("--no-reach", [o = o](int64_t) { o->reach = false; },
-                  "Compare the runs only, not the credential flows");
+    cmd->add_flag(
+        "--no-reach", [o = o](int64_t) { o->reach = false; },
+        "Compare the runs only, not the credential flows");
     cmd->add_option("--max-hops", o->max_hops, "Longest chain reach follows (default 4)")
         ->check(CLI::Range(1, 16));
     cmd->add_option("--max-file-size", o->max_file_bytes,

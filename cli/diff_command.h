@@ -24,10 +24,10 @@ class App;
 namespace delegsim::cli {
 
 struct DiffCommandOptions {
-  std::string before;                 // diff: A.json; what-if: FILE
-  std::string after;                  // diff only
-  std::vector<std::string> sets;      // what-if only
-  std::string output;                 // what-if: write the edited scenario here
+  std::string before;             // diff: A.json; what-if: FILE
+  std::string after;              // diff only
+  std::vector<std::string> sets;  // what-if only
+  std::string output;             // what-if: write the edited scenario here
   bool json = false;
   bool reach = true;
   int max_hops = 4;

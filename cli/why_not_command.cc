@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/output_file.h"
+#include "common/text.h"
 
 namespace delegsim::cli {
 
@@ -50,7 +51,7 @@ int WhyNotCommand(const WhyNotCommandOptions& o, std::ostream& out, std::ostream
   bool bad = false;
   for (const std::string& w : o.wants) {
     if (Status st = analysis::AddWant(w, &goal); !st.ok()) {
-      err << "why-not: " << st.message() << "\n";
+      err << "why-not: " << EscapeUnsafe(st.message()) << "\n";
       bad = true;
     }
   }
@@ -61,20 +62,21 @@ int WhyNotCommand(const WhyNotCommandOptions& o, std::ostream& out, std::ostream
   // answers), so N is the number the listing shows.
   StatusOr<analysis::WhyNotAnswer> a = analysis::WhyNot(text, o.file, goal, o.search);
   if (!a.ok()) {
-    err << o.file << ": " << a.status().message() << "\n";
+    err << EscapeUnsafe(o.file + ": " + a.status().message(), /*keep_line_breaks=*/true) << "\n";
     return kExitInvalid;
   }
   if (o.apply) {
     if (a->answers.empty() || *o.apply == 0 || *o.apply > a->answers.size()) {
       err << "why-not: --apply " << *o.apply << ": there "
-          << (a->answers.size() == 1 ? "is 1 answer" : "are " + std::to_string(a->answers.size()) + " answers")
+          << (a->answers.size() == 1 ? "is 1 answer"
+                                     : "are " + std::to_string(a->answers.size()) + " answers")
           << (a->already ? " (the goal already holds)" : "") << "\n";
       return kExitInvalid;
     }
     const analysis::ChangeSet& cs = a->answers[*o.apply - 1];
     analysis::EditedScenario edited = analysis::ApplyEdits(text, o.file, cs.edits);
     if (!edited.scenario) {
-      for (const std::string& p : edited.problems) err << o.file << ": " << p << "\n";
+      for (const std::string& p : edited.problems) err << o.file << ": " << EscapeUnsafe(p) << "\n";
       return kExitInvalid;
     }
     StatusOr<std::unique_ptr<OutputFile>> f = OutputFile::Create(o.output);
@@ -88,18 +90,21 @@ int WhyNotCommand(const WhyNotCommandOptions& o, std::ostream& out, std::ostream
       return kExitInvalid;
     }
     err << "wrote " << o.output << " with answer #" << *o.apply << " applied:\n";
-    for (const analysis::Edit& e : cs.edits) err << "  " << e.ToString() << "\n";
+    for (const analysis::Edit& e : cs.edits) err << "  " << EscapeUnsafe(e.ToString()) << "\n";
     err << "check it with: delegsim run " << o.output << " --runtime virtual\n";
     return kExitOk;
   }
-  out << (o.json ? analysis::RenderWhyNotJson(*a) : analysis::RenderWhyNotText(*a, o.file));
+  // Names come from the file: shown escaped, never as terminal commands (common/text.h).
+  out << (o.json ? analysis::RenderWhyNotJson(*a)
+                 : EscapeUnsafe(analysis::RenderWhyNotText(*a, o.file), /*keep_line_breaks=*/true));
   return a->already || !a->answers.empty() ? kExitOk : kExitExpectationFailed;
 }
 
 std::function<int()> RegisterWhyNotCommand(CLI::App& app) {
   auto o = std::make_shared<WhyNotCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "why-not", "The smallest changes that make a hop work, verified, with what they open or break");
+      "why-not",
+      "The smallest changes that make a hop work, verified, with what they open or break");
   cmd->add_option("file", o->file, "Scenario file (JSON)")->required();
   cmd->add_option("path", o->path, "Hop path, e.g. c1/web/db")->required();
   cmd->add_option("--want", o->wants,
@@ -114,8 +119,9 @@ std::function<int()> RegisterWhyNotCommand(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--alternatives", o->search.alternatives,
                 "Also search larger sets after the smallest answers (each still minimal)");
-  cmd->add_flag("--no-collateral", [o](int64_t) { o->search.collateral = false; },
-                "Skip measuring what each answer breaks and opens (faster)");
+  cmd->add_flag(
+      "--no-collateral", [o](int64_t) { o->search.collateral = false; },
+      "Skip measuring what each answer breaks and opens (faster)");
   cmd->add_option("--reach-hops", o->search.reach_hops,
                   "Longest chain followed when measuring opened flows (default 4)")
       ->check(CLI::Range(1, 16));
