@@ -421,7 +421,8 @@ EditedScenario ApplyEdits(std::string_view text, const std::string& file_name,
       written.push_back(*at);
     }
   }
-  if (!out.problems.empty()) return out;
+  // The edits that applied are loaded even when others failed: every problem at once.
+  bool failed = !out.problems.empty();
   out.text = doc.dump(2) + "\n";
   sim::LoadResult loaded = sim::LoadScenarioText(out.text, file_name);
   for (const sim::Problem& p : loaded.problems) {
@@ -437,7 +438,7 @@ EditedScenario ApplyEdits(std::string_view text, const std::string& file_name,
     out.problems.push_back((owner.empty() ? "after the edits: " + p.path : owner) + ": " +
                            p.message);
   }
-  if (loaded.ok()) out.scenario = std::move(loaded.scenario);
+  if (loaded.ok() && !failed) out.scenario = std::move(loaded.scenario);
   return out;
 }
 

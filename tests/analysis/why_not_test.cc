@@ -366,6 +366,7 @@ TEST(WhatIf, BadSetPathsGetLocatedErrorsWithDidYouMean) {
   EXPECT_EQ(cli::WhatIfCommand(o, out, err2), 2);
   EXPECT_THAT(err2.str(), HasSubstr("no account 'svc_wbe' (did you mean 'svc_web'?)"));
   EXPECT_THAT(err2.str(), HasSubstr("does not list alice"));
+  EXPECT_THAT(err2.str(), HasSubstr("did you mean 'trusted_for_delegation'"));
 
   o.sets = {"accounts.svc_web.trusted_for_delegatoin=true"};
   std::ostringstream err3;
