@@ -98,7 +98,7 @@ int WhyNotLibrary(const std::string& dir) {
   return 0;
 }
 
-int DiffDirectories(const DirectoryShape& shape) {
+int DiffDirectories(const DirectoryShape& shape, int max_hops) {
   auto t0 = std::chrono::steady_clock::now();
   sim::Scenario a = GenerateDirectory(shape);
   sim::Scenario b = a;
@@ -117,17 +117,37 @@ int DiffDirectories(const DirectoryShape& shape) {
     }
   }
   double generate = Seconds(t0);
+  {
+    // The parts, for where the time goes: reach over one directory, then the comparison.
+    auto tb = std::chrono::steady_clock::now();
+    StatusOr<std::unique_ptr<analysis::DirectoryFlows>> fa = analysis::DirectoryFlows::Build(a, max_hops);
+    StatusOr<std::unique_ptr<analysis::DirectoryFlows>> fb = analysis::DirectoryFlows::Build(b, max_hops);
+    double build = Seconds(tb);
+    if (!fa.ok() || !fb.ok()) return 1;
+    size_t flows = 0;
+    for (analysis::ClassId c = 0; c < (*fa)->prober().classes().size(); ++c) {
+      flows += (*fa)->ClassFlows(c).size();
+    }
+    auto tc = std::chrono::steady_clock::now();
+    analysis::FlowDelta delta = analysis::CompareFlows(**fa, **fb);
+    std::printf("  parts: reach over both directories %.2f s (%zu classes, %zu representative flows "
+                "before) | compare %.2f s\n",
+                build, (*fa)->prober().classes().size(), flows, Seconds(tc));
+  }
   auto t1 = std::chrono::steady_clock::now();
-  StatusOr<analysis::DiffResult> d = analysis::DiffScenarios(a, b, {});
+  analysis::DiffOptions options;
+  options.max_hops = max_hops;
+  StatusOr<analysis::DiffResult> d = analysis::DiffScenarios(a, b, options);
   double diff = Seconds(t1);
   if (!d.ok()) {
     std::fprintf(stderr, "diff failed: %s\n", d.status().ToString().c_str());
     return 1;
   }
   std::printf(
-      "diff of two generated directories: %d users %d hosts %d services | generate %.2f s | "
+      "diff of two generated directories: %d users %d hosts %d services, reach up to %d hops | "
+      "generate %.2f s | "
       "diff %.2f s | %zu flows opened, %zu closed | peak %ld MB\n",
-      shape.users, shape.hosts, shape.services, generate, diff, d->opened.size(), d->closed.size(),
+      shape.users, shape.hosts, shape.services, max_hops, generate, diff, d->opened.size(), d->closed.size(),
       PeakRssMb());
   for (const std::string& line : analysis::SummarizeFlows(d->opened)) {
     std::printf("  opened: %s\n", line.c_str());
@@ -145,18 +165,21 @@ int main(int argc, char** argv) {
   delegsim::bench::DirectoryShape shape;
   bool skip_library = false;
   bool skip_diff = false;
+  int max_hops = 4;
   app.add_option("--scenarios", scenarios, "The scenario library folder");
   app.add_option("--users", shape.users, "users per generated directory")
       ->check(CLI::PositiveNumber);
   app.add_option("--hosts", shape.hosts, "hosts per directory")->check(CLI::PositiveNumber);
   app.add_option("--services", shape.services, "services per directory")
       ->check(CLI::PositiveNumber);
+  app.add_option("--max-hops", max_hops, "longest chain reach follows in the diff (default 4)")
+      ->check(CLI::Range(1, 16));
   app.add_flag("--no-library", skip_library, "Skip the why-not figures");
   app.add_flag("--no-diff", skip_diff, "Skip the diff figures");
   CLI11_PARSE(app, argc, argv);
   if (!skip_library) {
     if (int rc = delegsim::bench::WhyNotLibrary(scenarios); rc != 0) return rc;
   }
-  if (!skip_diff) return delegsim::bench::DiffDirectories(shape);
+  if (!skip_diff) return delegsim::bench::DiffDirectories(shape, max_hops);
   return 0;
 }
