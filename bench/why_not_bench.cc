@@ -120,8 +120,10 @@ int DiffDirectories(const DirectoryShape& shape, int max_hops) {
   {
     // The parts, for where the time goes: reach over one directory, then the comparison.
     auto tb = std::chrono::steady_clock::now();
-    StatusOr<std::unique_ptr<analysis::DirectoryFlows>> fa = analysis::DirectoryFlows::Build(a, max_hops);
-    StatusOr<std::unique_ptr<analysis::DirectoryFlows>> fb = analysis::DirectoryFlows::Build(b, max_hops);
+    StatusOr<std::unique_ptr<analysis::DirectoryFlows>> fa =
+        analysis::DirectoryFlows::Build(a, max_hops);
+    StatusOr<std::unique_ptr<analysis::DirectoryFlows>> fb =
+        analysis::DirectoryFlows::Build(b, max_hops);
     double build = Seconds(tb);
     if (!fa.ok() || !fb.ok()) return 1;
     size_t flows = 0;
@@ -130,9 +132,10 @@ int DiffDirectories(const DirectoryShape& shape, int max_hops) {
     }
     auto tc = std::chrono::steady_clock::now();
     analysis::FlowDelta delta = analysis::CompareFlows(**fa, **fb);
-    std::printf("  parts: reach over both directories %.2f s (%zu classes, %zu representative flows "
-                "before) | compare %.2f s\n",
-                build, (*fa)->prober().classes().size(), flows, Seconds(tc));
+    std::printf(
+        "  parts: reach over both directories %.2f s (%zu classes, %zu representative flows "
+        "before) | compare %.2f s\n",
+        build, (*fa)->prober().classes().size(), flows, Seconds(tc));
   }
   auto t1 = std::chrono::steady_clock::now();
   analysis::DiffOptions options;
@@ -147,8 +150,8 @@ int DiffDirectories(const DirectoryShape& shape, int max_hops) {
       "diff of two generated directories: %d users %d hosts %d services, reach up to %d hops | "
       "generate %.2f s | "
       "diff %.2f s | %zu flows opened, %zu closed | peak %ld MB\n",
-      shape.users, shape.hosts, shape.services, max_hops, generate, diff, d->opened.size(), d->closed.size(),
-      PeakRssMb());
+      shape.users, shape.hosts, shape.services, max_hops, generate, diff, d->opened.size(),
+      d->closed.size(), PeakRssMb());
   for (const std::string& line : analysis::SummarizeFlows(d->opened)) {
     std::printf("  opened: %s\n", line.c_str());
   }
