@@ -100,23 +100,47 @@ std::string GrantKey(const Flow& f) {
 struct Side {
   DirectoryFlows* dir = nullptr;
   std::map<std::string, const Flow*> by_key;
-  std::set<PrincipalId> compared;  // members simulated for themselves (TK-8)
+  // Members simulated for themselves (TK-8), with the flows whose chain compares them.
+  std::map<PrincipalId, std::vector<const Flow*>> compared_in;
 
   void Load(DirectoryFlows* d, ClassId c) {
     dir = d;
     if (c == IdentityClasses::kNone) return;
     for (const Flow& f : d->ClassFlows(c)) {
       by_key.emplace(GrantKey(f), &f);
-      for (PrincipalId p : d->reach().ComparedAccounts(f)) compared.insert(p);
+      for (PrincipalId p : d->reach().ComparedAccounts(f)) compared_in[p].push_back(&f);
     }
   }
-  // The flows of member `m` exactly, by key (its own simulations where the chain compares it).
-  std::map<std::string, Flow> Exact(PrincipalId m) const {
-    std::map<std::string, Flow> out;
-    for (const auto& [key, f] : by_key) {
+  bool Compares(PrincipalId m) const { return m != kdc::kNobody && compared_in.count(m); }
+
+  // How member `m` differs from the representative: the flows it re-simulates (by key)
+  // and what its own simulations found.
+  struct View {
+    bool present = false;
+    std::set<std::string> removed;
+    std::map<std::string, Flow> own;
+  };
+  View ViewOf(PrincipalId m) const {
+    View v;
+    v.present = m != kdc::kNobody && dir != nullptr;
+    auto it = compared_in.find(m);
+    if (!v.present || it == compared_in.end()) return v;
+    for (const Flow* f : it->second) {
+      v.removed.insert(GrantKey(*f));
       dir->reach().ForMembers(
-          *f, {m}, [&](PrincipalId, const Flow& mine) { out.emplace(GrantKey(mine), mine); });
+          *f, {m}, [&](PrincipalId, const Flow& mine) { v.own.emplace(GrantKey(mine), mine); });
     }
+    return v;
+  }
+  bool Has(const View& v, const std::string& key) const {
+    return v.present && ((by_key.count(key) && !v.removed.count(key)) || v.own.count(key));
+  }
+  // The flow of `key` as member `m` has it (Has() is true).
+  Flow FlowOf(const View& v, const std::string& key, PrincipalId m) const {
+    if (auto it = v.own.find(key); it != v.own.end()) return it->second;
+    Flow out;
+    dir->reach().ForMembers(*by_key.at(key), {m},
+                            [&](PrincipalId, const Flow& mine) { out = mine; });
     return out;
   }
 };
@@ -149,25 +173,40 @@ FlowDelta CompareFlows(DirectoryFlows& before, DirectoryFlows& after) {
     Side sb;
     sa.Load(&before, classes.first);
     sb.Load(&after, classes.second);
+    // Keys one class has and the other has not: the same for every plain member.
+    std::set<std::string> differ;
+    for (const auto& [key, f] : sa.by_key) {
+      if (!sb.by_key.count(key)) differ.insert(key);
+    }
+    for (const auto& [key, f] : sb.by_key) {
+      if (!sa.by_key.count(key)) differ.insert(key);
+    }
     std::vector<PrincipalId> plain_a;
     std::vector<PrincipalId> plain_b;
     for (const auto& [a, b] : members) {
-      bool special = (a != kdc::kNobody && sa.compared.count(a)) ||
-                     (b != kdc::kNobody && sb.compared.count(b));
-      if (!special) {
+      if (!sa.Compares(a) && !sb.Compares(b)) {
         if (a != kdc::kNobody) plain_a.push_back(a);
         if (b != kdc::kNobody) plain_b.push_back(b);
         continue;
       }
-      std::map<std::string, Flow> fa =
-          a != kdc::kNobody ? sa.Exact(a) : std::map<std::string, Flow>();
-      std::map<std::string, Flow> fb =
-          b != kdc::kNobody ? sb.Exact(b) : std::map<std::string, Flow>();
-      for (const auto& [key, f] : fb) {
-        if (!fa.count(key)) delta.opened.push_back(f);
+      // A member simulated for itself in some chain: only those chains, and the keys the
+      // classes differ in, can differ from the representative's answer.
+      Side::View va = sa.ViewOf(a);
+      Side::View vb = sb.ViewOf(b);
+      std::set<std::string> keys = differ;
+      for (const Side::View* v : {&va, &vb}) {
+        keys.insert(v->removed.begin(), v->removed.end());
+        for (const auto& [key, f] : v->own) keys.insert(key);
       }
-      for (const auto& [key, f] : fa) {
-        if (!fb.count(key)) delta.closed.push_back(f);
+      if (!va.present || !vb.present) {
+        for (const auto& [key, f] : sa.by_key) keys.insert(key);
+        for (const auto& [key, f] : sb.by_key) keys.insert(key);
+      }
+      for (const std::string& key : keys) {
+        bool in_a = sa.Has(va, key);
+        bool in_b = sb.Has(vb, key);
+        if (in_b && !in_a) delta.opened.push_back(sb.FlowOf(vb, key, b));
+        if (in_a && !in_b) delta.closed.push_back(sa.FlowOf(va, key, a));
       }
     }
     // Members renamed from the representative: one key difference, every member.
