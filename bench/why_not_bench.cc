@@ -152,9 +152,10 @@ int DiffDirectories(const DirectoryShape& shape, int max_hops) {
       "diff %.2f s | %zu flows opened, %zu closed | peak %ld MB\n",
       shape.users, shape.hosts, shape.services, max_hops, generate, diff, d->opened.size(),
       d->closed.size(), PeakRssMb());
-  for (const std::string& line : analysis::SummarizeFlows(d->opened)) {
-    std::printf("  opened: %s\n", line.c_str());
-  }
+  std::vector<std::string> lines = analysis::SummarizeFlows(d->opened);
+  for (size_t i = 0; i < lines.size() && i < 5; ++i)
+    std::printf("  opened: %s\n", lines[i].c_str());
+  if (lines.size() > 5) std::printf("  opened: ... (%zu groups in all)\n", lines.size());
   std::fflush(stdout);
   return 0;
 }
