@@ -104,8 +104,15 @@ std::vector<Violation> CheckInvariants(Prober& prober,
     *status = flows.status();
     return out;
   }
+  return ViolationsAmong(prober, invariants, *flows);
+}
+
+std::vector<Violation> ViolationsAmong(Prober& prober,
+                                       const std::vector<sim::InvariantSpec>& invariants,
+                                       const std::vector<Flow>& flows) {
+  std::vector<Violation> out;
   for (const sim::InvariantSpec& inv : invariants) {
-    for (const Flow& f : *flows) {
+    for (const Flow& f : flows) {
       if (std::optional<std::string> why = Breaks(prober, inv, f)) {
         out.push_back({&inv, f, *why});
         break;

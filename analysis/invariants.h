@@ -28,6 +28,11 @@ std::vector<Violation> CheckInvariants(Prober& prober,
                                        const std::vector<sim::InvariantSpec>& invariants,
                                        int max_hops, Status* status);
 
+// The first violation of each invariant among `flows` (found in `prober`'s directory).
+std::vector<Violation> ViolationsAmong(Prober& prober,
+                                       const std::vector<sim::InvariantSpec>& invariants,
+                                       const std::vector<Flow>& flows);
+
 // Every flow of every identity (class representatives searched, members expanded).
 StatusOr<std::vector<Flow>> AllIdentityFlows(Prober& prober, int max_hops);
 

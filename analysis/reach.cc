@@ -317,6 +317,17 @@ void Reach::Expand(const Flow& flow, std::vector<Flow>* out) {
   ForEachMember(flow, [&](PrincipalId, const Flow& f) { out->push_back(f); });
 }
 
+std::vector<PrincipalId> Reach::ComparedAccounts(const Flow& flow) const {
+  std::vector<PrincipalId> compared;
+  if (std::optional<PrincipalId> caller = prober_.directory().Find(flow.replay.user)) {
+    compared.push_back(*caller);
+  }
+  for (const HopPlan& h : flow.replay.hops) {
+    if (const nodes::ServiceInfo* s = prober_.Service(h.service)) compared.push_back(s->account);
+  }
+  return compared;
+}
+
 void Reach::ForEachMember(const Flow& flow,
                           const std::function<void(PrincipalId, const Flow&)>& fn) {
   const kdc::Directory& dir = prober_.directory();
@@ -326,14 +337,18 @@ void Reach::ForEachMember(const Flow& flow,
     fn(id.value_or(kdc::kNobody), flow);
     return;
   }
+  ForMembers(flow, classes.Members(classes.Of(*id)), fn);
+}
+
+void Reach::ForMembers(const Flow& flow, const std::vector<PrincipalId>& members,
+                       const std::function<void(PrincipalId, const Flow&)>& fn) {
+  const kdc::Directory& dir = prober_.directory();
+  std::optional<PrincipalId> id = dir.Find(flow.identity);
+  if (!id) return;
   // Accounts the chain compares the identity with (TK-8) get their own simulation.
-  std::vector<PrincipalId> compared;
-  if (std::optional<PrincipalId> caller = dir.Find(flow.replay.user)) compared.push_back(*caller);
-  for (const HopPlan& h : flow.replay.hops) {
-    if (const nodes::ServiceInfo* s = prober_.Service(h.service)) compared.push_back(s->account);
-  }
+  std::vector<PrincipalId> compared = ComparedAccounts(flow);
   Flow f = flow;
-  for (PrincipalId m : classes.Members(classes.Of(*id))) {
+  for (PrincipalId m : members) {
     const std::string& name = dir.FullName(m);
     f.identity = name;
     // The identity is the caller's, or the one its S4U2self named; never both.

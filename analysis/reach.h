@@ -76,6 +76,13 @@ class Reach {
   void Expand(const Flow& flow, std::vector<Flow>* out);
   // The same, one member at a time, without keeping the flows.
   void ForEachMember(const Flow& flow, const std::function<void(PrincipalId, const Flow&)>& fn);
+  // The same for `members` only, each a member of the class of `flow`'s identity.
+  void ForMembers(const Flow& flow, const std::vector<PrincipalId>& members,
+                  const std::function<void(PrincipalId, const Flow&)>& fn);
+  // The accounts `flow`'s chain compares the identity with (TK-8): its caller and the
+  // accounts of its hops' services. Only those members of a class get their own simulation
+  // in ForEachMember; every other member's flow is the representative's, renamed.
+  std::vector<PrincipalId> ComparedAccounts(const Flow& flow) const;
 
  private:
   struct State;

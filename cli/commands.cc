@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/diff_command.h"
 #include "cli/export_command.h"
 #include "cli/html_report.h"
 #include "cli/import_command.h"
@@ -21,6 +22,7 @@
 #include "cli/step.h"
 #include "cli/terminal.h"
 #include "cli/version.h"
+#include "cli/why_not_command.h"
 #include "common/rules.h"
 #include "common/text.h"
 #include "net/asio_runtime.h"
@@ -397,6 +399,8 @@ int Main(int argc, char** argv) {
 
   std::function<int()> import_cmd = RegisterImportCommand(app);
   std::function<int()> export_cmd = RegisterExportCommand(app);
+  std::function<int()> why_not_cmd = RegisterWhyNotCommand(app);
+  std::function<int()> diff_cmds = RegisterDiffCommands(app);
   ReachCommandOptions reach;
   CLI::App* reach_cmd = AddReachSubcommand(app, reach);
 
@@ -438,6 +442,8 @@ int Main(int argc, char** argv) {
       max_file_bytes;
   if (int code = import_cmd(); code >= 0) return code;
   if (int code = export_cmd(); code >= 0) return code;
+  if (int code = why_not_cmd(); code >= 0) return code;
+  if (int code = diff_cmds(); code >= 0) return code;
   if (rules->parsed()) {
     return rules_sources ? SourcesCommand(rules_json, std::cout)
                          : RulesCommand(rules_json, std::cout);
