@@ -100,9 +100,8 @@ gss_cred_id_t Acquire(const std::string& principal,
   gss_name_t name = principal.empty() ? GSS_C_NO_NAME : ImportName(principal);
   OM_uint32 minor = 0;
   gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
-  OM_uint32 major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE,
-                                          GSS_C_NO_OID_SET, usage, &set, &cred,
-                                          nullptr, nullptr);
+  OM_uint32 major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE, GSS_C_NO_OID_SET, usage,
+                                          &set, &cred, nullptr, nullptr);
   if (name != GSS_C_NO_NAME) gss_release_name(&minor, &name);
   if (GSS_ERROR(major)) *failure = Describe(major, minor);
   return cred;
@@ -121,8 +120,8 @@ struct Exchange {
   gss_cred_id_t delegated = GSS_C_NO_CREDENTIAL;
 };
 
-Exchange Authenticate(gss_cred_id_t initiator, const std::string& target,
-                      gss_cred_id_t acceptor, OM_uint32 request_flags) {
+Exchange Authenticate(gss_cred_id_t initiator, const std::string& target, gss_cred_id_t acceptor,
+                      OM_uint32 request_flags) {
   Exchange result;
   OM_uint32 minor;
   gss_name_t target_name = ImportName(target);
@@ -132,10 +131,10 @@ Exchange Authenticate(gss_cred_id_t initiator, const std::string& target,
   for (int leg = 0; leg < 4 && !(init_done && accept_done); ++leg) {
     if (!init_done) {
       OM_uint32 m = 0;
-      OM_uint32 major = gss_init_sec_context(
-          &m, initiator, &init_ctx, target_name, GSS_C_NO_OID, request_flags, 0,
-          GSS_C_NO_CHANNEL_BINDINGS, &to_initiator, nullptr, &to_acceptor,
-          &result.init_flags, nullptr);
+      OM_uint32 major =
+          gss_init_sec_context(&m, initiator, &init_ctx, target_name, GSS_C_NO_OID, request_flags,
+                               0, GSS_C_NO_CHANNEL_BINDINGS, &to_initiator, nullptr, &to_acceptor,
+                               &result.init_flags, nullptr);
       gss_release_buffer(&minor, &to_initiator);
       if (GSS_ERROR(major)) {
         result.stage = "init";
@@ -148,8 +147,8 @@ Exchange Authenticate(gss_cred_id_t initiator, const std::string& target,
     OM_uint32 m = 0;
     gss_name_t source = GSS_C_NO_NAME;
     OM_uint32 major = gss_accept_sec_context(
-        &m, &accept_ctx, acceptor, &to_acceptor, GSS_C_NO_CHANNEL_BINDINGS, &source,
-        nullptr, &to_initiator, &result.accept_flags, nullptr, &result.delegated);
+        &m, &accept_ctx, acceptor, &to_acceptor, GSS_C_NO_CHANNEL_BINDINGS, &source, nullptr,
+        &to_initiator, &result.accept_flags, nullptr, &result.delegated);
     gss_release_buffer(&minor, &to_acceptor);
     if (GSS_ERROR(major)) {
       result.stage = "accept";
@@ -179,12 +178,12 @@ Exchange Authenticate(gss_cred_id_t initiator, const std::string& target,
 // `klist -f` letters of ticket flags, in klist's order.
 std::string FlagLetters(krb5_flags flags) {
   static const std::pair<krb5_flags, char> kLetters[] = {
-      {TKT_FLG_FORWARDABLE, 'F'}, {TKT_FLG_FORWARDED, 'f'},
-      {TKT_FLG_PROXIABLE, 'P'},   {TKT_FLG_PROXY, 'p'},
-      {TKT_FLG_MAY_POSTDATE, 'D'}, {TKT_FLG_POSTDATED, 'd'},
-      {TKT_FLG_INVALID, 'i'},     {TKT_FLG_RENEWABLE, 'R'},
-      {TKT_FLG_INITIAL, 'I'},     {TKT_FLG_HW_AUTH, 'H'},
-      {TKT_FLG_PRE_AUTH, 'A'},    {TKT_FLG_TRANSIT_POLICY_CHECKED, 'T'},
+      {TKT_FLG_FORWARDABLE, 'F'},    {TKT_FLG_FORWARDED, 'f'},
+      {TKT_FLG_PROXIABLE, 'P'},      {TKT_FLG_PROXY, 'p'},
+      {TKT_FLG_MAY_POSTDATE, 'D'},   {TKT_FLG_POSTDATED, 'd'},
+      {TKT_FLG_INVALID, 'i'},        {TKT_FLG_RENEWABLE, 'R'},
+      {TKT_FLG_INITIAL, 'I'},        {TKT_FLG_HW_AUTH, 'H'},
+      {TKT_FLG_PRE_AUTH, 'A'},       {TKT_FLG_TRANSIT_POLICY_CHECKED, 'T'},
       {TKT_FLG_OK_AS_DELEGATE, 'O'}, {TKT_FLG_ANONYMOUS, 'a'}};
   std::string out;
   for (const auto& [bit, letter] : kLetters) {
@@ -231,14 +230,12 @@ std::string ListTickets(const std::string& ccache_name) {
 std::string ExchangeJson(const Exchange& exchange) {
   std::string out = "{\"ok\":" + std::string(exchange.ok ? "true" : "false");
   if (!exchange.ok) {
-    out += ",\"stage\":" + Quote(exchange.stage) +
-           ",\"error\":" + Quote(exchange.failure.message) +
+    out += ",\"stage\":" + Quote(exchange.stage) + ",\"error\":" + Quote(exchange.failure.message) +
            ",\"code\":" + std::to_string(exchange.failure.minor);
   } else {
-    out += ",\"client\":" + Quote(exchange.source) + ",\"deleg_flag\":" +
-           ((exchange.accept_flags & GSS_C_DELEG_FLAG) ? "true" : "false") +
-           ",\"mutual\":" +
-           ((exchange.init_flags & GSS_C_MUTUAL_FLAG) ? "true" : "false");
+    out += ",\"client\":" + Quote(exchange.source) +
+           ",\"deleg_flag\":" + ((exchange.accept_flags & GSS_C_DELEG_FLAG) ? "true" : "false") +
+           ",\"mutual\":" + ((exchange.init_flags & GSS_C_MUTUAL_FLAG) ? "true" : "false");
   }
   return out + "}";
 }
@@ -266,19 +263,16 @@ int Hop(const std::map<std::string, std::string>& args) {
   OM_uint32 minor;
   GssFailure failure;
   std::string out = "{";
-  gss_cred_id_t user = Acquire("", {{"ccache", args.at("user-ccache")}},
-                               GSS_C_INITIATE, &failure);
+  gss_cred_id_t user = Acquire("", {{"ccache", args.at("user-ccache")}}, GSS_C_INITIATE, &failure);
   // The front end accepts with its keytab and also holds its own TGT (GSS_C_BOTH), as
   // an MIT service configured for S4U2proxy does: then an accepted forwardable ticket
   // becomes a constrained-delegation credential when no TGT was forwarded.
   gss_cred_id_t front = Acquire(
-      args.at("front"),
-      {{"keytab", args.at("front-keytab")}, {"ccache", args.at("front-ccache")}},
+      args.at("front"), {{"keytab", args.at("front-keytab")}, {"ccache", args.at("front-ccache")}},
       GSS_C_BOTH, &failure);
-  gss_cred_id_t back = Acquire(args.at("back"), {{"keytab", args.at("back-keytab")}},
-                               GSS_C_ACCEPT, &failure);
-  if (user == GSS_C_NO_CREDENTIAL || front == GSS_C_NO_CREDENTIAL ||
-      back == GSS_C_NO_CREDENTIAL) {
+  gss_cred_id_t back =
+      Acquire(args.at("back"), {{"keytab", args.at("back-keytab")}}, GSS_C_ACCEPT, &failure);
+  if (user == GSS_C_NO_CREDENTIAL || front == GSS_C_NO_CREDENTIAL || back == GSS_C_NO_CREDENTIAL) {
     std::printf("{\"setup_error\":%s}\n", Quote(failure.message).c_str());
     return 0;
   }
@@ -292,17 +286,15 @@ int Hop(const std::map<std::string, std::string>& args) {
     const std::string& store = args.at("store");
     gss_key_value_element_desc element{"ccache", store.c_str()};
     gss_key_value_set_desc set{1, &element};
-    OM_uint32 major = gss_store_cred_into(&minor, first.delegated, GSS_C_INITIATE,
-                                          GSS_C_NO_OID, 1, 1, &set, nullptr, nullptr);
+    OM_uint32 major = gss_store_cred_into(&minor, first.delegated, GSS_C_INITIATE, GSS_C_NO_OID, 1,
+                                          1, &set, nullptr, nullptr);
     if (GSS_ERROR(major)) {
       out += ",\"store_error\":" + Quote(Describe(major, minor).message);
     } else {
       delegated_kind = "stored";
       out += ",\"delegated_before\":" + ListTickets(store);
-      gss_cred_id_t onward =
-          Acquire("", {{"ccache", store}}, GSS_C_INITIATE, &failure);
-      Exchange second = Authenticate(onward, args.at("back"), back,
-                                     flags & GSS_C_MUTUAL_FLAG);
+      gss_cred_id_t onward = Acquire("", {{"ccache", store}}, GSS_C_INITIATE, &failure);
+      Exchange second = Authenticate(onward, args.at("back"), back, flags & GSS_C_MUTUAL_FLAG);
       out += ",\"back\":" + ExchangeJson(second);
       out += ",\"delegated_after\":" + ListTickets(store);
       gss_release_cred(&minor, &onward);
