@@ -42,6 +42,23 @@ from simulated import ask_delegsim  # noqa: E402
 
 RUN_TIMEOUT = {"mit": 120, "samba": 280}  # seconds, the whole run (ctest allows 300)
 
+def remove_orphans():
+    """Removes the folders of earlier runs that were killed (SIGKILL leaves no chance to
+    clean up; their daemons died with them): those whose owner process is gone."""
+    parent = tempfile.gettempdir()
+    for name in os.listdir(parent):
+        path = os.path.join(parent, name)
+        if not name.startswith("delegsim-interop-") or not os.path.isdir(path):
+            continue
+        try:
+            with open(os.path.join(path, "owner.pid")) as f:
+                os.kill(int(f.read().strip()), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except (OSError, ValueError):
+            pass  # not ours, or being created: leave it
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kdc", choices=["mit", "samba"], required=True)
@@ -70,7 +87,10 @@ def main():
         signal.signal(signum, on_signal)
     atexit.register(cleanup)
     signal.alarm(RUN_TIMEOUT[args.kdc])
+    remove_orphans()
     root = tempfile.mkdtemp(prefix="delegsim-interop-%s-" % args.kdc)
+    with open(os.path.join(root, "owner.pid"), "w") as f:
+        f.write(str(os.getpid()))
     if args.keep:
         print("interop: keeping %s" % root)
     else:
