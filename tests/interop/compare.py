@@ -6,6 +6,7 @@ import fnmatch
 from kdcs import Unfinished
 from matrix import COMPARED_FLAGS, row_id
 
+
 def load_known(path):
     known = []
     with open(path) as f:
@@ -19,6 +20,7 @@ def load_known(path):
             known.append({"kdc": parts[0], "row": parts[1], "field": parts[2],
                           "reason": parts[3], "line": number, "used": False})
     return known
+
 
 def differences(real, sim):
     """The fields of one row that differ: [(field, real value, delegsim value)]."""
@@ -34,6 +36,7 @@ def differences(real, sim):
             out.append(("flag:" + flag, "set" if r else "clear", "set" if s else "clear"))
     return out
 
+
 def explain(kdc, rid, field, known):
     for entry in known:
         if fnmatch.fnmatchcase(kdc, entry["kdc"]) and fnmatch.fnmatchcase(rid, entry["row"]) \
@@ -41,6 +44,7 @@ def explain(kdc, rid, field, known):
             entry["used"] = True
             return entry
     return None
+
 
 DECISION_FIELDS = ("verdict", "error", "refused_at", "forwarded_tgt")
 

@@ -40,7 +40,9 @@ from matrix import HERE, load_matrix, rows_for  # noqa: E402
 from real import ErrorNames, ask_real  # noqa: E402
 from simulated import ask_delegsim  # noqa: E402
 
+
 RUN_TIMEOUT = {"mit": 120, "samba": 280}  # seconds, the whole run (ctest allows 300)
+
 
 def remove_orphans():
     """Removes the folders of earlier runs that were killed (SIGKILL leaves no chance to

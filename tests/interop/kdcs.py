@@ -15,14 +15,19 @@ import subprocess
 import sys
 import time
 
+
 COMMAND_TIMEOUT = 30  # seconds, any one command
+
 
 class Unfinished(Exception):
     """The run could not complete: a tool or the provisioning failed (exit 2)."""
 
+
 DAEMONS = []
 
+
 TEMP_DIRS = []
+
 
 def stop_daemons():
     while DAEMONS:
@@ -38,10 +43,12 @@ def stop_daemons():
                 except (ProcessLookupError, subprocess.TimeoutExpired):
                     pass
 
+
 def cleanup():
     stop_daemons()
     while TEMP_DIRS:
         shutil.rmtree(TEMP_DIRS.pop(), ignore_errors=True)
+
 
 def on_signal(signum, _frame):
     cleanup()
@@ -51,11 +58,13 @@ def on_signal(signum, _frame):
         os._exit(2)
     os._exit(128 + signum)
 
+
 def die_with_parent():
     """In the daemon before exec: SIGKILL when this script dies, even by SIGKILL."""
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
 
 def start_daemon(argv, env, log_path):
     """Starts a daemon in its own process group; stop_daemons() ends it."""
@@ -65,6 +74,7 @@ def start_daemon(argv, env, log_path):
                                preexec_fn=die_with_parent)
     DAEMONS.append(process)
     return process
+
 
 def run(argv, env, stdin=None, check=True):
     """Runs a command with a timeout; returns (exit status, stdout, stderr)."""
@@ -77,6 +87,7 @@ def run(argv, env, stdin=None, check=True):
         raise Unfinished("%s failed (%d): %s" % (" ".join(argv), done.returncode,
                                                  (done.stderr or done.stdout).strip()))
     return done.returncode, done.stdout, done.stderr
+
 
 def free_port():
     """A TCP and UDP port free on 127.0.0.1 at the time of asking."""
@@ -91,6 +102,7 @@ def free_port():
                     continue
             return port
     raise Unfinished("no free port on 127.0.0.1")
+
 
 def wait_for_port(port, process, what, seconds):
     deadline = time.monotonic() + seconds
@@ -107,6 +119,7 @@ def wait_for_port(port, process, what, seconds):
 
 # ---------------------------------------------------------------------------------
 # The real KDCs. A Realm knows its principals, passwords and keytabs.
+
 
 class Realm:
     def __init__(self, kind, realm, root):
@@ -159,6 +172,7 @@ class Realm:
         run(["kinit", "-f", principal], env, stdin=password + "\n")
         return ccache
 
+
 def provision_mit(matrix, root):
     realm = Realm("mit", matrix["kdcs"]["mit"]["realm"], root)
     env = realm.env
@@ -206,6 +220,7 @@ def provision_mit(matrix, root):
     daemon = start_daemon(["krb5kdc", "-n"], env, os.path.join(root, "krb5kdc.out"))
     wait_for_port(realm.port, daemon, "krb5kdc", 20)
     return realm
+
 
 def provision_samba(matrix, root):
     spec = matrix["kdcs"]["samba"]

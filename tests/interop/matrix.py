@@ -3,12 +3,15 @@
 import json
 import os
 
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 COMPARED_FLAGS = "FfPpRIAO"
+
 
 def load_matrix():
     with open(os.path.join(HERE, "matrix.json")) as f:
         return json.load(f)
+
 
 def rows_for(matrix, kdc):
     """Row ids USER/FRONT/OPERATION (FRONT is '-' for operations of the user alone)."""
@@ -23,8 +26,10 @@ def rows_for(matrix, kdc):
                 rows.append((user, fe, op["id"]))
     return rows
 
+
 def row_id(user, fe, op):
     return "%s/%s/%s" % (user["id"], fe["id"] if fe else "-", op)
+
 
 def letters(flags):
     return "".join(c for c in COMPARED_FLAGS if c in flags)

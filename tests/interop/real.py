@@ -6,6 +6,7 @@ import os
 from kdcs import Unfinished, run
 from matrix import letters, row_id
 
+
 KDC_ERROR_NAMES = {
     6: "KDC_ERR_C_PRINCIPAL_UNKNOWN", 7: "KDC_ERR_S_PRINCIPAL_UNKNOWN",
     12: "KDC_ERR_POLICY", 13: "KDC_ERR_BADOPTION", 14: "KDC_ERR_ETYPE_NOTSUPP",
@@ -15,6 +16,7 @@ KDC_ERROR_NAMES = {
 }
 
 KRB5_ERROR_BASE = -1765328384  # ERROR_TABLE_BASE_krb5: code n of RFC 4120 is BASE + n
+
 
 class ErrorNames:
     """KDC error names from the messages MIT's tools print (gss_probe errors)."""
@@ -42,15 +44,18 @@ class ErrorNames:
             return KDC_ERROR_NAMES.get(n, "KRB5_ERROR_%d" % n)
         return "ERROR(%s)" % text[-120:]
 
+
 def ticket(tickets, client, server):
     for t in tickets:
         if t["client"].lower() == client.lower() and t["server"].lower() == server.lower():
             return t
     return None
 
+
 def list_tickets(probe, realm, ccache):
     _, out, _ = run([probe, "list", ccache], realm.env)
     return json.loads(out)
+
 
 def ask_real(realm, rows, probe, errors):
     observed = {}
@@ -93,12 +98,13 @@ def ask_real(realm, rows, probe, errors):
         argv = [probe, "hop", "--user-ccache", user_ccache, "--front", front,
                 "--front-keytab", front_keytab, "--front-ccache", front_ccache,
                 "--back", back, "--back-keytab", back_keytab,
-                "--deleg", "none" if op == "gss_no_deleg" else "always",
+                "--deleg", {"gss_no_deleg": "none", "gss_deleg_policy": "policy"}.get(op, "always"),
                 "--mutual", "no" if op == "gss_deleg_no_mutual" else "yes",
                 "--store", store]
         _, out, _ = run(argv, realm.env)
         observed[rid] = gss_outcome(json.loads(out), login, back)
     return observed
+
 
 def outcome(code, stderr, t, errors):
     if code != 0:
@@ -106,6 +112,7 @@ def outcome(code, stderr, t, errors):
     if t is None:
         return {"verdict": "allowed", "error": "", "flags": "?"}
     return {"verdict": "allowed", "error": "", "flags": letters(t["flags"])}
+
 
 def gss_outcome(result, login, back):
     if "setup_error" in result:

@@ -6,20 +6,30 @@ import os
 from kdcs import Unfinished, run
 from matrix import letters, row_id
 
+
 DELEGSIM_FLAG_LETTERS = {
     "forwardable": "F", "forwarded": "f", "proxiable": "P", "proxy": "p",
     "renewable": "R", "initial": "I", "pre_authent": "A", "ok_as_delegate": "O",
 }
+
 
 NOT_EXPRESSIBLE = {
     "tgt": "an expectation on the initiator's TGT (its flags and the AS exchange's error)",
     "s4u2self": "an explicit s4u2self operation and an expectation on its ticket",
 }
 
+
 def step_name(user, fe, op):
     return "%s.%s.%s" % (user["id"], fe["id"], op)
 
-def scenario_for(matrix, kdc, realm_name, rows):
+
+def client_policy(matrix, op):
+    """The delegsim client policy of an operation: MIT's GSS client unless it says."""
+    return next(o.get("client_policy", "mit") for o in matrix["operations"] if o["id"] == op)
+
+
+def scenario_for(matrix, kdc, realm_name, rows, policy):
+    """One scenario with a step for each row whose operation uses client `policy`."""
     spec = matrix["kdcs"][kdc]
     domain = realm_name.lower()
     hosts = [{"name": "ws1", "domain": realm_name}, {"name": "back-host", "domain": realm_name}]
@@ -52,7 +62,7 @@ def scenario_for(matrix, kdc, realm_name, rows):
                      "spns": [back_spn]})
     services.append({"name": "back", "host": "back-host", "account": "svc-back"})
     for user, fe, op in rows:
-        if op in NOT_EXPRESSIBLE:
+        if op in NOT_EXPRESSIBLE or client_policy(matrix, op) != policy:
             continue
         step = {"name": step_name(user, fe, op), "user": user["id"], "from": "ws1",
                 "call": "fe-%s" % fe["id"]}
@@ -66,7 +76,8 @@ def scenario_for(matrix, kdc, realm_name, rows):
                                    "level": "impersonate", "protocol_transition": True}]})
         else:
             # MIT's GSS client: GSS_C_DELEG_FLAG forwards the TGT whenever it is
-            # forwardable (client_policy mit) and drops delegation silently otherwise.
+            # forwardable (client_policy mit), GSS_C_DELEG_POLICY_FLAG only to an
+            # ok-as-delegate service (windows); either drops delegation silently.
             step.update({"package": "kerberos",
                          "level": "impersonate" if op == "gss_no_deleg" else "delegate",
                          "mutual": op != "gss_deleg_no_mutual",
@@ -78,10 +89,10 @@ def scenario_for(matrix, kdc, realm_name, rows):
     if spec.get("functional_level"):
         domain_spec["functional_level"] = spec["functional_level"]
     scenario = {
-        "name": "interop-%s" % kdc,
+        "name": "interop-%s-%s" % (kdc, policy),
         "description": "tests/interop: the matrix rows asked of the real %s" % spec["product"],
         "profile": spec["profile"], "seed": 12,
-        "options": {"client_policy": "mit"},
+        "options": {"client_policy": policy},
         "domains": [domain_spec], "hosts": hosts, "accounts": accounts,
         "services": services, "steps": steps,
     }
@@ -90,15 +101,18 @@ def scenario_for(matrix, kdc, realm_name, rows):
                                "members": protected}]
     return scenario
 
+
 def ask_delegsim(matrix, kdc, realm_name, rows, delegsim, root):
-    path = os.path.join(root, "interop-%s.json" % kdc)
-    with open(path, "w") as f:
-        json.dump(scenario_for(matrix, kdc, realm_name, rows), f, indent=1)
-    code, out, err = run([delegsim, "run", path, "--json", "--runtime", "virtual"],
-                         dict(os.environ), check=False)
-    if code not in (0, 1):
-        raise Unfinished("delegsim run %s failed (%d): %s" % (path, code, err.strip()))
-    hops = {hop["path"]: hop for hop in json.loads(out)["hops"]}
+    hops = {}
+    for policy in sorted({client_policy(matrix, op) for _, _, op in rows}):
+        path = os.path.join(root, "interop-%s-%s.json" % (kdc, policy))
+        with open(path, "w") as f:
+            json.dump(scenario_for(matrix, kdc, realm_name, rows, policy), f, indent=1)
+        code, out, err = run([delegsim, "run", path, "--json", "--runtime", "virtual"],
+                             dict(os.environ), check=False)
+        if code not in (0, 1):
+            raise Unfinished("delegsim run %s failed (%d): %s" % (path, code, err.strip()))
+        hops.update({hop["path"]: hop for hop in json.loads(out)["hops"]})
     observed = {}
     for user, fe, op in rows:
         rid = row_id(user, fe, op)
@@ -122,6 +136,7 @@ def ask_delegsim(matrix, kdc, realm_name, rows, delegsim, root):
                                     "back" if result["verdict"] != "allowed" else "")
         observed[rid] = result
     return observed
+
 
 def sim_outcome(hop):
     flags = "".join(DELEGSIM_FLAG_LETTERS.get(name, "")
