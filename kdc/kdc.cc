@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "common/saturating.h"
 #include "kdc/crypto.h"
 #include "kdc/uac.h"
 
@@ -194,9 +195,9 @@ bool IssueTgt(AsExchange& x) {
   x.out.set_start_ms(x.now);
   if (is_protected) {
     x.d.Set(RuleId::kPU2, "lifetime", {{"lifetime_hours", int64_t{4}}});
-    x.out.set_end_ms(x.now + kProtectedUsersTicketLife);
+    x.out.set_end_ms(SaturatingAdd(x.now, kProtectedUsersTicketLife));
   } else {
-    x.out.set_end_ms(x.now + kDefaultTicketLife);
+    x.out.set_end_ms(SaturatingAdd(x.now, kDefaultTicketLife));
   }
   x.d.Allow(RuleId::kDS8);
   return true;
@@ -313,7 +314,7 @@ void StartDraftFromHeader(Exchange& x) {
   x.out.set_client(x.tgt.client());
   *x.out.mutable_pac() = x.tgt.pac();
   x.out.set_start_ms(x.now);
-  x.out.set_end_ms(std::min(x.tgt.end_ms(), x.now + kDefaultTicketLife));
+  x.out.set_end_ms(std::min(x.tgt.end_ms(), SaturatingAdd(x.now, kDefaultTicketLife)));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -497,7 +498,7 @@ bool IssueS4U2Self(Exchange& x) {
   x.out.set_sname(x.req->sname());
   x.out.set_realm(x.dir.GetDomain(x.realm).realm);
   x.out.set_start_ms(x.now);
-  x.out.set_end_ms(std::min(x.tgt.end_ms(), x.now + kDefaultTicketLife));
+  x.out.set_end_ms(std::min(x.tgt.end_ms(), SaturatingAdd(x.now, kDefaultTicketLife)));
   FillPac(x, *user, x.out.mutable_pac());
   x.out.mutable_pac()->set_service_asserted(true);
   x.d.Read(RuleId::kS4U1, {{"requester", service.name}, {"for_user", u.name}});
@@ -708,7 +709,7 @@ bool IssueS4U2Proxy(Exchange& x) {
   x.out.set_sname(x.req->sname());
   x.out.set_realm(x.dir.GetDomain(s2.domain).realm);
   x.out.set_start_ms(x.now);
-  x.out.set_end_ms(std::min(x.evidence.end_ms(), x.now + kDefaultTicketLife));
+  x.out.set_end_ms(std::min(x.evidence.end_ms(), SaturatingAdd(x.now, kDefaultTicketLife)));
   *x.out.mutable_pac() = x.evidence.pac();
   x.out.mutable_pac()->set_s4u2proxy_target(x.req->sname());
   x.out.mutable_pac()->add_transited_services(s1.spns.empty() ? s1.name : s1.spns.front());

@@ -19,6 +19,8 @@ packages=(
   help2man                             # the delegsim(1) man page, generated from --help at build time
   libzip-dev                           # reads SharpHound collector zips (importer/)
   graphviz                             # `dot`: tests render every `delegsim export` graph
+  libxml2-dev                          # writes the JUnit report of `delegsim check` (cli/)
+  clang libclang-rt-14-dev             # libFuzzer targets (fuzz/, scripts/fuzz.sh)
   # tests/interop: real KDCs as a test oracle, provisioned and stopped by the tests themselves
   krb5-kdc                             # a real MIT krb5 KDC (krb5kdc, kdb5_util), db2 database in a temp folder
   krb5-admin-server                    # kadmin.local, to make the MIT principals (kadmind is never started)
