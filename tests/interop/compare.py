@@ -4,21 +4,41 @@ every difference by a line of known-differences.tsv."""
 import fnmatch
 
 from kdcs import Unfinished
-from matrix import COMPARED_FLAGS, row_id
+from matrix import COMPARED_FLAGS, row_id, rows_for
 
 
-def load_known(path):
-    known = []
-    with open(path) as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) != 4 or not all(p.strip() for p in parts):
-                raise Unfinished("%s:%d: expected 4 tab-separated fields: kdc, row, field, "
-                                 "reason" % (path, number))
-            known.append({"kdc": parts[0], "row": parts[1], "field": parts[2],
-                          "reason": parts[3], "line": number, "used": False})
+def load_known(path, matrix):
+    """The lines of known-differences.tsv. Every problem of the file is reported at once,
+    each as FILE:LINE: a line needs 4 tab-separated fields, a known kdc, a known field,
+    and a row glob that matches some row of the matrix for that kdc."""
+    rows = {kdc: [row_id(*row) for row in rows_for(matrix, kdc)] for kdc in matrix["kdcs"]}
+    fields = set(DECISION_FIELDS) | {"flag:" + c for c in COMPARED_FLAGS} | {"*"}
+    known, problems = [], []
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except OSError as e:
+        raise Unfinished("%s: %s" % (path, e.strerror))
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        where = "%s:%d: " % (path, number)
+        parts = line.split("\t")
+        if len(parts) != 4 or not all(p.strip() for p in parts):
+            problems.append(where + "expected 4 tab-separated fields: kdc, row, field, reason")
+            continue
+        kdc, row, field, reason = parts
+        kdcs = [k for k in rows if fnmatch.fnmatchcase(k, kdc)]
+        if not kdcs:
+            problems.append(where + "kdc '%s' is none of %s or *" % (kdc, ", ".join(rows)))
+        elif not any(fnmatch.fnmatchcase(r, row) for k in kdcs for r in rows[k]):
+            problems.append(where + "row '%s' matches no row of the matrix" % row)
+        if field not in fields:
+            problems.append(where + "field '%s' is none of %s" % (field, ", ".join(sorted(fields))))
+        known.append({"kdc": kdc, "row": row, "field": field, "reason": reason,
+                      "line": number, "used": False})
+    if problems:
+        raise Unfinished("\n".join(problems))
     return known
 
 

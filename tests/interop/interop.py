@@ -63,14 +63,28 @@ def remove_orphans():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kdc", choices=["mit", "samba"], required=True)
+    parser.add_argument("--kdc", choices=["mit", "samba"])
     parser.add_argument("--delegsim", default="")
-    parser.add_argument("--probe", required=True)
+    parser.add_argument("--probe", default="")
     parser.add_argument("--known", default=os.path.join(HERE, "known-differences.tsv"))
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--check-known", action="store_true",
+                        help="only check known-differences.tsv against the matrix")
     parser.add_argument("--real-only", action="store_true",
                         help="print the real KDC's answers as JSON; do not run delegsim")
     args = parser.parse_args()
+    started = time.monotonic()
+    matrix = load_matrix()
+    try:
+        known = load_known(args.known, matrix)
+    except Unfinished as e:
+        print("interop: %s" % e, file=sys.stderr)
+        return 2
+    if args.check_known:
+        print("interop: %s: %d lines, each matches rows of the matrix" % (args.known, len(known)))
+        return 0
+    if not args.kdc or not args.probe or not (args.delegsim or args.real_only):
+        parser.error("--kdc and --probe are needed, and --delegsim unless --real-only")
 
     tools = {"mit": ["krb5kdc", "kdb5_util", "kadmin.local", "kinit", "kvno", "ktutil"],
              "samba": ["samba", "samba-tool", "kinit", "kvno", "ktutil"]}[args.kdc]
@@ -98,9 +112,6 @@ def main():
     else:
         TEMP_DIRS.append(root)
 
-    started = time.monotonic()
-    matrix = load_matrix()
-    known = load_known(args.known)
     rows = rows_for(matrix, args.kdc)
     try:
         realm = (provision_mit if args.kdc == "mit" else provision_samba)(matrix, root)
