@@ -138,6 +138,8 @@ class Realm:
         self.unsupported = {}  # matrix attribute -> why this KDC cannot hold it
         self.product = ""
         self.counter = 0
+        self.daemon = None  # the KDC process, once started
+        self.daemon_log = ""
         # The client configuration: the MIT tools, TCP, this KDC only. Forwardable
         # TGTs as a Windows client asks; no proxiable.
         with open(self.env["KRB5_CONFIG"], "w") as f:
@@ -146,6 +148,14 @@ class Realm:
                     " proxiable = false\n udp_preference_limit = 1\n"
                     "[realms]\n %s = {\n  kdc = 127.0.0.1:%d\n }\n"
                     % (realm, realm, self.port))
+
+    def check_alive(self):
+        """Raises Unfinished when the KDC has exited: its rows would be meaningless."""
+        if self.daemon is not None and self.daemon.poll() is not None:
+            with open(self.daemon_log, errors="replace") as f:
+                tail = "".join(f.readlines()[-10:])
+            raise Unfinished("the %s KDC exited (%d) during the run; its output ends:\n%s"
+                             % (self.kind, self.daemon.returncode, tail))
 
     def fresh(self, name):
         self.counter += 1
@@ -217,8 +227,10 @@ def provision_mit(matrix, root):
         "allowed-to-delegate-to (only the LDAP KDB's krbAllowedToDelegateTo)")
     _, out, _ = run(["krb5-config", "--version"], env, check=False)
     realm.product = "%s, %s" % (matrix["kdcs"]["mit"]["product"], out.strip() or "MIT krb5")
-    daemon = start_daemon(["krb5kdc", "-n"], env, os.path.join(root, "krb5kdc.out"))
+    realm.daemon_log = os.path.join(root, "krb5kdc.out")
+    daemon = start_daemon(["krb5kdc", "-n"], env, realm.daemon_log)
     wait_for_port(realm.port, daemon, "krb5kdc", 20)
+    realm.daemon = daemon
     return realm
 
 
@@ -323,7 +335,9 @@ def provision_samba(matrix, root):
     _, out, _ = run(["samba", "-V"], env, check=False)
     realm.product = "%s, %s (provisioned in %.0f s)" % (
         spec["product"], out.strip(), realm.provision_seconds)
+    realm.daemon_log = os.path.join(root, "samba.out")
     daemon = start_daemon(["samba", "-i", "-M", "single", "-s", smb_conf], env,
-                          os.path.join(root, "samba.out"))
+                          realm.daemon_log)
     wait_for_port(realm.port, daemon, "samba (kdc service)", 60)
+    realm.daemon = daemon
     return realm

@@ -62,6 +62,7 @@ def ask_real(realm, rows, probe, errors):
     back = "%s@%s" % (realm.back_spn(), realm.realm)
     back_keytab = os.path.join(realm.root, "%s.keytab" % realm.back_spn().replace("/", "-"))
     for user, fe, op in rows:
+        realm.check_alive()
         rid = row_id(user, fe, op)
         login = realm.user_login(user)
         if op == "tgt":
@@ -103,6 +104,10 @@ def ask_real(realm, rows, probe, errors):
                 "--store", store]
         _, out, _ = run(argv, realm.env)
         observed[rid] = gss_outcome(json.loads(out), login, back)
+    realm.check_alive()
+    for rid, answer in observed.items():
+        if "Cannot contact any KDC" in answer.get("error", ""):
+            raise Unfinished("row %s: the KDC did not answer: %s" % (rid, answer["error"]))
     return observed
 
 
