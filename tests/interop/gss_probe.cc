@@ -294,10 +294,15 @@ int Hop(const std::map<std::string, std::string>& args) {
       delegated_kind = "stored";
       out += ",\"delegated_before\":" + ListTickets(store);
       gss_cred_id_t onward = Acquire("", {{"ccache", store}}, GSS_C_INITIATE, &failure);
-      Exchange second = Authenticate(onward, args.at("back"), back, flags & GSS_C_MUTUAL_FLAG);
-      out += ",\"back\":" + ExchangeJson(second);
-      out += ",\"delegated_after\":" + ListTickets(store);
-      gss_release_cred(&minor, &onward);
+      if (onward == GSS_C_NO_CREDENTIAL) {
+        // Never fall back to the default credential: that would not be the user's.
+        out += ",\"store_error\":" + Quote(failure.message);
+      } else {
+        Exchange second = Authenticate(onward, args.at("back"), back, flags & GSS_C_MUTUAL_FLAG);
+        out += ",\"back\":" + ExchangeJson(second);
+        out += ",\"delegated_after\":" + ListTickets(store);
+        gss_release_cred(&minor, &onward);
+      }
     }
   }
   out += ",\"delegated\":" + Quote(delegated_kind) + "}";

@@ -122,6 +122,9 @@ def outcome(code, stderr, t, errors):
 def gss_outcome(result, login, back):
     if "setup_error" in result:
         raise Unfinished("gss_probe could not acquire credentials: " + result["setup_error"])
+    if "store_error" in result:
+        raise Unfinished("gss_probe could not keep the delegated credential: "
+                         + result["store_error"])
     first = result["front"]
     if not first["ok"]:
         return {"verdict": "denied", "error": ErrorNames.from_code(first["code"], first["error"]),
