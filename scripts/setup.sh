@@ -22,6 +22,13 @@ packages=(
   chromium                             # headless browser: the test that opens the HTML reports (tests/report)
   libxml2-dev                          # writes the JUnit report of `delegsim check` (cli/)
   clang libclang-rt-14-dev             # libFuzzer targets (fuzz/, scripts/fuzz.sh)
+  # tests/interop: real KDCs as a test oracle, provisioned and stopped by the tests themselves
+  krb5-kdc                             # a real MIT krb5 KDC (krb5kdc, kdb5_util), db2 database in a temp folder
+  krb5-admin-server                    # kadmin.local, to make the MIT principals (kadmind is never started)
+  krb5-user                            # the MIT client tools the tests ask with: kinit, kvno -U/-P, ktutil
+  libkrb5-dev                          # GSS-API headers and pkg-config for tests/interop/gss_probe
+  samba samba-dsdb-modules             # a Samba AD DC run with only its KDC service (samba-tool provision)
+  samba-ad-provision samba-vfs-modules # provision templates; acl_xattr, which provision needs for sysvol
 )
 
 missing=()
@@ -44,6 +51,26 @@ fi
 
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# krb5-kdc, krb5-admin-server and samba ship daemons that their install would start
+# (listening on every interface). The tests start their own, on 127.0.0.1 only, so the
+# packages' services are neither started (policy-rc.d, Debian's mechanism, only while
+# installing and only if the machine has none) nor enabled, for packages installed here.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if command -v systemctl >/dev/null; then
+  for p in "${missing[@]}"; do
+    case $p in
+      krb5-kdc) units=(krb5-kdc) ;;
+      krb5-admin-server) units=(krb5-admin-server) ;;
+      samba) units=(smbd nmbd samba-ad-dc) ;;
+      *) units=() ;;
+    esac
+    for unit in "${units[@]}"; do systemctl disable --now "$unit" >/dev/null 2>&1 || true; done
+  done
+fi
 echo "setup: done"
