@@ -142,6 +142,8 @@ void PutCallOptions(Json& o, const v1::CallSpec& call) {
   if (call.transport_level() != v1::LEVEL_DEFAULT) {
     o["transport_level"] = LevelText(call.transport_level());
   }
+  if (!call.use_ticket().empty()) o["use_ticket"] = call.use_ticket();
+  PutTrue(o, "replay_authenticator", call.replay_authenticator());
   if (!call.ops().empty()) o["then"] = OpsJson(call.ops());
 }
 
@@ -197,6 +199,28 @@ Json OpJson(const v1::Operation& op) {
       o["s4u_logon"] = op.s4u_logon().user();
       PutTrue(o, "identify", op.s4u_logon().identify());
       break;
+    case v1::Operation::kKdcRequest: {
+      const v1::KdcRequestSpec& r = op.kdc_request();
+      const v1::KdcOptions& k = r.options();
+      if (r.kind() == v1::KDC_REQUEST_TGS) {
+        o["tgs"] = r.target();
+        Json opts = Json::object();
+        PutTrue(opts, "forwardable", k.forwardable());
+        PutTrue(opts, "forwarded", k.forwarded());
+        PutTrue(opts, "proxiable", k.proxiable());
+        PutTrue(opts, "renewable", k.renewable());
+        if (!opts.empty()) o["options"] = std::move(opts);
+        break;
+      }
+      o[r.kind() == v1::KDC_REQUEST_S4U2SELF ? "s4u2self" : "s4u2proxy"] = r.target();
+      if (!k.forwardable()) o["forwardable"] = false;  // the loader's default is true
+      PutTrue(o, "renewable", k.renewable());
+      if (r.kind() == v1::KDC_REQUEST_S4U2PROXY) {
+        if (r.evidence() == v1::EVIDENCE_S4U2SELF) o["evidence"] = "s4u2self";
+        if (!r.rbcd()) o["rbcd"] = false;  // the loader's default is true
+      }
+      break;
+    }
     case v1::Operation::OP_NOT_SET:
       break;
   }
@@ -217,6 +241,10 @@ Json OptionsJson(const Options& options) {
   if (options.client_policy != defaults.client_policy) o["client_policy"] = options.client_policy;
   PutTrue(o, "logon_user_requires_tcb", options.logon_user_requires_tcb);
   if (options.hop_limit != defaults.hop_limit) o["hop_limit"] = options.hop_limit;
+  if (options.client_forwardable) o["client_forwardable"] = *options.client_forwardable;
+  if (options.client_renewable) o["client_renewable"] = *options.client_renewable;
+  if (options.max_ticket_life_ms) o["max_ticket_life"] = *options.max_ticket_life_ms;
+  if (options.max_renew_life_ms) o["max_renew_life"] = *options.max_renew_life_ms;
   return o;
 }
 

@@ -102,6 +102,7 @@ KdcResult Login(const Kdc& kdc, DomainId realm, std::string_view user, LoginOpti
   req.set_client(std::string(user));
   req.mutable_options()->set_forwardable(opts.forwardable);
   req.mutable_options()->set_proxiable(opts.proxiable);
+  req.mutable_options()->set_renewable(opts.renewable);
   req.set_preauth_etype(opts.etype);
   req.set_timestamp_ms(opts.at);
   std::optional<PrincipalId> id = dir.FindIn(realm, user);
@@ -116,6 +117,7 @@ v1::TgsReq TgsRequest(const v1::SealedTicket& tgt, std::string_view sname, TgsOp
   req.mutable_options()->set_forwardable(opts.forwardable);
   req.mutable_options()->set_forwarded(opts.forwarded);
   req.mutable_options()->set_proxiable(opts.proxiable);
+  req.mutable_options()->set_renewable(opts.renewable);
   return req;
 }
 
