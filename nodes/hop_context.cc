@@ -95,7 +95,7 @@ HopContext DeriveHopContext(const Inbound& in, const ServerFacts& server) {
   } else if (level == Level::kAnonymous) {
     // IL-2: at anonymous level (kept only over local IPC, TR-1) the server learns no
     // identity, whoever the caller is.
-    d.Read(RuleId::kIL2, {{"level", "anonymous"}, {"identity", "none"}});
+    d.Clear(RuleId::kIL2, "identity", {{"level", "anonymous"}, {"identity", "none"}});
   }
   h.level = level;
 

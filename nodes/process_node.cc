@@ -1221,9 +1221,14 @@ void ProcessNode::OutboundDelegation(const std::shared_ptr<Outbound>& ob, NodeCo
     flags->set_deleg(delegated);
     flags->set_identify(level == Level::kIdentify);
     flags->set_anonymous(level == Level::kAnonymous);
-    d.Read(RuleId::kTR4, {{"gss.deleg", delegated},
-                          {"gss.identify", level == Level::kIdentify},
-                          {"gss.mutual", flags->mutual()}});
+    std::vector<Fact> gss = {{"gss.deleg", delegated},
+                             {"gss.identify", level == Level::kIdentify},
+                             {"gss.mutual", flags->mutual()}};
+    if (delegated || level == Level::kIdentify || level == Level::kAnonymous) {
+      d.Set(RuleId::kTR4, "gss_flags", std::move(gss));  // the level became a GSS flag
+    } else {
+      d.Read(RuleId::kTR4, std::move(gss));
+    }
     ob->call.set_requested_level(ob->WireLevel(ob->level_explicit ? level : ob->level));
     SendCall(ob, ctx);
   };
@@ -1365,7 +1370,8 @@ void ProcessNode::FinishOutbound(const std::shared_ptr<Outbound>& ob, v1::HopRes
   for (v1::HopTicket& t : ob->tickets) child.add_tickets()->Swap(&t);
   // The hop is recorded once, here, by its caller; its own calls were recorded before it.
   auto hop = std::make_shared<const v1::HopResult>(std::move(child));
-  ob->x->last_hop = hop;
+  // A replay is reported beside the call it repeats, never in its place.
+  if (!ob->is_replay) ob->x->last_hop = hop;
   if (ctx.Tracing()) {
     TraceRecord rec;
     rec.kind = TraceKind::kHop;

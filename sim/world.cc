@@ -335,6 +335,10 @@ v1::HopResult AssembleHops(const std::string& label,
   };
   auto roots = by_parent.find(label);
   if (roots == by_parent.end() || roots->second.empty()) return v1::HopResult();
+  // A step's replayed call (DS-16, "<label>#replay") is not the step's outcome.
+  for (auto r = roots->second.rbegin(); r != roots->second.rend(); ++r) {
+    if (!(*r)->path().ends_with("#replay")) return build(**r);
+  }
   return build(*roots->second.back());
 }
 
