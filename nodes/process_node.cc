@@ -1066,9 +1066,10 @@ void ProcessNode::OutboundServiceTicket(const std::shared_ptr<Outbound>& ob, Nod
   *req->mutable_tgt() = std::move(ob->tgt);  // not needed again: a referral brings the next
   req->set_sname(ob->target->spn);
   // C17: windows clients ask for forwardable service tickets whenever the TGT is one; the
-  // MIT GSS client copies FORWARDABLE from its TGT too and never asks it on a
-  // non-forwardable one, and asks it only when configured (krb5.conf forwardable).
-  bool forwardable = tgt_forwardable && opt.client_forwardable;
+  // mit policy asks when configured (client_forwardable), whatever the TGT says.
+  bool forwardable = opt.deleg_policy == DelegPolicy::kWindows
+                         ? tgt_forwardable && opt.client_forwardable
+                         : opt.client_forwardable;
   req->mutable_options()->set_forwardable(forwardable);
   req->mutable_options()->set_renewable(opt.client_renewable);
   AskKdc(

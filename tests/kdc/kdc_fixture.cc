@@ -194,6 +194,7 @@ uint32_t FlagBit(std::string_view flag) {
   if (flag == "forwardable") return v1::TICKET_FLAG_FORWARDABLE;
   if (flag == "forwarded") return v1::TICKET_FLAG_FORWARDED;
   if (flag == "proxiable") return v1::TICKET_FLAG_PROXIABLE;
+  if (flag == "renewable") return v1::TICKET_FLAG_RENEWABLE;
   if (flag == "ok_as_delegate") return v1::TICKET_FLAG_OK_AS_DELEGATE;
   ADD_FAILURE() << "unknown flag " << flag;
   return 0;
