@@ -13,12 +13,15 @@
 
 #include "cli/export_command.h"
 #include "cli/import_command.h"
+#include "cli/junit.h"
+#include "cli/output_file.h"
 #include "cli/reach_command.h"
 #include "cli/rules_command.h"
 #include "cli/step.h"
 #include "cli/terminal.h"
 #include "cli/version.h"
 #include "common/rules.h"
+#include "common/text.h"
 #include "net/asio_runtime.h"
 #include "sim/loader.h"
 #include "sim/results.h"
@@ -31,29 +34,6 @@ namespace delegsim::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string XmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // Loads a scenario and applies command-line overrides; problems go to `err`.
 std::optional<sim::Scenario> Load(const std::string& file, size_t max_file_bytes,
@@ -77,8 +57,8 @@ struct Outcome {
 
 // `keep_trace`: the world keeps every trace record (for --show-trace); otherwise records
 // are built only for `trace`, and nothing is kept that nobody reads.
-Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind,
-                std::ofstream* trace, bool keep_trace, bool capture_messages = false) {
+Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind, std::ostream* trace,
+                bool keep_trace, bool capture_messages = false) {
   Outcome o;
   StatusOr<std::unique_ptr<nodes::Runtime>> rt = MakeRuntime(runtime_kind);
   if (!rt.ok()) {
@@ -181,38 +161,53 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
         << "in it and check their expectations: delegsim check " << options.file << "\n";
     return kExitInvalid;
   }
+  if (Status st = CheckOutputPaths({options.file}, {{"--trace", options.trace_file}}); !st.ok()) {
+    err << "delegsim run: " << st.message() << "\n";
+    return kExitInvalid;
+  }
   std::optional<sim::Scenario> scenario = Load(options.file, options.max_file_bytes, err);
   if (!scenario) return kExitInvalid;
   if (options.seed) scenario->seed = *options.seed;
   if (options.profile) scenario->options.profile = *options.profile;
-  std::unique_ptr<std::ofstream> trace;
+  // Written beside its target and renamed into place once the run is over.
+  std::unique_ptr<OutputFile> trace;
   if (!options.trace_file.empty()) {
-    trace = std::make_unique<std::ofstream>(options.trace_file);
-    if (!*trace) {
-      err << options.trace_file << ": cannot write the trace file\n";
+    StatusOr<std::unique_ptr<OutputFile>> file = OutputFile::Create(options.trace_file);
+    if (!file.ok()) {
+      err << file.status().message() << "\n";
       return kExitInvalid;
     }
+    trace = std::move(file).value();
   }
-  Outcome o = Execute(*scenario, options.runtime, trace.get(), options.show_trace || options.events,
-                      options.events);
+  Outcome o = Execute(*scenario, options.runtime, trace ? &trace->stream() : nullptr,
+                      options.show_trace || options.events, options.events);
   if (!o.world) {
     err << options.file << ": " << o.error << "\n";
     return kExitInvalid;
   }
   if (!o.completed) {
-    // No report: a call that did not complete has no verdict to show.
+    // No report: a call that did not complete has no verdict to show. The trace so far is
+    // kept: it shows where the run stopped.
+    if (trace) (void)trace->Commit();
     if (options.show_trace) {
       out << "trace (" << o.world->trace().size() << " records)\n";
       for (const nodes::TraceRecord& r : o.world->trace()) out << sim::TraceLineText(r) << "\n";
     }
-    err << options.file << ": the run did not complete: " << o.error << "\n";
+    err << options.file << ": the run did not complete: " << EscapeUnsafe(o.error) << "\n";
     return kExitInvalid;
   }
   std::vector<sim::SecurityEvent> events;
   if (options.events) {
     events = sim::PredictSecurityEvents(*o.world);
     if (trace) {
-      for (const sim::SecurityEvent& e : events) *trace << sim::SecurityEventTraceLine(e) << "\n";
+      for (const sim::SecurityEvent& e : events)
+        trace->stream() << sim::SecurityEventTraceLine(e) << "\n";
+    }
+  }
+  if (trace) {
+    if (Status st = trace->Commit(); !st.ok()) {
+      err << st.message() << "\n";
+      return kExitInvalid;
     }
   }
   if (options.json) {
@@ -248,9 +243,14 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
   bool missing = false;
   bool incomplete = false;  // a run that did not complete is no verdict: exit 2
   std::vector<std::string> files = ScenarioFiles(options.paths, err, missing);
+  if (Status st = CheckOutputPaths(files, {{"--junit", options.junit_file}}); !st.ok()) {
+    err << "delegsim check: " << st.message() << "\n";
+    return kExitInvalid;
+  }
   int passed = 0;
   int failed = 0;
-  std::string cases;
+  bool invalid = false;  // a scenario did not load
+  JUnitReport junit;
   for (const std::string& f : files) {
     auto start = std::chrono::steady_clock::now();
     std::ostringstream problems;
@@ -259,16 +259,17 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
     std::string line;
     std::string failure;
     if (!scenario) {
+      invalid = true;
       failure = problems.str();
       line = "FAIL  " + name + "  invalid scenario (" + f + ")";
-      err << failure;
+      err << EscapeUnsafe(failure, /*keep_line_breaks=*/true);
     } else {
       Outcome o = Execute(*scenario, options.runtime, nullptr, /*keep_trace=*/false);
       size_t hops = o.world ? sim::AllHops(o.world->outcomes()).size() : 0;
       bool ok = o.world && o.completed && o.expectations.failed == 0;
       if (!o.world || !o.completed) {
-        failure = o.error;
         incomplete = true;
+        failure = "the run did not complete: " + o.error + "\n";
       }
       for (const sim::ExpectationFailure& e : o.expectations.failures)
         failure += e.ToString(f) + "\n";
@@ -284,30 +285,30 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
         line += "  invariants=" + std::to_string(scenario->invariants.size()) + " " +
                 (broken.empty() && analysed ? "held" : "BROKEN");
       }
-      if (!ok) err << failure;
+      if (!ok) err << EscapeUnsafe(failure, /*keep_line_breaks=*/true);
     }
-    out << line << "\n";
+    out << EscapeUnsafe(line) << "\n";  // file names may say anything
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     (failure.empty() ? ++passed : ++failed);
-    cases += "  <testcase classname=\"delegsim.scenarios\" name=\"" + XmlEscape(name) +
-             "\" file=\"" + XmlEscape(f) + "\" time=\"" + std::to_string(seconds) + "\">";
-    if (!failure.empty())
-      cases += "<failure message=\"scenario failed\">" + XmlEscape(failure) + "</failure>";
-    cases += "</testcase>\n";
+    junit.AddCase(name, f, seconds, failure);
   }
   out << passed << " passed, " << failed << " failed\n";
   if (!options.junit_file.empty()) {
-    std::ofstream junit(options.junit_file);
-    junit << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"delegsim\" tests=\""
-          << passed + failed << "\" failures=\"" << failed << "\">\n"
-          << cases << "</testsuite>\n";
-    if (!junit) {
-      err << options.junit_file << ": cannot write the JUnit report\n";
+    StatusOr<std::unique_ptr<OutputFile>> file = OutputFile::Create(options.junit_file);
+    Status st = file.ok() ? Status::Ok() : file.status();
+    if (st.ok()) {
+      (*file)->stream() << junit.Render();
+      st = (*file)->Commit();
+    }
+    if (!st.ok()) {
+      err << st.message() << "\n";
       return kExitInvalid;
     }
   }
-  if (missing || incomplete) return kExitInvalid;
+  // Invalid input (a file that is missing or does not load, a run that did not complete)
+  // outranks failed expectations, as under `run`.
+  if (missing || invalid || incomplete) return kExitInvalid;
   return failed > 0 ? kExitExpectationFailed : kExitOk;
 }
 

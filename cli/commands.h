@@ -1,8 +1,9 @@
 // The delegsim command line: rules, validate, run, check (and step, see cli/step.h).
 //
 // Exit status of every command: 0 when it completed and every expectation held, 1 when
-// an expectation (or a scenario under `check`) failed, 2 when the input was invalid or
-// the run could not complete.
+// an expectation failed, 2 when the input was invalid (under `check`: any scenario that
+// does not load, or a missing path) or the run could not complete. Output files
+// (--trace, --junit) are never an input, and appear only whole (cli/output_file.h).
 #ifndef DELEGSIM_CLI_COMMANDS_H_
 #define DELEGSIM_CLI_COMMANDS_H_
 

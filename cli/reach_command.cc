@@ -15,6 +15,7 @@
 #include "analysis/reach.h"
 #include "analysis/report.h"
 #include "cli/commands.h"
+#include "cli/output_file.h"
 #include "sim/loader.h"
 #include "sim/suggest.h"
 
@@ -326,24 +327,18 @@ int ReachCommand(const ReachCommandOptions& o, std::ostream& out, std::ostream& 
       err << o.file << ": " << doc.status().ToString() << "\n";
       return kExitInvalid;
     }
-    std::error_code ec;
-    if (std::filesystem::exists(o.output, ec) &&
-        std::filesystem::equivalent(o.output, o.file, ec)) {
-      err << "reach: " << o.output << " is the input file; it is never overwritten\n";
-      return kExitInvalid;
-    }
-    std::string tmp = o.output + ".tmp";
-    {
-      std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-      f << *doc;
-      if (!f) {
-        err << o.output << ": cannot write the scenario\n";
-        return kExitInvalid;
+    // Never an input, and only whole (cli/output_file.h).
+    Status st = CheckOutputPaths({o.file}, {{"-o", o.output}});
+    if (st.ok()) {
+      StatusOr<std::unique_ptr<OutputFile>> f = OutputFile::Create(o.output);
+      st = f.ok() ? Status::Ok() : f.status();
+      if (st.ok()) {
+        (*f)->stream() << *doc;
+        st = (*f)->Commit();
       }
     }
-    std::filesystem::rename(tmp, o.output, ec);
-    if (ec) {
-      err << o.output << ": cannot write the scenario: " << ec.message() << "\n";
+    if (!st.ok()) {
+      err << "reach: " << st.message() << "\n";
       return kExitInvalid;
     }
     err << "wrote flow #" << *o.emit << " to " << o.output << " (run it with: delegsim run "

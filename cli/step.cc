@@ -19,6 +19,8 @@
 #include "cli/commands.h"
 #include "common/decision.h"
 #include "common/rules.h"
+#include "common/saturating.h"
+#include "common/text.h"
 #include "kdc/kdc.h"
 #include "kdc/ticket.h"
 #include "nodes/context.h"
@@ -517,8 +519,13 @@ int Stepper::Run() {
   return kExitOk;
 }
 
-void Stepper::OnRecord(const TraceRecord& rec) {
+void Stepper::OnRecord(const TraceRecord& raw) {
   if (end_ != End::kNone || restart_) return;
+  // Names in summaries may come from the wire: shown escaped (common/text.h).
+  TraceRecord rec = raw;
+  rec.node = EscapeUnsafe(rec.node);
+  rec.path = EscapeUnsafe(rec.path);
+  rec.summary = EscapeUnsafe(rec.summary);
   history_.push_back(rec);
   const size_t index = history_.size() - 1;
   if (replay_to_) {
@@ -980,7 +987,7 @@ void Stepper::ShowDecision(const Decision& d, const std::string& summary) {
   if (!facts.empty()) {
     size_t shown = std::min(facts.size(), kMaxEventFacts);
     std::vector<std::string> head(facts.begin(), facts.begin() + shown);
-    out_ << "  facts: " << Join(head, ", ");
+    out_ << "  facts: " << EscapeUnsafe(Join(head, ", "));
     if (shown < facts.size()) out_ << " (+" << facts.size() - shown << " more: why)";
     out_ << "\n";
   }
@@ -990,7 +997,7 @@ void Stepper::ShowDecision(const Decision& d, const std::string& summary) {
     causes.push_back(std::string(RuleCode(c.rule)) + ": " + c.fact.ToString());
   }
   if (!causes.empty()) reason += " Because " + Join(causes, "; ") + ".";
-  out_ << "  reason: " << reason << "\n";
+  out_ << "  reason: " << EscapeUnsafe(reason) << "\n";
 }
 
 void Stepper::ShowEvent(const TraceRecord& r) {
@@ -1000,7 +1007,7 @@ void Stepper::ShowEvent(const TraceRecord& r) {
   } else if (IsMessage(r) && r.message) {
     const v1::Envelope& env = *r.message;
     out_ << "  " << NodeName(env.from()) << " -> " << NodeName(env.to()) << ": "
-         << DescribeMessage(env) << "\n";
+         << EscapeUnsafe(DescribeMessage(env)) << "\n";
   } else {
     out_ << "  " << r.summary << "\n";
     std::vector<std::string> rules = r.Rules();
@@ -1061,14 +1068,15 @@ void Stepper::CmdToken() {
 void Stepper::ShowTicket(const v1::TicketBody& t, const std::string& title) {
   out_ << title << "\n"
        << "  client     " << paint_.Bold(Principal(t.client())) << "\n"
-       << "  server     " << t.sname() << " (realm " << t.realm() << ")\n";
+       << "  server     " << EscapeUnsafe(t.sname()) << " (realm " << EscapeUnsafe(t.realm())
+       << ")\n";
   std::string letters = kdc::KlistFlags(t.flags());
   std::string names = kdc::FlagNames(t.flags());
   out_ << "  flags      " << (letters.empty() ? "-" : letters) << " ("
        << (names.empty() ? "none" : names) << ")\n"
        << "  valid      from t=" << sim::HumanDuration(t.start_ms())
        << " to t=" << sim::HumanDuration(t.end_ms()) << " (lifetime "
-       << sim::HumanDuration(t.end_ms() - t.start_ms()) << ")\n";
+       << sim::HumanDuration(SaturatingSub(t.end_ms(), t.start_ms())) << ")\n";
   const v1::Pac& pac = t.pac();
   std::vector<std::string> groups;
   for (uint32_t g : pac.groups()) groups.push_back(Principal(g));
@@ -1077,13 +1085,17 @@ void Stepper::ShowTicket(const v1::TicketBody& t, const std::string& title) {
        << (pac.service_asserted() ? "; service-asserted identity (S4U2Self)" : "") << "\n";
   std::vector<std::string> transited(pac.transited_services().begin(),
                                      pac.transited_services().end());
-  out_ << "  transited  " << (transited.empty() ? "none" : Join(transited, ", ")) << "\n";
+  out_ << "  transited  " << (transited.empty() ? "none" : EscapeUnsafe(Join(transited, ", ")))
+       << "\n";
   if (!pac.s4u2proxy_target().empty()) {
-    out_ << "  s4u2proxy  target " << pac.s4u2proxy_target() << "\n";
+    out_ << "  s4u2proxy  target " << EscapeUnsafe(pac.s4u2proxy_target()) << "\n";
   }
-  if (!t.referral_from().empty()) out_ << "  referral   from " << t.referral_from() << "\n";
+  if (!t.referral_from().empty()) {
+    out_ << "  referral   from " << EscapeUnsafe(t.referral_from()) << "\n";
+  }
   for (const v1::FlagCause& c : t.causes()) {
-    out_ << "  no " << c.flag() << ": " << c.rule() << " (" << c.fact() << ")\n";
+    out_ << "  no " << EscapeUnsafe(c.flag()) << ": " << EscapeUnsafe(c.rule()) << " ("
+         << EscapeUnsafe(c.fact()) << ")\n";
   }
 }
 
@@ -1228,7 +1240,7 @@ void Stepper::CmdWhy() {
     code.resize(std::max<size_t>(code.size(), 6), ' ');
     std::string effect = EffectName(c.effect) + (c.what.empty() ? "" : " " + c.what);
     out_ << "    " << k + 1 << ". " << code << " " << effect;
-    if (!facts.empty()) out_ << ": " << Join(facts, ", ");
+    if (!facts.empty()) out_ << ": " << EscapeUnsafe(Join(facts, ", "));
     out_ << "\n";
   }
   if (!d.causes().empty()) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "common/saturating.h"
 #include "kdc/crypto.h"
 #include "kdc/uac.h"
 
@@ -102,7 +103,7 @@ void DeriveRenewable(Exchange& x, const v1::TicketBody& from, const std::string&
     AddFlagCause(x.out, "renewable", RuleId::kDS15, f);
     return;
   }
-  Time till = std::min(from.renew_till_ms(), x.now + x.profile.max_renew_life_ms);
+  Time till = std::min(from.renew_till_ms(), SaturatingAdd(x.now, x.profile.max_renew_life_ms));
   if (till <= x.now) return;
   SetFlag(x.out, TICKET_FLAG_RENEWABLE, true);
   x.out.set_renew_till_ms(till);
@@ -234,14 +235,14 @@ bool IssueTgt(AsExchange& x) {
     life = std::min(life, kProtectedUsersTicketLife);
     renew = std::min(renew, kProtectedUsersTicketLife);
   }
-  x.out.set_end_ms(x.now + life);
+  x.out.set_end_ms(SaturatingAdd(x.now, life));
   if (x.as->options().renewable()) {
     // DS-15: a renewable TGT when the realm allows renewal at all.
     std::vector<Fact> facts = {{"renewable_requested", true}, {"realm.max_renew_life_ms", renew}};
     if (is_protected) facts.emplace_back(c.name + ".protected_users_member", true);
     if (renew > 0) {
       SetFlag(x.out, TICKET_FLAG_RENEWABLE, true);
-      x.out.set_renew_till_ms(x.now + renew);
+      x.out.set_renew_till_ms(SaturatingAdd(x.now, renew));
       x.out.set_end_ms(std::min(x.out.end_ms(), x.out.renew_till_ms()));
       x.d.Set(is_protected ? RuleId::kPU2 : RuleId::kDS15, "renewable", std::move(facts));
     } else {
@@ -368,7 +369,7 @@ void StartDraftFromHeader(Exchange& x) {
   x.out.set_client(x.tgt.client());
   *x.out.mutable_pac() = x.tgt.pac();
   x.out.set_start_ms(x.now);
-  x.out.set_end_ms(std::min(x.tgt.end_ms(), x.now + x.profile.max_ticket_life_ms));
+  x.out.set_end_ms(std::min(x.tgt.end_ms(), SaturatingAdd(x.now, x.profile.max_ticket_life_ms)));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -566,7 +567,7 @@ bool IssueS4U2Self(Exchange& x) {
   x.out.set_sname(x.req->sname());
   x.out.set_realm(x.dir.GetDomain(x.realm).realm);
   x.out.set_start_ms(x.now);
-  x.out.set_end_ms(std::min(x.tgt.end_ms(), x.now + x.profile.max_ticket_life_ms));
+  x.out.set_end_ms(std::min(x.tgt.end_ms(), SaturatingAdd(x.now, x.profile.max_ticket_life_ms)));
   FillPac(x, *user, x.out.mutable_pac());
   x.out.mutable_pac()->set_service_asserted(true);
   PropagateForwarded(x);
@@ -791,7 +792,8 @@ bool IssueS4U2Proxy(Exchange& x) {
   x.out.set_sname(x.req->sname());
   x.out.set_realm(x.dir.GetDomain(s2.domain).realm);
   x.out.set_start_ms(x.now);
-  x.out.set_end_ms(std::min(x.evidence.end_ms(), x.now + x.profile.max_ticket_life_ms));
+  x.out.set_end_ms(
+      std::min(x.evidence.end_ms(), SaturatingAdd(x.now, x.profile.max_ticket_life_ms)));
   *x.out.mutable_pac() = x.evidence.pac();
   DeriveRenewable(x, x.evidence, "evidence");
   x.out.mutable_pac()->set_s4u2proxy_target(x.req->sname());

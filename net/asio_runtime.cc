@@ -10,6 +10,7 @@
 #include <optional>
 #include <utility>
 
+#include "common/saturating.h"
 #include "net/connection.h"
 #include "net/envelope_info.h"
 #include "net/handshake.h"

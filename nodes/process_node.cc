@@ -730,9 +730,12 @@ void ProcessNode::AskKdc(kdc::DomainId realm, v1::Envelope req, const std::strin
                          KdcDone done, NodeContext& ctx) {
   std::optional<NodeId> kdc = topology_.KdcNode(realm);
   if (!kdc) {
+    // `realm` may be kNoDomain: a ticket's realm comes from its clear-text sname, which a
+    // peer on the wire may have set to anything (found by fuzz/ node target).
+    const std::string name =
+        realm < dir_.domains().size() ? dir_.GetDomain(realm).realm : "unknown realm";
     Decision d;
-    d.Deny(RuleId::kPK5, "SEC_E_NO_AUTHENTICATING_AUTHORITY", {},
-           {{"kdc(" + dir_.GetDomain(realm).realm + ")", false}});
+    d.Deny(RuleId::kPK5, "SEC_E_NO_AUTHENTICATING_AUTHORITY", {}, {{"kdc(" + name + ")", false}});
     return done(false, nullptr, kdc::ToRecord(d), ctx);
   }
   pending_.Request(
@@ -1062,7 +1065,10 @@ void ProcessNode::OutboundServiceTicket(const std::shared_ptr<Outbound>& ob, Nod
   bool tgt_forwardable = kdc::HasFlag(ob->tgt_view, v1::TICKET_FLAG_FORWARDABLE);
   v1::Envelope env;
   v1::TgsReq* req = env.mutable_tgs_req();
-  std::optional<kdc::DomainId> realm = dir_.FindDomain(ob->tgt.sname().substr(7));
+  // "krbtgt/REALM": the clear-text sname, which may be anything a peer sent.
+  const std::string& tgt_sname = ob->tgt.sname();
+  std::optional<kdc::DomainId> realm =
+      dir_.FindDomain(tgt_sname.size() > 7 ? tgt_sname.substr(7) : std::string());
   *req->mutable_tgt() = std::move(ob->tgt);  // not needed again: a referral brings the next
   req->set_sname(ob->target->spn);
   // C17: windows clients ask for forwardable service tickets whenever the TGT is one; the

@@ -19,6 +19,8 @@ packages=(
   help2man                             # the delegsim(1) man page, generated from --help at build time
   libzip-dev                           # reads SharpHound collector zips (importer/)
   graphviz                             # `dot`: tests render every `delegsim export` graph
+  libxml2-dev                          # writes the JUnit report of `delegsim check` (cli/)
+  clang libclang-rt-14-dev             # libFuzzer targets (fuzz/, scripts/fuzz.sh)
 )
 
 missing=()

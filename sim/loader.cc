@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "common/rules.h"
+#include "common/text.h"
 #include "kdc/directory.h"
 #include "nodes/token.h"
 #include "nodes/topology.h"
@@ -224,6 +225,7 @@ constexpr Named<uint32_t> kTrustAttributes[] = {
     {"no_tgt_delegation", kdc::trust_attr::kCrossOrganizationNoTgtDelegation},
     {"pim_trust", kdc::trust_attr::kPimTrust},
     {"enable_tgt_delegation", kdc::trust_attr::kCrossOrganizationEnableTgtDelegation}};
+constexpr char kMaxClockText[] = "100 years (36500d), the most a scenario's clock may move";
 constexpr Named<int64_t> kDurationUnits[] = {
     {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
 
@@ -715,6 +717,7 @@ class Decoder {
     ForEach(*o, "services", [&](const Json& v, const std::string& p) { DecodeService(v, p, &s); });
     ForEach(*o, "objects", [&](const Json& v, const std::string& p) { DecodeObject(v, p, &s); });
     ForEach(*o, "steps", [&](const Json& v, const std::string& p) { DecodeStep(v, p, &s); });
+    CheckClockTotal(s);
     ForEach(*o, "expect", [&](const Json& v, const std::string& p) { DecodeExpect(v, p, &s); });
     ForEach(*o, "invariants",
             [&](const Json& v, const std::string& p) { DecodeInvariant(v, p, &s); });
@@ -778,7 +781,21 @@ class Decoder {
       Report(path, "must not be empty");
       return std::nullopt;
     }
+    if (!SafeText(s, path)) return std::nullopt;
     return s;
+  }
+
+  // Every string of a scenario (names, references, SPNs, descriptions) is shown on
+  // terminals and written to trace and JUnit files: control characters (ESC, BEL, NUL,
+  // ...) and bidirectional overrides are refused rather than passed on.
+  bool SafeText(const std::string& s, const std::string& path) {
+    std::optional<UnsafeChar> bad = FindUnsafeChar(s);
+    if (!bad) return true;
+    Report(path, "'" + s + "' contains " + bad->Describe() + " at byte " +
+                     std::to_string(bad->offset) +
+                     "; names and text may not contain control or bidirectional formatting "
+                     "characters");
+    return false;
   }
 
   std::optional<std::string> StringField(const Obj& o, std::string_view key, bool nonempty = true) {
@@ -1179,10 +1196,33 @@ class Decoder {
     src_->steps.push_back(path);
   }
 
-  // "500ms", "30s", "15m", "11h", "2d", or a number of milliseconds.
+  // The clock steps together move the clock at most kMaxClockAdvanceMs; the step that
+  // goes past it is reported (each step is already within the bound, so the sum of two
+  // cannot overflow).
+  void CheckClockTotal(const Scenario& s) {
+    int64_t total = 0;
+    for (size_t i = 0; i < s.steps.size(); ++i) {
+      if (s.steps[i].kind != StepSpec::Kind::kAdvanceClock) continue;
+      total += s.steps[i].advance_ms;
+      if (total > kMaxClockAdvanceMs) {
+        Report(Member(src_->steps[i], "advance_clock"),
+               "the clock steps up to here add up to more than " + std::string(kMaxClockText));
+        return;
+      }
+    }
+  }
+
+  // "500ms", "30s", "15m", "11h", "2d", or a number of milliseconds; at most
+  // kMaxClockAdvanceMs.
   std::optional<int64_t> Duration(const Json& v, const std::string& path) {
-    const int64_t kMax = std::numeric_limits<int64_t>::max();
-    if (v.is_number_integer()) return Integer(v, path, 0, kMax);
+    const int64_t kMax = kMaxClockAdvanceMs;
+    if (v.is_number_integer()) {
+      if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(kMax)) {
+        Report(path, "a clock step of " + v.dump() + " ms is longer than " + kMaxClockText);
+        return std::nullopt;
+      }
+      return Integer(v, path, 0, kMax);
+    }
     if (!v.is_string()) {
       TypeError(path, "a duration (milliseconds, or a string such as \"30s\" or \"11h\")", v);
       return std::nullopt;
@@ -1194,7 +1234,10 @@ class Decoder {
     for (const Named<int64_t>& u : kDurationUnits) {
       if (digits == 0 || digits > 18 || unit != u.name) continue;
       int64_t n = std::stoll(s.substr(0, digits));
-      if (n > kMax / u.value) break;
+      if (n > kMax / u.value) {
+        Report(path, "a clock step of '" + s + "' is longer than " + kMaxClockText);
+        return std::nullopt;
+      }
       return n * u.value;
     }
     Report(path, "invalid duration '" + s +
@@ -2360,7 +2403,8 @@ std::string Problem::ToString() const {
   if (line > 0) out += ":" + std::to_string(line);
   out += ":";
   if (!path.empty()) out += " " + path + ":";
-  return out + " " + message;
+  // Messages quote what the file said, and the file may be hostile.
+  return EscapeUnsafe(out + " " + message);
 }
 
 namespace {

@@ -13,6 +13,7 @@
 #define DELEGSIM_SIM_LOADER_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,9 @@ inline constexpr size_t kMaxScenarioBytes = size_t{64} << 20;  // 64 MiB
 inline constexpr int kMaxOperationDepth = nodes::kMaxOperationDepth;
 // JSON arrays and objects nest at most this deep (a guard for hostile input).
 inline constexpr int kMaxJsonDepth = 256;
+// The scenario clock moves at most 100 years (36,500 days) in all: each `advance_clock`
+// step and their sum. Keeps every sum of simulated times far from int64 overflow.
+inline constexpr int64_t kMaxClockAdvanceMs = int64_t{36'500} * 86'400'000;
 
 // One thing wrong with a scenario file.
 struct Problem {

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "common/text.h"
 #include "kdc/kdc.h"
 #include "kdc/ticket.h"
 #include "nodes/token.h"
@@ -237,6 +238,18 @@ ExpectationReport CheckExpectations(const Scenario& scenario,
   return report;
 }
 
+namespace {
+
+// JSON text with every non-ASCII character escaped (\u202e) and malformed UTF-8 replaced
+// (U+FFFD), so that no control character, bidi override or invalid byte from the wire
+// reaches a file or terminal, and dump() never throws.
+std::string DumpAscii(const nlohmann::ordered_json& j, int indent) {
+  return j.dump(indent, ' ', /*ensure_ascii=*/true,
+                nlohmann::ordered_json::error_handler_t::replace);
+}
+
+}  // namespace
+
 std::string TraceLineText(const nodes::TraceRecord& r) {
   char head[64];
   std::snprintf(head, sizeof head, "[%8lld ms] #%04llu ", static_cast<long long>(r.time),
@@ -251,7 +264,8 @@ std::string TraceLineText(const nodes::TraceRecord& r) {
   if (r.decision) out += ": " + r.Explain();
   std::vector<std::string> rules = r.Rules();
   if (!rules.empty()) out += "  [" + Join(rules, ",") + "]";
-  return out;
+  // Summaries quote names from the wire, where a peer may send anything.
+  return EscapeUnsafe(out);
 }
 
 std::string TraceLineJson(const nodes::TraceRecord& r) {
@@ -265,7 +279,7 @@ std::string TraceLineJson(const nodes::TraceRecord& r) {
   j["rules"] = r.Rules();
   j["facts"] = r.Facts();
   if (r.decision) j["explain"] = r.Explain();
-  return j.dump();
+  return DumpAscii(j, -1);
 }
 
 namespace {
@@ -289,6 +303,10 @@ struct Painter {
 std::string ExplainReadably(const Decision& d) {
   return d.Explain([](const Fact& f) { return ReadableFact(f.name, f.value); });
 }
+
+// Report text from outcomes and the scenario is escaped (common/text.h) before it is
+// painted: outcomes carry names from the wire.
+std::string Safe(std::string_view s) { return EscapeUnsafe(s); }
 
 }  // namespace
 
@@ -344,10 +362,11 @@ void RenderHop(const v1::HopResult& h, const std::string& indent, bool last, con
   std::string child_indent = indent + (last ? "    " : paint.Pipe());
   const std::string dot = paint.Dot();
   const bool allowed = h.verdict() == "allowed";
-  std::string who = h.identity().empty() ? (allowed ? "anonymous" : "none") : h.identity();
-  out += branch + paint(h.service(), "1") + " on " + h.host() + "  " + paint.Verdict(h.verdict());
+  std::string who = h.identity().empty() ? (allowed ? "anonymous" : "none") : Safe(h.identity());
+  out += branch + paint(Safe(h.service()), "1") + " on " + Safe(h.host()) + "  " +
+         paint.Verdict(h.verdict());
   if (allowed) {
-    out += "  " + who + dot + HopLevel(h) + dot + "net_creds=" + h.net_creds() + dot +
+    out += "  " + who + dot + HopLevel(h) + dot + "net_creds=" + Safe(h.net_creds()) + dot +
            std::string(nodes::PackageName(h.package()));
     if (h.ticket_flags()) out += dot + "ticket " + kdc::KlistFlags(h.ticket_flags());
   } else {
@@ -365,9 +384,9 @@ void RenderHop(const v1::HopResult& h, const std::string& indent, bool last, con
   Decision d = kdc::FromRecord(h.decision());
   // The caller's side (package, delegation, MA-*, UD-2) is the first step of every hop.
   if (allowed && h.steps_size() > 0) {
-    line("caller: ", ExplainReadably(kdc::FromRecord(kdc::DecodeRecord(h.steps(0)))));
+    line("caller: ", Safe(ExplainReadably(kdc::FromRecord(kdc::DecodeRecord(h.steps(0))))));
   }
-  line(allowed ? "server: " : "why: ", ExplainReadably(d));
+  line(allowed ? "server: " : "why: ", Safe(ExplainReadably(d)));
   if (allowed) {
     // How the identity got here and how this hop may carry it on (LC-5), when either is
     // delegation: a hop reached with the caller's own logon that holds nothing says nothing.
@@ -382,7 +401,7 @@ void RenderHop(const v1::HopResult& h, const std::string& indent, bool last, con
     if (onward != "none") {
       parts.push_back("carries the identity on by " + OnwardLabel(onward) + " [" + rule + "]");
     }
-    if (!parts.empty()) line("delegation: ", Join(parts, "; "));
+    if (!parts.empty()) line("delegation: ", Safe(Join(parts, "; ")));
   }
   if (std::optional<nodes::Level> tl = nodes::FromWire(h.transport_level())) {
     line("transport level: ", std::string(nodes::LevelName(*tl)) + " (SMB layer, TR-3)");
@@ -390,21 +409,21 @@ void RenderHop(const v1::HopResult& h, const std::string& indent, bool last, con
   if (h.tickets_size() > 0) {
     std::vector<std::string> tickets;
     for (const v1::HopTicket& t : h.tickets()) tickets.push_back(DescribeHopTicket(t));
-    line("tickets: ", Join(tickets, "; "));
+    line("tickets: ", Safe(Join(tickets, "; ")));
   }
-  line("rules: ", Join(HopRules(h)));
+  line("rules: ", Safe(Join(HopRules(h))));
   size_t items = static_cast<size_t>(h.ops_size() + h.children_size());
   size_t i = 0;
   for (const v1::OpResult& op : h.ops()) {
     bool is_last = ++i == items;
     Decision od = kdc::FromRecord(op.decision());
-    out += child_indent + (is_last ? paint.Last() : paint.Branch()) + op.op() +
-           (op.target().empty() ? "" : " " + op.target()) +
-           (op.rights().empty() ? "" : " (" + op.rights() + ")") + " as " +
+    out += child_indent + (is_last ? paint.Last() : paint.Branch()) + Safe(op.op()) +
+           (op.target().empty() ? "" : " " + Safe(op.target())) +
+           (op.rights().empty() ? "" : " (" + Safe(op.rights()) + ")") + " as " +
            (op.identity().empty() ? (op.verdict() == "allowed" ? "anonymous" : "none")
-                                  : op.identity()) +
-           ": " + paint(ExplainReadably(od), op.verdict() == "allowed" ? "32" : "31") +
-           (op.detail().empty() ? "" : " [" + op.detail() + "]") + "\n";
+                                  : Safe(op.identity())) +
+           ": " + paint(Safe(ExplainReadably(od)), op.verdict() == "allowed" ? "32" : "31") +
+           (op.detail().empty() ? "" : " [" + Safe(op.detail()) + "]") + "\n";
   }
   for (const v1::HopResult& c : h.children()) {
     RenderHop(c, child_indent, ++i == items, paint, width, out);
@@ -419,8 +438,8 @@ std::string RenderReport(const World& world, const ExpectationReport& expectatio
   const size_t width = style.width;
   const std::string dot = paint.Dot();
   const Scenario& s = world.scenario();
-  std::string out =
-      paint("scenario " + s.name, "1") + (s.description.empty() ? "" : ": " + s.description) + "\n";
+  std::string out = paint("scenario " + Safe(s.name), "1") +
+                    (s.description.empty() ? "" : ": " + Safe(s.description)) + "\n";
   out += "profile " + s.options.profile + dot + "client policy " + s.options.client_policy + dot +
          "seed " + std::to_string(s.seed) + dot + "runtime " +
          std::string(const_cast<World&>(world).runtime().kind()) + "\n";
@@ -437,10 +456,10 @@ std::string RenderReport(const World& world, const ExpectationReport& expectatio
     const CallOutcome& o = world.outcomes().at(call_index++);
     // Appended piecewise: GCC 12 -O3 warns (-Wrestrict, a false positive) on "\n" + string.
     out += '\n';
-    out += paint(o.label, "1");
-    out += "  " + step.user + " on " + step.from_host + "\n";
+    out += paint(Safe(o.label), "1");
+    out += "  " + Safe(step.user) + " on " + Safe(step.from_host) + "\n";
     if (!o.status.ok()) {
-      out += paint.Last() + paint("did not complete: " + o.status.ToString(), "31") + "\n";
+      out += paint.Last() + paint("did not complete: " + Safe(o.status.ToString()), "31") + "\n";
       continue;
     }
     RenderHop(o.result, "", true, paint, width, out);
@@ -448,7 +467,7 @@ std::string RenderReport(const World& world, const ExpectationReport& expectatio
   out += "\nexpectations: " + std::to_string(expectations.passed) + " passed, " +
          std::to_string(expectations.failed) + " failed\n";
   for (const ExpectationFailure& f : expectations.failures)
-    out += "  " + paint("FAIL", "31;1") + " " + f.ToString(file) + "\n";
+    out += "  " + paint("FAIL", "31;1") + " " + Safe(f.ToString(file)) + "\n";
   return out;
 }
 
@@ -550,7 +569,7 @@ std::string RenderJson(const World& world, const ExpectationReport& expectations
                               {"actual", f.actual}});
   }
   j["expectations"] = ej;
-  return j.dump(2);
+  return DumpAscii(j, 2);
 }
 
 }  // namespace delegsim::sim

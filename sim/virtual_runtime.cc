@@ -56,13 +56,14 @@ class VirtualRuntime::Context final : public NodeContext {
       rt_.Emit(self_, std::move(rec));
     }
     if (rt_.shut_down_) return;
-    rt_.deliveries_.push_back(Delivery{rt_.now_ + kLinkLatencyMs, rt_.next_seq_++, to, self_,
-                                       std::move(bytes), std::move(summary)});
+    rt_.deliveries_.push_back(Delivery{SaturatingAdd(rt_.now_, kLinkLatencyMs), rt_.next_seq_++, to,
+                                       self_, std::move(bytes), std::move(summary)});
   }
   TimerId StartTimer(Time delay) override {
     TimerId id = rt_.next_timer_++;
     if (!rt_.shut_down_) {
-      rt_.timers_.push(TimerEvent{rt_.now_ + std::max<Time>(delay, 0), rt_.next_seq_++, self_, id});
+      rt_.timers_.push(TimerEvent{SaturatingAdd(rt_.now_, std::max<Time>(delay, 0)),
+                                  rt_.next_seq_++, self_, id});
     }
     return id;
   }
@@ -187,7 +188,7 @@ void VirtualRuntime::Deliver(Delivery& d) {
 }
 
 Status VirtualRuntime::RunUntil(const std::function<bool()>& done, Time budget_ms) {
-  Time deadline = now_ + budget_ms;
+  Time deadline = SaturatingAdd(now_, budget_ms);
   uint64_t events = 0;
   while (!shut_down_ && !done()) {
     if (!failure_.ok()) return failure_;

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "common/saturating.h"
 #include "nodes/runtime.h"
 
 namespace delegsim::sim {
@@ -54,8 +55,11 @@ class VirtualRuntime final : public nodes::Runtime {
   Status Start() override { return Status::Ok(); }
   void Post(NodeId id, std::function<void(Node&, NodeContext&)> fn) override;
   Status RunUntil(const std::function<bool()>& done, Time budget_ms) override;
-  // Negative deltas are ignored: the clock never goes back.
-  void AdvanceClock(Time delta_ms) override { now_ += std::max<Time>(delta_ms, 0); }
+  // Negative deltas are ignored: the clock never goes back. It stops at the end of time
+  // (INT64_MAX ms) rather than wrapping.
+  void AdvanceClock(Time delta_ms) override {
+    now_ = SaturatingAdd(now_, std::max<Time>(delta_ms, 0));
+  }
   Time Now() const override { return now_; }
   void Shutdown() override;
   std::string_view kind() const override { return "virtual"; }
@@ -67,6 +71,8 @@ class VirtualRuntime final : public nodes::Runtime {
   // Number of events processed so far (deliveries, timers, posts).
   uint64_t events_processed() const { return events_processed_; }
   uint64_t delivered() const override { return delivered_; }
+  // Nodes added so far; their ids are 1 to node_count().
+  size_t node_count() const { return nodes_.size(); }
   // Test hook: the next envelope from `from` to `to` is replaced by `bytes` on the wire.
   void CorruptNext(NodeId from, NodeId to, std::string bytes);
 

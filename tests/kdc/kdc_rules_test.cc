@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "kdc/uac.h"
 #include "tests/kdc/kdc_fixture.h"
 
@@ -342,6 +344,18 @@ TEST(KdcRules, PU2_ProtectedUserWeakPreauthIsEtypeNotSupported) {
   LoginOptions aes;
   aes.etype = v1::ETYPE_AES128;
   EXPECT_TRUE(IsAllowed(Login(e.kdc, e.w.corp, "carol", aes), RuleId::kDS8));
+}
+
+// At the end of simulated time a ticket's end saturates rather than wrapping to the past
+// (int64 overflow would be undefined behaviour): it is still valid when issued.
+TEST(KdcRules, DS8_TicketEndSaturatesAtTheEndOfTime) {
+  KdcEnv e;
+  LoginOptions late;
+  late.at = std::numeric_limits<Time>::max() - kHour;
+  KdcResult alice = Login(e.kdc, e.w.corp, "alice", late);
+  ASSERT_TRUE(IsAllowed(alice, RuleId::kDS8));
+  EXPECT_EQ(alice.ticket.start_ms(), late.at);
+  EXPECT_EQ(alice.ticket.end_ms(), std::numeric_limits<Time>::max());
 }
 
 TEST(KdcRules, PU2_ProtectedUserTgtLivesFourHours) {

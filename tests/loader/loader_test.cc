@@ -692,6 +692,102 @@ TEST(LoaderTest, DocumentedBadExample) {
                           "'delegation' (did you mean 'delegate'?)"));
 }
 
+// The clock moves at most 100 years, each step and in total: beyond that, sums of
+// simulated times would overflow int64 (undefined behaviour).
+TEST(LoaderTest, ClockStepsAreBoundedEachAndInTotal) {
+  EXPECT_THAT(
+      Problems(R"({"name": "t", "steps": [
+  {"advance_clock": 9223372036854775807},
+  {"advance_clock": "9000000000d"},
+  {"advance_clock": "36501d"},
+  {"advance_clock": 3153600000001}
+]})"),
+      ElementsAre(
+          "t.json:2: $.steps[0].advance_clock: a clock step of 9223372036854775807 ms is longer "
+          "than 100 years (36500d), the most a scenario's clock may move",
+          "t.json:3: $.steps[1].advance_clock: a clock step of '9000000000d' is longer than 100 "
+          "years (36500d), the most a scenario's clock may move",
+          "t.json:4: $.steps[2].advance_clock: a clock step of '36501d' is longer than 100 years "
+          "(36500d), the most a scenario's clock may move",
+          "t.json:5: $.steps[3].advance_clock: a clock step of 3153600000001 ms is longer than "
+          "100 years (36500d), the most a scenario's clock may move"));
+  // Each step within the bound, their sum past it: the step that crosses is named.
+  EXPECT_THAT(Problems(R"({"name": "t", "steps": [
+  {"advance_clock": "20000d"},
+  {"advance_clock": "16500d"},
+  {"advance_clock": "1ms"},
+  {"advance_clock": "1ms"}
+]})"),
+              ElementsAre("t.json:4: $.steps[2].advance_clock: the clock steps up to here add up "
+                          "to more than 100 years (36500d), the most a scenario's clock may move"));
+  Scenario s = LoadOk(R"({"name": "t", "steps": [{"advance_clock": "20000d"},
+                                              {"advance_clock": "16500d"}]})");
+  ASSERT_THAT(s.steps, SizeIs(2));
+  EXPECT_EQ(s.steps[0].advance_ms + s.steps[1].advance_ms, kMaxClockAdvanceMs);
+}
+
+// Control characters and bidi overrides in any name (or other text) are refused with
+// their JSON path and line; the messages show them escaped, never raw.
+TEST(LoaderTest, ControlAndBidiCharactersInNamesAreRefused) {
+  const std::string kRule =
+      "; names and text may not contain control or bidirectional formatting characters";
+  std::vector<std::string> declared = Problems(R"({
+  "name": "t",
+  "domains": [{"name": "CORP.EXAMPLE"}, {"name": "EVIL\u001b[2J.EXAMPLE"}],
+  "hosts": [{"name": "web1", "domain": "CORP.EXAMPLE"}, {"name": "host\u0000x"}],
+  "accounts": [{"name": "svc", "domain": "CORP.EXAMPLE"},
+               {"name": "mallory\u202etxt.exe", "domain": "CORP.EXAMPLE"}],
+  "services": [{"name": "svc\u009b31m", "host": "web1", "account": "svc"}]
+})");
+  EXPECT_THAT(
+      declared,
+      ElementsAre(
+          "t.json:3: $.domains[1].name: 'EVIL\\x1b[2J.EXAMPLE' contains U+001B (ESC) at byte 4" +
+              kRule,
+          "t.json:4: $.hosts[1].name: 'host\\x00x' contains U+0000 (NUL) at byte 4" + kRule,
+          "t.json:6: $.accounts[1].name: 'mallory\\u202etxt.exe' contains U+202E (RIGHT-TO-LEFT "
+          "OVERRIDE) at byte 7" +
+              kRule,
+          "t.json:7: $.services[0].name: 'svc\\u009b31m' contains U+009B (CSI) at byte 3" + kRule));
+  std::vector<std::string> used = Problems(std::string(kWorld) + R"(
+  "description": "bell\u0007",
+  "groups": [{"name": "g\u0085", "domain": "CORP.EXAMPLE"},
+             {"name": "g2", "domain": "CORP.EXAMPLE", "members": ["alice\u2066"]}],
+  "objects": [{"name": "obj\u200f", "host": "web1", "owner": "alice"},
+              {"name": "o2", "host": "web1", "owner": "alice", "acl": [{"allow": "alice\u001f", "rights": ["read"]}]}],
+  "steps": [{"name": "c\u0007", "user": "alice", "from": "ws1", "call": "web"}]
+})");
+  EXPECT_THAT(
+      used,
+      ElementsAre(
+          "t.json:10: $.description: 'bell\\x07' contains U+0007 (BEL) at byte 4" + kRule,
+          "t.json:11: $.groups[0].name: 'g\\u0085' contains U+0085 (C1 control) at byte 1" + kRule,
+          "t.json:12: $.groups[1].members[0]: 'alice\\u2066' contains U+2066 (LEFT-TO-RIGHT "
+          "ISOLATE) at byte 5" +
+              kRule,
+          "t.json:13: $.objects[0].name: 'obj\\u200f' contains U+200F (RIGHT-TO-LEFT MARK) at "
+          "byte 3" +
+              kRule,
+          "t.json:14: $.objects[1].acl[0].allow: 'alice\\x1f' contains U+001F (US) at byte 5" +
+              kRule,
+          "t.json:15: $.steps[0].name: 'c\\x07' contains U+0007 (BEL) at byte 1" + kRule));
+  for (const std::string& p : declared) {
+    EXPECT_EQ(p.find('\x1b'), std::string::npos);
+    EXPECT_EQ(p.find("\xe2\x80\xae"), std::string::npos);
+  }
+  for (const std::string& p : used) EXPECT_EQ(p.find('\x07'), std::string::npos);
+}
+
+// What the file says is quoted escaped in every problem: an unknown field named with an
+// escape sequence does not reach the terminal raw.
+TEST(LoaderTest, ProblemsShowHostileTextEscaped) {
+  std::vector<std::string> problems =
+      Problems("{\"name\": \"t\", \"\\u001b]0;pwned\\u0007\": 1, \"profile\": \"\\u202ewin\"}");
+  ASSERT_THAT(problems, SizeIs(2));
+  EXPECT_THAT(problems[0], ::testing::HasSubstr("unknown field '\\x1b]0;pwned\\x07'"));
+  EXPECT_THAT(problems[1], ::testing::HasSubstr("unknown profile '\\u202ewin'"));
+}
+
 // The examples of docs/scenario-format.md: the bad one is tests/loader/data/bad.json and
 // the page shows exactly its problems; every other one loads.
 TEST(LoaderTest, DocumentationExamples) {

@@ -147,4 +147,22 @@ TEST_F(SchemaTest, RejectsUnknownFields) {
   EXPECT_NE(r.output.find("$.steps[0]: "), std::string::npos) << r.output;
 }
 
+// The schema states the loader's new limits too: control and bidi characters in names
+// and text, clock steps past 100 years.
+TEST_F(SchemaTest, RejectsControlCharactersAndEndlessClockSteps) {
+  fs::path bad =
+      fs::temp_directory_path() / ("delegsim_schema_ctl_" + std::to_string(getpid()) + ".json");
+  std::ofstream(bad) << R"({"name": "t", "description": "bell\u0007",
+    "hosts": [{"name": "h\u001b[2J"}],
+    "accounts": [{"name": "mallory\u202etxt.exe", "domain": "CORP.EXAMPLE"}],
+    "steps": [{"advance_clock": 3153600000001}]})";
+  CommandResult r = Validate({bad.string()});
+  fs::remove(bad);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  for (const char* path :
+       {"$.description: ", "$.hosts[0].name: ", "$.accounts[0].name: ", "$.steps[0]: "}) {
+    EXPECT_NE(r.output.find(path), std::string::npos) << path << "\n" << r.output;
+  }
+}
+
 }  // namespace

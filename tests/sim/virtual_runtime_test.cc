@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,25 @@ TEST(VirtualRuntime, BudgetStopsBeforeLaterEventsAndTheClockNeverGoesBack) {
   rt.AdvanceClock(200);
   ASSERT_TRUE(rt.RunUntil([] { return false; }, 50).ok());
   EXPECT_THAT(log, ElementsAre("200:timer1"));  // overdue: runs at once, at the current time
+}
+
+// The clock stops at the end of time rather than wrapping (int64 overflow is undefined
+// behaviour): timers and deliveries due after it run at it, in (time, seq) order.
+TEST(VirtualRuntime, ClockSaturatesAtTheEndOfTime) {
+  constexpr Time kEnd = std::numeric_limits<Time>::max();
+  std::vector<std::string> log;
+  VirtualRuntime rt;
+  NodeId a = rt.AddNode(std::make_unique<Probe>(log), "127.0.1.1");
+  rt.AdvanceClock(kEnd - 5);
+  rt.AdvanceClock(kEnd);
+  EXPECT_EQ(rt.Now(), kEnd);
+  rt.Post(a, [&](Node&, NodeContext& ctx) {
+    ctx.StartTimer(kEnd);
+    ctx.Send(To(a, 1));
+  });
+  ASSERT_TRUE(rt.RunUntil([] { return false; }, kEnd).ok());
+  EXPECT_THAT(log, ElementsAre(std::to_string(kEnd) + ":timer1", std::to_string(kEnd) + ":msg1"));
+  EXPECT_EQ(rt.Now(), kEnd);
 }
 
 TEST(VirtualRuntime, NodesKnowWhetherAnyoneTraces) {
