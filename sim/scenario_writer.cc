@@ -371,6 +371,39 @@ Json ExpectationJson(const Expectation& e) {
     for (const auto& [flag, value] : e.ticket_flags) flags[flag] = value;
     o["ticket_flags"] = std::move(flags);
   }
+  if (e.nth != 1) o["nth"] = e.nth;
+  if (e.token) o["token"] = *e.token;
+  if (e.transport_level) o["transport_level"] = *e.transport_level;
+  if (!e.gss_flags.empty()) {
+    Json flags = Json::object();
+    for (const auto& [flag, value] : e.gss_flags) flags[flag] = value;
+    o["gss_flags"] = std::move(flags);
+  }
+  if (!e.tickets.empty()) {
+    Json tickets = Json::object();
+    for (const TicketExpectation& t : e.tickets) {
+      Json j = Json::object();
+      if (t.issued) j["issued"] = *t.issued;
+      if (t.klist) j["klist"] = *t.klist;
+      if (!t.flags.empty()) {
+        Json flags = Json::object();
+        for (const auto& [flag, value] : t.flags) flags[flag] = value;
+        j["flags"] = std::move(flags);
+      }
+      if (t.lifetime_ms) j["lifetime"] = *t.lifetime_ms;
+      if (t.renew_ms) j["renew_till"] = *t.renew_ms == 0 ? Json(false) : Json(*t.renew_ms);
+      if (t.client) j["client"] = *t.client;
+      if (t.server) j["server"] = *t.server;
+      PutStrings(j, "pac_groups", t.pac_groups);
+      PutStrings(j, "not_pac_groups", t.not_pac_groups);
+      if (t.pac_user_flags) j["pac_user_flags"] = *t.pac_user_flags;
+      if (t.transited) j["transited"] = *t.transited;
+      if (t.error) j["error"] = *t.error;
+      if (t.decided_by) j["decided_by"] = *t.decided_by;
+      tickets[t.role + (t.index > 1 ? "#" + std::to_string(t.index) : "")] = std::move(j);
+    }
+    o["tickets"] = std::move(tickets);
+  }
   return o;
 }
 

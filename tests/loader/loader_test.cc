@@ -815,7 +815,7 @@ TEST(LoaderTest, TicketExpectationProblems) {
     "referral#0": {"klist": "F"},
     "service": {"klist": "FX", "flags": {"renewabel": true}, "lifetime": "ten hours",
                 "pac_groups": ["SERVICE_ASSERTED_IDENTITIY"], "pac_user_flags": ["USER_NOT_DELEGATE"],
-                "decided_by": "DS-99", "frobs": 1},
+                "decided_by": "ds-99", "frobs": 1},
     "s4u2self": {"issued": false, "klist": "F"}}}]
 })")),
       ElementsAre(
@@ -836,7 +836,7 @@ TEST(LoaderTest, TicketExpectationProblems) {
           "flag 'USER_NOT_DELEGATE' (did you mean 'USER_NOT_DELEGATED'?)",
           "t.json:15: $.expect[0].tickets.service.frobs: unknown field 'frobs' (did you mean "
           "'flags'?)",
-          "t.json:15: $.expect[0].tickets.service.decided_by: unknown rule id 'DS-99' (did you "
+          "t.json:15: $.expect[0].tickets.service.decided_by: unknown rule id 'ds-99' (did you "
           "mean 'DS-9'?)",
           "t.json:16: $.expect[0].tickets.s4u2self.klist: 'klist' describes an issued ticket, "
           "but 'issued' is false (the exchange is expected to fail)"));
