@@ -31,6 +31,9 @@ void CollectOps(const kdc::Directory& dir,
       case v1::Operation::kS4ULogon:
         mark(op.s4u_logon().user());
         break;
+      case v1::Operation::kKdcRequest:
+        if (op.kdc_request().kind() == v1::KDC_REQUEST_S4U2SELF) mark(op.kdc_request().target());
+        break;
       case v1::Operation::kCreateProcess:
         CollectOps(dir, op.create_process().ops(), named);
         break;

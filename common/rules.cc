@@ -303,6 +303,19 @@ constexpr std::array<RuleInfo, static_cast<size_t>(RuleId::kCount)> kRules = {{
      "is down), RPC_S_CALL_FAILED when no reply comes, KDC_ERR_SVC_UNAVAILABLE when no KDC "
      "of the realm answers; it is never retried silently.",
      "MS-RPCE 3.3.3; delegsim"},
+    {RuleId::kDS14, "DS-14", kKdc,
+     "A ticket obtained with a FORWARDED TGT is FORWARDED too (service tickets, referral and "
+     "re-forwarded TGTs, S4U2self), under every KDC.",
+     "RFC4120 2.6; MIT do_tgs_req.c"},
+    {RuleId::kDS15, "DS-15", kKdc,
+     "A ticket is RENEWABLE only when the request asks RENEWABLE, the header ticket (for the "
+     "TGS exchange) is renewable and the realm's renew life is not zero; renew-till is capped "
+     "by the header's, by the realm's renew life and for Protected Users by 4 hours (PU-2).",
+     "RFC4120 2.3, 3.1.3, 3.3.3; KILE-AS; PU; MIT kdc.conf max_renewable_life"},
+    {RuleId::kDS16, "DS-16", kOs,
+     "A service remembers the authenticators it accepted within the clock skew; the same "
+     "authenticator presented again is a replay and is refused with KRB_AP_ERR_REPEAT.",
+     "RFC4120 3.2.3, 10; MIT rcache (src/lib/krb5/rcache)"},
 }};
 
 }  // namespace

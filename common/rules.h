@@ -112,6 +112,9 @@ enum class RuleId : uint8_t {
   kDS11,
   kDS12,
   kDS13,
+  kDS14,
+  kDS15,
+  kDS16,
   kCount,
 };
 

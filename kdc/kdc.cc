@@ -16,6 +16,7 @@ using v1::TICKET_FLAG_INITIAL;
 using v1::TICKET_FLAG_OK_AS_DELEGATE;
 using v1::TICKET_FLAG_PRE_AUTHENT;
 using v1::TICKET_FLAG_PROXIABLE;
+using v1::TICKET_FLAG_RENEWABLE;
 
 constexpr char kBadOption[] = "KDC_ERR_BADOPTION";
 
@@ -75,7 +76,40 @@ bool ProtectedUsersApply(const Exchange& x, PrincipalId id, std::vector<Fact>* f
       if (!x.profile.protected_users) facts->emplace_back("profile", x.profile.name);
     }
   }
-  return p.protected_user && x.profile.protected_users && level >= kLevel2012R2;
+  bool level_ok = level >= kLevel2012R2 || !x.profile.protected_users_needs_2012r2;
+  if (facts && p.protected_user && !x.profile.protected_users_needs_2012r2) {
+    facts->emplace_back("profile.protected_users_needs_2012r2", false);
+  }
+  return p.protected_user && x.profile.protected_users && level_ok;
+}
+
+// DS-14: a ticket obtained with a FORWARDED TGT is FORWARDED too (RFC 4120 2.6).
+void PropagateForwarded(Exchange& x) {
+  if (!HasFlag(x.tgt, TICKET_FLAG_FORWARDED)) return;
+  x.d.Set(RuleId::kDS14, "forwarded", {{"header.forwarded", true}});
+  SetFlag(x.out, TICKET_FLAG_FORWARDED, true);
+}
+
+// DS-15: RENEWABLE and renew-till of a TGS reply from the header ticket `from` (the TGT,
+// or the evidence of S4U2proxy), the request and the realm's renew life. The draft's
+// start and end are set.
+void DeriveRenewable(Exchange& x, const v1::TicketBody& from, const std::string& which) {
+  if (!x.req->options().renewable()) return;
+  if (!HasFlag(from, TICKET_FLAG_RENEWABLE) || x.profile.max_renew_life_ms <= 0) {
+    Fact f = HasFlag(from, TICKET_FLAG_RENEWABLE)
+                 ? Fact("realm.max_renew_life_ms", x.profile.max_renew_life_ms)
+                 : Fact(which + ".renewable", false);
+    x.d.Clear(RuleId::kDS15, "renewable", {{"renewable_requested", true}, f});
+    AddFlagCause(x.out, "renewable", RuleId::kDS15, f);
+    return;
+  }
+  Time till = std::min(from.renew_till_ms(), SaturatingAdd(x.now, x.profile.max_renew_life_ms));
+  if (till <= x.now) return;
+  SetFlag(x.out, TICKET_FLAG_RENEWABLE, true);
+  x.out.set_renew_till_ms(till);
+  x.out.set_end_ms(std::min(x.out.end_ms(), till));
+  x.d.Set(RuleId::kDS15, "renewable",
+          {{"renewable_requested", true}, {which + ".renew_till_ms", from.renew_till_ms()}});
 }
 
 bool IsSensitive(const Principal& p) { return p.uac & uf::kNotDelegated; }
@@ -193,11 +227,28 @@ bool IssueTgt(AsExchange& x) {
   }
 
   x.out.set_start_ms(x.now);
+  Time life = x.profile.max_ticket_life_ms;
+  Time renew = x.profile.max_renew_life_ms;
   if (is_protected) {
+    // PU-2: four hours of life and of renewal, whatever the domain policy says.
     x.d.Set(RuleId::kPU2, "lifetime", {{"lifetime_hours", int64_t{4}}});
-    x.out.set_end_ms(SaturatingAdd(x.now, kProtectedUsersTicketLife));
-  } else {
-    x.out.set_end_ms(SaturatingAdd(x.now, kDefaultTicketLife));
+    life = std::min(life, kProtectedUsersTicketLife);
+    renew = std::min(renew, kProtectedUsersTicketLife);
+  }
+  x.out.set_end_ms(SaturatingAdd(x.now, life));
+  if (x.as->options().renewable()) {
+    // DS-15: a renewable TGT when the realm allows renewal at all.
+    std::vector<Fact> facts = {{"renewable_requested", true}, {"realm.max_renew_life_ms", renew}};
+    if (is_protected) facts.emplace_back(c.name + ".protected_users_member", true);
+    if (renew > 0) {
+      SetFlag(x.out, TICKET_FLAG_RENEWABLE, true);
+      x.out.set_renew_till_ms(SaturatingAdd(x.now, renew));
+      x.out.set_end_ms(std::min(x.out.end_ms(), x.out.renew_till_ms()));
+      x.d.Set(is_protected ? RuleId::kPU2 : RuleId::kDS15, "renewable", std::move(facts));
+    } else {
+      x.d.Clear(RuleId::kDS15, "renewable", facts);
+      AddFlagCause(x.out, "renewable", RuleId::kDS15, facts.back());
+    }
   }
   x.d.Allow(RuleId::kDS8);
   return true;
@@ -269,6 +320,10 @@ bool DeriveForwardable(Exchange& x, bool requested, bool explicit_request = true
     std::vector<Cause> inherited;
     if (!HasFlag(x.tgt, TICKET_FLAG_FORWARDABLE)) inherited = FlagCauses(x.tgt, "forwardable");
     if (!inherited.empty()) {
+      // UD-5 with the TGT's own reason (AC-1, PU-1, DS-8): the root cause of a ticket that
+      // is not forwardable because the client could not sensibly ask.
+      x.d.Read(RuleId::kUD5, {{"header.forwardable", false}});
+      x.d.Because(inherited);
       AddFlagCause(x.out, "forwardable", inherited.front().rule, inherited.front().fact);
     } else {
       AddFlagCause(x.out, "forwardable", RuleId::kUD6, Fact("forwardable_requested", false));
@@ -314,7 +369,7 @@ void StartDraftFromHeader(Exchange& x) {
   x.out.set_client(x.tgt.client());
   *x.out.mutable_pac() = x.tgt.pac();
   x.out.set_start_ms(x.now);
-  x.out.set_end_ms(std::min(x.tgt.end_ms(), SaturatingAdd(x.now, kDefaultTicketLife)));
+  x.out.set_end_ms(std::min(x.tgt.end_ms(), SaturatingAdd(x.now, x.profile.max_ticket_life_ms)));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -349,6 +404,8 @@ bool IssueServiceTicket(Exchange& x) {
   if (x.req->options().proxiable() && HasFlag(x.tgt, TICKET_FLAG_PROXIABLE)) {
     SetFlag(x.out, TICKET_FLAG_PROXIABLE, true);
   }
+  PropagateForwarded(x);
+  DeriveRenewable(x, x.tgt, "header");
   // UD-1: OK-AS-DELEGATE on tickets to an account trusted for delegation.
   const Principal& server = x.P(x.target);
   bool td = server.uac & uf::kTrustedForDelegation;
@@ -389,6 +446,13 @@ bool IssueForwardedTgt(Exchange& x) {
   if (!DeriveForwardable(x, x.req->options().forwardable() || x.req->options().forwarded())) {
     return false;
   }
+  DeriveRenewable(x, x.tgt, "header");
+  if (x.profile.forwarded_tgt_ok_as_delegate) {
+    // UD-1 (Samba): the TGS reply copies the krbtgt entry's ok_as_delegate.
+    x.d.Set(RuleId::kUD1, "ok_as_delegate",
+            {{"krbtgt.ok_as_delegate", true}, {"profile", x.profile.name}});
+    SetFlag(x.out, TICKET_FLAG_OK_AS_DELEGATE, true);
+  }
   if (x.req->options().forwarded()) {
     // UD-3: the delegated TGT is marked FORWARDED.
     x.d.Set(RuleId::kUD3, "forwarded",
@@ -396,6 +460,7 @@ bool IssueForwardedTgt(Exchange& x) {
     SetFlag(x.out, TICKET_FLAG_FORWARDED, true);
     x.d.Allow(RuleId::kUD3);
   } else {
+    PropagateForwarded(x);
     x.d.Allow(RuleId::kDS9);
   }
   return true;
@@ -425,6 +490,10 @@ bool IssueReferral(Exchange& x) {
   // UD-5: the referral inherits FORWARDABLE from the header TGT; only a FORWARDABLE the
   // client put in its request can be refused (UD-6, C12).
   if (!DeriveForwardable(x, true, x.req->options().forwardable())) return false;
+  PropagateForwarded(x);
+  DeriveRenewable(x, x.tgt, "header");
+  if (trust->attributes & trust_attr::kCrossOrganization)
+    x.out.mutable_pac()->set_other_organization(true);
 
   // XR-1: OK-AS-DELEGATE on the referral iff EnableConditions and not DisableConditions.
   uint32_t a = trust->attributes;
@@ -498,9 +567,11 @@ bool IssueS4U2Self(Exchange& x) {
   x.out.set_sname(x.req->sname());
   x.out.set_realm(x.dir.GetDomain(x.realm).realm);
   x.out.set_start_ms(x.now);
-  x.out.set_end_ms(std::min(x.tgt.end_ms(), SaturatingAdd(x.now, kDefaultTicketLife)));
+  x.out.set_end_ms(std::min(x.tgt.end_ms(), SaturatingAdd(x.now, x.profile.max_ticket_life_ms)));
   FillPac(x, *user, x.out.mutable_pac());
   x.out.mutable_pac()->set_service_asserted(true);
+  PropagateForwarded(x);
+  DeriveRenewable(x, x.tgt, "header");
   x.d.Read(RuleId::kS4U1, {{"requester", service.name}, {"for_user", u.name}});
 
   // S4U-2: is the S4U2self ticket forwardable?
@@ -513,7 +584,7 @@ bool IssueS4U2Self(Exchange& x) {
     no.emplace(RuleId::kS4U2, Fact("forwardable_requested", false));
   } else if (IsSensitive(u)) {
     no.emplace(RuleId::kAC1, Fact(u.name + ".not_delegated", true));
-  } else if (ProtectedUsersApply(x, *user, nullptr)) {
+  } else if (ProtectedUsersApply(x, *user, nullptr) && x.profile.protected_users_at_s4u2self) {
     no.emplace(RuleId::kPU1, Fact(u.name + ".protected_users_member", true));
   } else if (!HasFlag(x.tgt, TICKET_FLAG_FORWARDABLE)) {
     no.emplace(RuleId::kUD5, Fact("header.forwardable", false));
@@ -530,8 +601,20 @@ bool IssueS4U2Self(Exchange& x) {
     AddFlagCause(x.out, "forwardable", no->first, no->second);
   } else {
     // AC-3 names protocol transition when T2A4D is what made it forwardable.
+    if (ProtectedUsersApply(x, *user, nullptr)) {
+      // PU-1 (Samba): Protected Users was applied when the TGT was issued, not here.
+      x.d.Read(RuleId::kPU1, {{u.name + ".protected_users_member", true},
+                              {"profile.protected_users_at_s4u2self", false}});
+    }
     x.d.Set(t2a4d ? RuleId::kAC3 : RuleId::kS4U2, "forwardable", facts);
     SetFlag(x.out, TICKET_FLAG_FORWARDABLE, true);
+  }
+  // UD-1: an S4U2self ticket is a service ticket to the requesting service, so it is
+  // OK-AS-DELEGATE when that service is trusted for delegation (MIT get_ticket_flags(),
+  // Heimdal tgs_make_reply(), KILE-TF).
+  if (service.uac & uf::kTrustedForDelegation) {
+    x.d.Set(RuleId::kUD1, "ok_as_delegate", {{service.name + ".trusted_for_delegation", true}});
+    SetFlag(x.out, TICKET_FLAG_OK_AS_DELEGATE, true);
   }
   x.d.Allow(RuleId::kS4U1);
   return true;
@@ -709,8 +792,10 @@ bool IssueS4U2Proxy(Exchange& x) {
   x.out.set_sname(x.req->sname());
   x.out.set_realm(x.dir.GetDomain(s2.domain).realm);
   x.out.set_start_ms(x.now);
-  x.out.set_end_ms(std::min(x.evidence.end_ms(), SaturatingAdd(x.now, kDefaultTicketLife)));
+  x.out.set_end_ms(
+      std::min(x.evidence.end_ms(), SaturatingAdd(x.now, x.profile.max_ticket_life_ms)));
   *x.out.mutable_pac() = x.evidence.pac();
+  DeriveRenewable(x, x.evidence, "evidence");
   x.out.mutable_pac()->set_s4u2proxy_target(x.req->sname());
   x.out.mutable_pac()->add_transited_services(s1.spns.empty() ? s1.name : s1.spns.front());
   bool user_sensitive = x.evidence.pac().user_account_control() & samr::kUserNotDelegated;

@@ -13,6 +13,8 @@ Profile Profile::Mit() {
   p.rbcd_before_classic = true;
   p.protected_users = false;
   p.trust_attributes = false;
+  p.max_ticket_life_ms = 24 * 3600 * 1000LL;  // kdc.conf max_life default
+  p.max_renew_life_ms = 0;                    // kdc.conf max_renewable_life default
   return p;
 }
 
@@ -24,6 +26,10 @@ Profile Profile::Heimdal() {
   p.server_nd_clears_forwardable = true;
   p.rbcd_before_classic = true;
   p.ok_as_delegate_needs_referral_flag = true;
+  // Samba 4.17 AD DC (its Heimdal KDC).
+  p.protected_users_needs_2012r2 = false;
+  p.protected_users_at_s4u2self = false;
+  p.forwarded_tgt_ok_as_delegate = true;
   return p;
 }
 

@@ -7,6 +7,7 @@
 #ifndef DELEGSIM_KDC_PROFILE_H_
 #define DELEGSIM_KDC_PROFILE_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,24 @@ struct Profile {
   // UD-1 (Heimdal): a service ticket obtained with a cross-realm TGT is OK-AS-DELEGATE
   // only if that TGT was too.
   bool ok_as_delegate_needs_referral_flag = false;
+  // DS-15: ticket lifetime and renewal policy, in simulated ms. Windows domain policy
+  // (Maximum lifetime for user ticket: 10 h; for user ticket renewal: 7 days) and Samba
+  // (kdc:user ticket lifetime 10 h, kdc:renewal lifetime 168 h) agree; MIT's kdc.conf
+  // defaults are max_life 24 h and max_renewable_life 0, so no MIT ticket is renewable
+  // unless the realm says so. A renew life of 0 issues no RENEWABLE ticket.
+  int64_t max_ticket_life_ms = 10 * 3600 * 1000LL;
+  int64_t max_renew_life_ms = 7 * 24 * 3600 * 1000LL;
+  // PU-1/PU-2 (Windows, KILE-AS): Protected Users applies only when the user's domain runs
+  // at 2012 R2 or above. Samba applies it whatever the functional level
+  // (dsdb_is_protected_user() in source4/kdc/db-glue.c reads only the membership).
+  bool protected_users_needs_2012r2 = true;
+  // PU-1 (Windows): an S4U2self ticket for a Protected User is never forwardable. Samba
+  // applies Protected Users when the TGT is issued (the AS exchange) and not to S4U2self.
+  bool protected_users_at_s4u2self = true;
+  // UD-1 (Samba): a TGT issued by the TGS exchange (the forwarded TGT) carries
+  // OK-AS-DELEGATE, because Heimdal copies the server entry's ok_as_delegate into every
+  // TGS reply and Samba's krbtgt entry has it (observed in issue 12's interop runs).
+  bool forwarded_tgt_ok_as_delegate = false;
 
   static Profile Windows();
   static Profile Mit();

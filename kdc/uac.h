@@ -10,6 +10,8 @@
 #define DELEGSIM_KDC_UAC_H_
 
 #include <cstdint>
+#include <span>
+#include <string_view>
 
 namespace delegsim::kdc {
 
@@ -60,6 +62,14 @@ inline constexpr uint32_t kUserTrustedToAuthenticateForDelegation = 0x00040000;
 inline constexpr uint32_t kUserNoAuthDataRequired = 0x00080000;
 inline constexpr uint32_t kUserPartialSecretsAccount = 0x00100000;
 }  // namespace samr
+
+// The MS-SAMR 2.2.1.12 names of the USER_* bits ("USER_NOT_DELEGATED"), in bit order:
+// what a ticket's PAC user flags are called in reports and expectations.
+struct SamrBitName {
+  std::string_view name;
+  uint32_t bit;
+};
+std::span<const SamrBitName> SamrBitNames();
 
 // AD UF_* -> SAMR USER_*; bits without a counterpart are dropped.
 uint32_t UacToSamr(uint32_t uf_bits);

@@ -92,6 +92,10 @@ HopContext DeriveHopContext(const Inbound& in, const ServerFacts& server) {
   if (in.package == v1::PACKAGE_UNSPECIFIED && level > Level::kIdentify) {
     // IL-2: an unauthenticated caller is anonymous whatever the level says.
     d.Read(RuleId::kIL2, {{"credentials", "none"}});
+  } else if (level == Level::kAnonymous) {
+    // IL-2: at anonymous level (kept only over local IPC, TR-1) the server learns no
+    // identity, whoever the caller is.
+    d.Clear(RuleId::kIL2, "identity", {{"level", "anonymous"}, {"identity", "none"}});
   }
   h.level = level;
 

@@ -29,6 +29,9 @@ struct ProcessNode::Execution {
   std::vector<Frame> frames;
   std::map<std::string, int> child_labels;
   std::shared_ptr<const v1::HopResult> last_hop;  // the outcome of the last call made
+  // The last ticket each explicit KDC request obtained, by role ("s4u2self", ...), for a
+  // later call's use_ticket.
+  std::map<std::string, std::pair<v1::SealedTicket, v1::TicketBody>> obtained;
   std::function<void(Execution&, NodeContext&)> done;
   bool running = false;  // Run's loop is on the stack
   bool resumed = false;  // an operation that waits finished at once and called Run
@@ -52,12 +55,16 @@ struct ProcessNode::Outbound {
   v1::Level WireLevel(Level l) const { return level_defaulted ? v1::LEVEL_DEFAULT : ToWire(l); }
   v1::Call call;
   std::vector<std::string> kdc_steps;  // KDC decisions on the way, serialized records
+  std::vector<v1::HopTicket> tickets;  // every ticket obtained (or refused) on the way
   // Kerberos state.
   v1::SealedTicket tgt;
   v1::TicketBody tgt_view;
   v1::SealedTicket ticket;
   v1::TicketBody ticket_view;
   bool referral_chain_ok = true;  // every referral TGT crossed was OK-AS-DELEGATE (C7)
+  std::string forward_realm;      // realm of the TGT being forwarded (UD-3)
+  std::optional<v1::Call> sent;   // a copy of the call sent, kept only to replay it (DS-16)
+  bool is_replay = false;
   int referrals = 0;
 };
 
@@ -192,11 +199,13 @@ void ProcessNode::Run(ExecPtr x, NodeContext& ctx) {
       continue;
     }
     v1::Operation& op = *f.ops->Mutable(f.next++);
-    if (op.has_call() || op.has_logon_user()) {
+    if (op.has_call() || op.has_logon_user() || op.has_kdc_request()) {
       x->resumed = false;
       bool waits = true;
       if (op.has_call()) {
         StartOutbound(x, *op.mutable_call(), ctx);
+      } else if (op.has_kdc_request()) {
+        OpKdcRequest(x, op.kdc_request(), ctx);
       } else {
         waits = OpLogonUser(x, *op.mutable_logon_user(), ctx);
       }
@@ -493,7 +502,9 @@ void ProcessNode::OpPrivilegeCheck(Execution& x, const v1::PrivilegeCheck& op, N
     d.Read(RuleId::kTK3, std::move(facts));
     d.Allow(RuleId::kTK3);
   }
-  AddOpResult(x, "privilege_check", op.privilege(), f.process, d, "", ctx, TraceKind::kAccessCheck);
+  // The result names the token the privilege was looked up in (TK-3).
+  AddOpResult(x, "privilege_check", op.privilege(), f.process, d, "token=primary", ctx,
+              TraceKind::kAccessCheck);
 }
 
 void ProcessNode::OpOpenThreadToken(Execution& x, const v1::OpenThreadTokenSpec& op,
@@ -605,6 +616,136 @@ void DenyFromKdc(Decision& d, const v1::DecisionRecord& record) {
 }
 }  // namespace
 
+void ProcessNode::AddTicket(Outbound& ob, std::string role, bool ok, const v1::KdcRep* rep,
+                            const v1::DecisionRecord& refusal, std::string sname) {
+  ob.tickets.push_back(TicketRecord(std::move(role), ok, rep, refusal, std::move(sname)));
+}
+
+v1::HopTicket ProcessNode::TicketRecord(std::string role, bool ok, const v1::KdcRep* rep,
+                                        const v1::DecisionRecord& refusal,
+                                        std::string sname) const {
+  v1::HopTicket t;
+  t.set_role(std::move(role));
+  t.set_sname(std::move(sname));
+  if (ok && rep != nullptr) {
+    *t.mutable_view() = rep->view();
+    t.set_sname(rep->view().sname());
+    PrincipalId c = rep->view().client();
+    PrincipalId s = rep->view().server();
+    if (c != kdc::kNobody && c <= dir_.principal_count()) t.set_client(dir_.FullName(c));
+    if (s != kdc::kNobody && s <= dir_.principal_count()) t.set_server(dir_.Name(s));
+    if (!rep->decision().empty()) t.set_rule(kdc::DecodeRecord(rep->decision()).rule());
+    const v1::Pac& pac = rep->view().pac();
+    if (rep->view().has_pac()) {
+      t.add_pac_groups(pac.service_asserted() ? "SERVICE_ASSERTED_IDENTITY"
+                                              : "AUTHENTICATION_AUTHORITY_ASSERTED_IDENTITY");
+      if (pac.other_organization()) t.add_pac_groups("OTHER_ORGANIZATION");
+      for (uint32_t g : pac.groups()) {
+        if (g != kdc::kNobody && g <= dir_.principal_count()) t.add_pac_groups(dir_.FullName(g));
+      }
+    }
+    return t;
+  }
+  t.set_error(refusal.error());
+  t.set_rule(refusal.rule());
+  return t;
+}
+
+void ProcessNode::OpKdcRequest(const ExecPtr& x, const v1::KdcRequestSpec& op, NodeContext& ctx) {
+  const Token as = x->frames.back().Effective();
+  std::string role = op.kind() == v1::KDC_REQUEST_S4U2SELF    ? "s4u2self"
+                     : op.kind() == v1::KDC_REQUEST_S4U2PROXY ? "s4u2proxy"
+                                                              : "tgs";
+  std::string target = op.target();
+  // Files the outcome as an operation result and a ticket of the hop, then resumes.
+  auto finish = [this, x, role, target, as](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr,
+                                            NodeContext& ctx) {
+    v1::HopTicket t = TicketRecord(role, ok, rep, kr, target);
+    Decision d = kdc::FromRecord(ok ? kdc::DecodeRecord(rep->decision()) : kr);
+    std::string detail =
+        ok ? "ticket " + kdc::KlistFlags(rep->view().flags()) : "error " + kr.error();
+    if (ok) x->obtained[role] = {rep->ticket(), rep->view()};
+    x->result.add_tickets()->Swap(&t);
+    AddOpResult(*x, role, target, as, d, detail, ctx, TraceKind::kAuthDecision);
+    Run(x, ctx);
+  };
+  auto refuse = [finish](RuleId rule, std::string error, Fact fact, NodeContext& ctx) {
+    Decision d;
+    d.Deny(rule, std::move(error), {}, {std::move(fact)});
+    finish(false, nullptr, kdc::ToRecord(d), ctx);
+  };
+  if (op.kind() == v1::KDC_REQUEST_TGS) {
+    // The current identity's TGT: the forwarded TGT or logon session of an impersonated
+    // client, or the process account's own.
+    if (!as.primary && as.creds.tgt.body().empty()) {
+      return refuse(as.creds.why, "SEC_E_NO_CREDENTIALS", Fact(dir_.Name(as.user) + ".tgt", false),
+                    ctx);
+    }
+    auto with_tgt = [this, op, finish, path = x->path](const v1::SealedTicket& tgt,
+                                                       NodeContext& ctx) {
+      v1::Envelope env;
+      v1::TgsReq* req = env.mutable_tgs_req();
+      *req->mutable_tgt() = tgt;
+      req->set_sname(op.target());
+      *req->mutable_options() = op.options();
+      // "krbtgt/REALM": the clear-text sname of a ticket that came from the wire.
+      const std::string& sname = tgt.sname();
+      std::optional<kdc::DomainId> realm =
+          dir_.FindDomain(sname.size() > 7 ? sname.substr(7) : std::string());
+      AskKdc(realm.value_or(kdc::kNoDomain), std::move(env), path, finish, ctx);
+    };
+    if (!as.primary) return with_tgt(as.creds.tgt, ctx);
+    return GetTgt(
+        account_, key_, x->path,
+        [with_tgt, finish](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr, NodeContext& ctx) {
+          if (!ok) return finish(false, nullptr, std::move(kr), ctx);
+          with_tgt(rep->ticket(), ctx);
+        },
+        ctx);
+  }
+  v1::SealedTicket evidence;
+  if (op.kind() == v1::KDC_REQUEST_S4U2PROXY) {
+    if (op.evidence() == v1::EVIDENCE_S4U2SELF) {
+      auto it = x->obtained.find("s4u2self");
+      if (it == x->obtained.end()) {
+        return refuse(RuleId::kKCD5, "KDC_ERR_BADOPTION", Fact("s4u2self_ticket", false), ctx);
+      }
+      evidence = it->second.first;
+    } else if (!as.primary && !as.creds.evidence.body().empty()) {
+      evidence = as.creds.evidence;
+    } else {
+      return refuse(RuleId::kKCD5, "KDC_ERR_BADOPTION", Fact("incoming_ticket", false), ctx);
+    }
+  }
+  GetTgt(
+      account_, key_, x->path,
+      [this, op, finish, evidence, path = x->path](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr,
+                                                   NodeContext& ctx) {
+        if (!ok) return finish(false, nullptr, std::move(kr), ctx);
+        v1::Envelope env;
+        v1::TgsReq* req = env.mutable_tgs_req();
+        *req->mutable_tgt() = rep->ticket();
+        *req->mutable_options() = op.options();
+        if (op.kind() == v1::KDC_REQUEST_S4U2SELF) {
+          // S4U-1: the ticket is to this account itself, for the user named.
+          const ServiceInfo* me = topology_.FindService(name_);
+          const kdc::Principal& self = dir_.Get(account_);
+          req->set_sname(me && !me->spn.empty() ? me->spn
+                         : !self.spns.empty()   ? self.spns.front()
+                                                : self.name);
+          std::optional<PrincipalId> user = dir_.Find(op.target());
+          req->set_for_user(user ? dir_.FullName(*user) : op.target());
+        } else {
+          req->set_sname(op.target());
+          req->mutable_options()->set_cname_in_addl_tkt(true);
+          *req->mutable_evidence() = evidence;
+          req->set_rbcd(op.rbcd());
+        }
+        AskKdc(dir_.Get(account_).domain, std::move(env), path, finish, ctx);
+      },
+      ctx);
+}
+
 void ProcessNode::AskKdc(kdc::DomainId realm, v1::Envelope req, const std::string& path,
                          KdcDone done, NodeContext& ctx) {
   std::optional<NodeId> kdc = topology_.KdcNode(realm);
@@ -647,6 +788,7 @@ void ProcessNode::GetTgt(PrincipalId who, const std::string& key, const std::str
   v1::AsReq* as = env.mutable_as_req();
   as->set_client(p.name);
   as->mutable_options()->set_forwardable(topology_.options().client_forwardable);
+  as->mutable_options()->set_renewable(topology_.options().client_renewable);
   as->set_preauth_etype(v1::ETYPE_AES256);
   as->set_timestamp_ms(ctx.Now());
   as->set_preauth(kdc::PreauthProof(key, ctx.Now()));
@@ -758,7 +900,8 @@ void ProcessNode::StartOutbound(const ExecPtr& x, v1::CallSpec& spec, NodeContex
   // A network call as this identity needs network credentials (LC-5).
   // The same outcome (RULES.md C18) for an impersonating thread and for a process whose
   // token has no credentials (TK-5).
-  if (!same_host && ob->as->creds.kind == NetCredsKind::kNone && !spec.protocol_transition()) {
+  if (!same_host && ob->as->creds.kind == NetCredsKind::kNone && !spec.protocol_transition() &&
+      spec.use_ticket().empty()) {
     d.Read(ob->as->creds.why, {{who + ".net_creds", "none"}});
     d.Deny(RuleId::kLC5, "DOWNSTREAM_NO_CREDS", "SEC_E_NO_CREDENTIALS",
            {{"caller.net_creds", "none"}, {"to_host", ob->target->host}});
@@ -890,11 +1033,27 @@ void ProcessNode::OutboundNtlm(const std::shared_ptr<Outbound>& ob, NodeContext&
 }
 
 void ProcessNode::OutboundKerberos(const std::shared_ptr<Outbound>& ob, NodeContext& ctx) {
+  if (!ob->spec->use_ticket().empty()) {
+    // A ticket an explicit KDC request of this hop obtained is presented as it is.
+    auto it = ob->x->obtained.find(ob->spec->use_ticket());
+    if (it == ob->x->obtained.end()) {
+      ob->d.Deny(RuleId::kDS7, "SEC_E_NO_CREDENTIALS", {},
+                 {{"obtained(" + ob->spec->use_ticket() + ")", false}});
+      return RefuseOutbound(ob, ctx);
+    }
+    ob->ticket = it->second.first;
+    ob->ticket_view = it->second.second;
+    ob->d.Read(RuleId::kDS9,
+               {{"use_ticket", ob->spec->use_ticket()}, {"ticket.sname", ob->ticket_view.sname()}});
+    return OutboundDelegation(ob, ctx);
+  }
   const NetCreds& creds = ob->as->creds;
   bool s4u = ob->spec->protocol_transition() ||
              (!ob->as->primary && creds.kind == NetCredsKind::kS4uProxy);
   if (s4u) return OutboundS4U(ob, ctx);
   auto with_tgt = [this, ob](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr, NodeContext& ctx) {
+    AddTicket(*ob, "tgt", ok, rep, kr,
+              "krbtgt/" + dir_.GetDomain(dir_.Get(ob->as->user).domain).realm);
     if (!ok) {
       ob->kdc_steps.push_back(KdcStep(ok, rep, kr));
       DenyFromKdc(ob->d, kr);
@@ -907,6 +1066,9 @@ void ProcessNode::OutboundKerberos(const std::shared_ptr<Outbound>& ob, NodeCont
   if (!creds.tgt.body().empty() && TicketValid(creds.tgt_view, ctx.Now())) {
     ob->tgt = creds.tgt;
     ob->tgt_view = creds.tgt_view;
+    v1::KdcRep held;
+    *held.mutable_view() = creds.tgt_view;
+    AddTicket(*ob, "tgt", true, &held, {}, creds.tgt_view.sname());
     return OutboundServiceTicket(ob, ctx);
   }
   if (creds.key.empty()) {
@@ -929,13 +1091,18 @@ void ProcessNode::OutboundServiceTicket(const std::shared_ptr<Outbound>& ob, Nod
       dir_.FindDomain(tgt_sname.size() > 7 ? tgt_sname.substr(7) : std::string());
   *req->mutable_tgt() = std::move(ob->tgt);  // not needed again: a referral brings the next
   req->set_sname(ob->target->spn);
-  // C17: windows clients ask for forwardable service tickets whenever the TGT is one.
-  bool forwardable =
-      opt.deleg_policy == DelegPolicy::kWindows ? tgt_forwardable : opt.client_forwardable;
+  // C17: windows clients ask for forwardable service tickets whenever the TGT is one; the
+  // mit policy asks when configured (client_forwardable), whatever the TGT says.
+  bool forwardable = opt.deleg_policy == DelegPolicy::kWindows
+                         ? tgt_forwardable && opt.client_forwardable
+                         : opt.client_forwardable;
   req->mutable_options()->set_forwardable(forwardable);
+  req->mutable_options()->set_renewable(opt.client_renewable);
   AskKdc(
       realm.value_or(kdc::kNoDomain), std::move(env), ob->path,
       [this, ob](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr, NodeContext& ctx) {
+        AddTicket(*ob, ok && kdc::IsTgt(rep->view()) ? "referral" : "service", ok, rep, kr,
+                  ob->target->spn);
         ob->kdc_steps.push_back(KdcStep(ok, rep, kr));
         bool negotiated = ob->spec->package() == v1::PACKAGE_NEGOTIATE ||
                           ob->spec->package() == v1::PACKAGE_UNSPECIFIED;
@@ -983,11 +1150,13 @@ void ProcessNode::OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& 
     req->set_sname(ob->target->spn);
     req->mutable_options()->set_cname_in_addl_tkt(true);
     req->mutable_options()->set_forwardable(true);
+    req->mutable_options()->set_renewable(topology_.options().client_renewable);
     *req->mutable_evidence() = std::move(evidence);
     req->set_rbcd(true);  // Windows 2012+ always offers resource-based delegation (SFU-CP)
     AskKdc(
         dir_.Get(account_).domain, std::move(env), ob->path,
         [this, ob](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr, NodeContext& ctx) {
+          AddTicket(*ob, "s4u2proxy", ok, rep, kr, ob->target->spn);
           ob->kdc_steps.push_back(KdcStep(ok, rep, kr));
           if (!ok) {
             DenyFromKdc(ob->d, kr);
@@ -1003,6 +1172,8 @@ void ProcessNode::OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& 
   GetTgt(
       account_, key_, ob->path,
       [this, ob, proxy](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr, NodeContext& ctx) {
+        AddTicket(*ob, "s4u_tgt", ok, rep, kr,
+                  "krbtgt/" + dir_.GetDomain(dir_.Get(account_).domain).realm);
         if (!ok) {
           ob->kdc_steps.push_back(KdcStep(ok, rep, kr));
           DenyFromKdc(ob->d, kr);
@@ -1021,10 +1192,13 @@ void ProcessNode::OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& 
                                               : self.name);
         req->set_for_user(dir_.FullName(ob->as->user));
         req->mutable_options()->set_forwardable(true);
+        req->mutable_options()->set_renewable(topology_.options().client_renewable);
+        std::string self_sname = req->sname();
         AskKdc(
             dir_.Get(account_).domain, std::move(env), ob->path,
-            [this, ob, proxy, own_tgt](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr,
-                                       NodeContext& ctx) {
+            [this, ob, proxy, own_tgt, self_sname](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr,
+                                                   NodeContext& ctx) {
+              AddTicket(*ob, "s4u2self", ok, rep, kr, self_sname);
               ob->kdc_steps.push_back(KdcStep(ok, rep, kr));
               if (!ok) {
                 DenyFromKdc(ob->d, kr);
@@ -1047,6 +1221,7 @@ void ProcessNode::OutboundDelegation(const std::shared_ptr<Outbound>& ob, NodeCo
   *ap->mutable_ticket() = std::move(ob->ticket);  // ticket_view stays for the hop's flags
   ap->set_client(dir_.FullName(ob->as->user));
   ap->set_ctime_ms(ctx.Now());
+  ap->set_seq(++authenticator_seq_);
   bool mutual = ob->spec->mutual() || ob->call.transport() == v1::TRANSPORT_NCACN_NP;
   ap->mutable_flags()->set_mutual(mutual);
 
@@ -1073,9 +1248,14 @@ void ProcessNode::OutboundDelegation(const std::shared_ptr<Outbound>& ob, NodeCo
     flags->set_deleg(delegated);
     flags->set_identify(level == Level::kIdentify);
     flags->set_anonymous(level == Level::kAnonymous);
-    d.Read(RuleId::kTR4, {{"gss.deleg", delegated},
-                          {"gss.identify", level == Level::kIdentify},
-                          {"gss.mutual", flags->mutual()}});
+    std::vector<Fact> gss = {{"gss.deleg", delegated},
+                             {"gss.identify", level == Level::kIdentify},
+                             {"gss.mutual", flags->mutual()}};
+    if (delegated || level == Level::kIdentify || level == Level::kAnonymous) {
+      d.Set(RuleId::kTR4, "gss_flags", std::move(gss));  // the level became a GSS flag
+    } else {
+      d.Read(RuleId::kTR4, std::move(gss));
+    }
     ob->call.set_requested_level(ob->WireLevel(ob->level_explicit ? level : ob->level));
     SendCall(ob, ctx);
   };
@@ -1125,11 +1305,14 @@ void ProcessNode::OutboundDelegation(const std::shared_ptr<Outbound>& ob, NodeCo
   v1::TgsReq* req = env.mutable_tgs_req();
   *req->mutable_tgt() = user_tgt;
   req->set_sname("krbtgt/" + user_tgt.realm());
+  ob->forward_realm = user_tgt.realm();
   req->mutable_options()->set_forwarded(true);
   req->mutable_options()->set_forwardable(true);
+  req->mutable_options()->set_renewable(opt.client_renewable);
   AskKdc(
       home_kdc, std::move(env), ob->path,
       [this, ob, send](bool ok, v1::KdcRep* rep, v1::DecisionRecord kr, NodeContext& ctx) {
+        AddTicket(*ob, "forwarded_tgt", ok, rep, kr, "krbtgt/" + ob->forward_realm);
         if (!ok) {
           // UD-4 (AC-1, PU-1): no forwarded TGT; the context has no delegation.
           ob->kdc_steps.push_back(KdcStep(ok, rep, kr));
@@ -1170,6 +1353,7 @@ void ProcessNode::SendCall(const std::shared_ptr<Outbound>& ob, NodeContext& ctx
   // The call moves into the envelope; only what a refusal reports stays behind.
   v1::Envelope env;
   env.mutable_call()->Swap(&ob->call);
+  if (ob->spec->replay_authenticator() && !ob->is_replay) ob->sent = env.call();
   ob->call.set_transport(env.call().transport());
   ob->call.set_package(env.call().package());
   pending_.Request(
@@ -1210,9 +1394,11 @@ void ProcessNode::FinishOutbound(const std::shared_ptr<Outbound>& ob, v1::HopRes
   if (child.verdict() == "denied" && !child.has_decision())
     *child.mutable_decision() = kdc::ToRecord(ob->d);
   if (!ob->ticket_view.sname().empty()) child.set_ticket_flags(ob->ticket_view.flags());
+  for (v1::HopTicket& t : ob->tickets) child.add_tickets()->Swap(&t);
   // The hop is recorded once, here, by its caller; its own calls were recorded before it.
   auto hop = std::make_shared<const v1::HopResult>(std::move(child));
-  ob->x->last_hop = hop;
+  // A replay is reported beside the call it repeats, never in its place.
+  if (!ob->is_replay) ob->x->last_hop = hop;
   if (ctx.Tracing()) {
     TraceRecord rec;
     rec.kind = TraceKind::kHop;
@@ -1225,7 +1411,26 @@ void ProcessNode::FinishOutbound(const std::shared_ptr<Outbound>& ob, v1::HopRes
     rec.hop = hop;
     ctx.Trace(std::move(rec));
   }
+  if (ob->sent) return ReplayOutbound(ob, ctx);
   Run(ob->x, ctx);
+}
+
+void ProcessNode::ReplayOutbound(const std::shared_ptr<Outbound>& ob, NodeContext& ctx) {
+  auto again = std::make_shared<Outbound>();
+  again->x = ob->x;
+  again->spec = ob->spec;
+  again->as = ob->as;
+  again->target = ob->target;
+  again->target_host = ob->target_host;
+  again->path = ob->path + "#replay";
+  again->is_replay = true;
+  again->call = std::move(*ob->sent);
+  ob->sent.reset();
+  again->call.set_path(again->path);
+  again->d.Read(RuleId::kDS16,
+                {{"replay_of", ob->path},
+                 {"authenticator.seq", static_cast<int64_t>(again->call.kerberos().seq())}});
+  SendCall(again, ctx);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1314,6 +1519,13 @@ void ServiceNode::HandleCall(v1::Envelope& env, NodeContext& ctx) {
         d.Deny(RuleId::kDS2,
                ctx.Now() < t->start_ms() ? "KRB_AP_ERR_TKT_NYV" : "KRB_AP_ERR_TKT_EXPIRED", {},
                {{"ticket.end_ms", t->end_ms()}, {"now_ms", ctx.Now()}});
+        return Refuse(env, std::move(d), ctx);
+      }
+      if (IsReplay(ap, ctx.Now())) {
+        d.Deny(RuleId::kDS16, "KRB_AP_ERR_REPEAT", {},
+               {{"authenticator.ctime_ms", ap.ctime_ms()},
+                {"authenticator.seq", static_cast<int64_t>(ap.seq())},
+                {"seen_before", true}});
         return Refuse(env, std::move(d), ctx);
       }
       d.Read(RuleId::kDS1,
@@ -1482,6 +1694,10 @@ void ServiceNode::Authenticated(v1::Envelope& env, PrincipalId user,
   client.host = host_;
   client.creds.kind = h.creds;
   client.creds.why = h.creds_rule;
+  // The ticket the client presented: evidence for an explicit S4U2proxy (KdcRequestSpec).
+  if (call.has_kerberos() && h.creds != NetCredsKind::kS4uProxy && !hidden) {
+    client.creds.evidence = call.kerberos().ticket();
+  }
   switch (h.creds) {
     case NetCredsKind::kTgt: {
       // The forwarded TGT moves into the client's logon session; nothing reads it again.
@@ -1516,6 +1732,8 @@ void ServiceNode::Authenticated(v1::Envelope& env, PrincipalId user,
   r.set_net_creds(NetCredsName(client.creds));
   r.set_package(in.package);
   r.set_verdict("allowed");
+  if (call.transport() == v1::TRANSPORT_NCACN_NP) r.set_transport_level(call.transport_level());
+  if (call.has_kerberos()) *r.mutable_gss_flags() = call.kerberos().flags();
   *r.mutable_decision() = kdc::ToRecord(h.decision);
   r.add_steps(kdc::EncodeRecord(auth));
   r.add_steps(r.decision().SerializeAsString());
@@ -1542,6 +1760,21 @@ void ServiceNode::Authenticated(v1::Envelope& env, PrincipalId user,
   };
   x->plan.Swap(env.mutable_call());  // the plan moves in; `call` is not used after this
   Run(x, ctx);
+}
+
+bool ServiceNode::IsReplay(const v1::ApReq& ap, Time now) {
+  constexpr Time kClockSkew = 5 * 60 * 1000;  // RFC 4120's customary 5 minutes
+  while (!replay_expiry_.empty() &&
+         (replay_expiry_.front().first <= now || replay_expiry_.size() > kMaxReplayEntries)) {
+    replay_seen_.erase(replay_expiry_.front().second);
+    replay_expiry_.pop_front();
+  }
+  std::string key = ap.ticket().mac();
+  key += '|' + std::to_string(ap.ctime_ms()) + '|' + std::to_string(ap.seq());
+  if (replay_seen_.count(key)) return true;
+  replay_seen_.insert(key);
+  replay_expiry_.emplace_back(ap.ctime_ms() + kClockSkew, std::move(key));
+  return false;
 }
 
 std::optional<Fact> ServiceNode::InvalidLogon(

@@ -20,10 +20,12 @@
 #ifndef DELEGSIM_NODES_PROCESS_NODE_H_
 #define DELEGSIM_NODES_PROCESS_NODE_H_
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -109,15 +111,28 @@ class ProcessNode : public Node {
   void OutboundNtlm(const std::shared_ptr<Outbound>& ob, NodeContext& ctx);
   void SendCall(const std::shared_ptr<Outbound>& ob, NodeContext& ctx);
   void FinishOutbound(const std::shared_ptr<Outbound>& ob, v1::HopResult child, NodeContext& ctx);
+  // Sends the call `ob` sent once more, unchanged, as hop "<path>#replay" (DS-16).
+  void ReplayOutbound(const std::shared_ptr<Outbound>& ob, NodeContext& ctx);
   void RefuseOutbound(const std::shared_ptr<Outbound>& ob, NodeContext& ctx);
 
   // KDC plumbing.
+  // Files a ticket of the hop (HopResult.tickets) under `role`: the view of `rep` when
+  // `ok`, else the error and rule of `refusal`. Call it before anything moves out of `rep`.
+  void AddTicket(Outbound& ob, std::string role, bool ok, const v1::KdcRep* rep,
+                 const v1::DecisionRecord& refusal, std::string sname);
+  // The record of one ticket of a hop (see AddTicket).
+  v1::HopTicket TicketRecord(std::string role, bool ok, const v1::KdcRep* rep,
+                             const v1::DecisionRecord& refusal, std::string sname) const;
+  // An explicit KDC exchange at the hop (S4U2self, S4U2proxy, TGS); always waits for the
+  // KDC, then resumes the execution.
+  void OpKdcRequest(const ExecPtr& x, const v1::KdcRequestSpec& op, NodeContext& ctx);
   void AskKdc(kdc::DomainId realm, v1::Envelope req, const std::string& path, KdcDone done,
               NodeContext& ctx);
   void GetTgt(PrincipalId who, const std::string& key, const std::string& path, KdcDone done,
               NodeContext& ctx);
 
   std::map<PrincipalId, std::pair<v1::SealedTicket, v1::TicketBody>> tgt_cache_;
+  uint64_t authenticator_seq_ = 0;  // ApReq.seq of the next AP-REQ this process sends
 };
 
 class ServiceNode final : public ProcessNode {
@@ -140,6 +155,14 @@ class ServiceNode final : public ProcessNode {
   const ServiceInfo service_;
   std::map<NodeId, std::string> challenges_;  // last NTLM challenge issued to each peer
   uint64_t challenge_counter_ = 0;
+  // DS-16: a replay cache of the authenticators accepted (ticket seal, ctime, sequence),
+  // each kept until the clock skew has passed; the queue holds them by expiry, oldest
+  // first. Bounded: beyond kMaxReplayEntries the oldest entry is forgotten.
+  static constexpr size_t kMaxReplayEntries = 100'000;
+  std::set<std::string> replay_seen_;
+  std::deque<std::pair<Time, std::string>> replay_expiry_;
+  // True when this authenticator was seen before (a replay); records it otherwise.
+  bool IsReplay(const v1::ApReq& ap, Time now);
 };
 
 class ClientNode final : public ProcessNode {

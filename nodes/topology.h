@@ -76,6 +76,8 @@ struct Options {
   // C17: windows clients ask for forwardable service tickets whenever the TGT is; the mit
   // client only when configured (krb5.conf forwardable = true).
   bool client_forwardable = true;
+  // DS-15: clients ask RENEWABLE on their AS and TGS requests (windows: always).
+  bool client_renewable = true;
   bool ignore_delegate_failure = false;  // MA-2 policy default for every caller
   bool logon_user_requires_tcb = false;  // C15: Windows 2000 and earlier
   int hop_limit = 16;                    // DS-4

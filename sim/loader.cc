@@ -21,6 +21,7 @@
 #include "kdc/directory.h"
 #include "nodes/token.h"
 #include "nodes/topology.h"
+#include "sim/loader_expectations.h"
 
 namespace delegsim::sim {
 namespace {
@@ -37,9 +38,10 @@ constexpr std::string_view kTopFields[] = {
     "$schema", "name",   "description", "profile",    "options", "seed",
     "domains", "trusts", "hosts",       "accounts",   "groups",  "services",
     "objects", "steps",  "expect",      "invariants", "faults"};
-constexpr std::string_view kOptionFields[] = {"legacy_rbcd", "ignore_delegate_failure",
-                                              "client_policy", "logon_user_requires_tcb",
-                                              "hop_limit"};
+constexpr std::string_view kOptionFields[] = {
+    "legacy_rbcd",   "ignore_delegate_failure", "client_policy",    "logon_user_requires_tcb",
+    "hop_limit",     "client_forwardable",      "client_renewable", "max_ticket_life",
+    "max_renew_life"};
 constexpr std::string_view kDomainFields[] = {"name", "forest", "functional_level", "dc"};
 constexpr std::string_view kTrustFields[] = {"trusting", "trusted", "direction", "attributes"};
 constexpr std::string_view kHostFields[] = {"name", "domain"};
@@ -73,6 +75,8 @@ constexpr std::string_view kCallOptionFields[] = {"transport",
                                                   "by_ip_address",
                                                   "transport_level",
                                                   "on_behalf_of",
+                                                  "use_ticket",
+                                                  "replay_authenticator",
                                                   "then"};
 constexpr std::string_view kClockStepFields[] = {"advance_clock"};
 constexpr std::string_view kInvariantFields[] = {"name", "no_reach", "only_holders",
@@ -84,9 +88,10 @@ constexpr std::string_view kOnlyThroughFields[] = {"service", "via"};
 constexpr std::string_view kHeldCreds[] = {"tgt", "own_session", "s4u_proxy"};
 constexpr std::string_view kFaultFields[] = {"name", "kind",      "host", "domain", "from",
                                              "to",   "both_ways", "by",   "start",  "end"};
-constexpr std::string_view kExpectFields[] = {"path",       "access", "op",        "verdict",
-                                              "identity",   "level",  "net_creds", "error",
-                                              "decided_by", "rules",  "not_rules", "ticket_flags"};
+constexpr std::string_view kExpectFields[] = {
+    "path",      "access", "op",         "verdict",         "identity",  "level",
+    "net_creds", "error",  "decided_by", "rules",           "not_rules", "ticket_flags",
+    "tickets",   "nth",    "token",      "transport_level", "gss_flags"};
 // The key that names what an operation does; exactly one per operation object.
 constexpr std::string_view kOpKinds[] = {"open",
                                          "check",
@@ -100,7 +105,10 @@ constexpr std::string_view kOpKinds[] = {"open",
                                          "open_thread_token",
                                          "impersonate_self",
                                          "duplicate_token",
-                                         "s4u_logon"};
+                                         "s4u_logon",
+                                         "s4u2self",
+                                         "s4u2proxy",
+                                         "tgs"};
 constexpr std::string_view kTicketFlags[] = {"forwardable", "forwarded",     "proxiable",
                                              "proxy",       "renewable",     "initial",
                                              "pre_authent", "ok_as_delegate"};
@@ -155,6 +163,7 @@ struct Named {
 constexpr Named<std::string_view> kProfiles[] = {
     {"windows", "windows"}, {"mit", "mit"}, {"heimdal", "heimdal"}};
 constexpr Named<std::string_view> kClientPolicies[] = {{"windows", "windows"}, {"mit", "mit"}};
+constexpr Named<std::string_view> kTokenKinds[] = {{"primary", "primary"}, {"thread", "thread"}};
 constexpr Named<bool> kDirections[] = {{"two-way", true}, {"one-way", false}};
 constexpr Named<AccountKind> kAccountKinds[] = {{"user", AccountKind::kUser},
                                                 {"computer", AccountKind::kComputer},
@@ -944,6 +953,17 @@ class Decoder {
       if (auto n = Integer(*h, o->At("hop_limit"), 1, nodes::kMaxChainHops))
         out->hop_limit = static_cast<int>(*n);
     }
+    out->client_forwardable = BoolField(*o, "client_forwardable");
+    out->client_renewable = BoolField(*o, "client_renewable");
+    if (const Json* d = o->Get("max_ticket_life")) {
+      out->max_ticket_life_ms = Duration(*d, o->At("max_ticket_life"));
+      if (out->max_ticket_life_ms == 0) {
+        Report(o->At("max_ticket_life"), "a ticket life of 0 would issue no usable ticket");
+      }
+    }
+    if (const Json* d = o->Get("max_renew_life")) {
+      out->max_renew_life_ms = Duration(*d, o->At("max_renew_life"));
+    }
   }
 
   void DecodeDomain(const Json& v, const std::string& path, Scenario* s) {
@@ -1240,6 +1260,25 @@ class Decoder {
     return std::nullopt;
   }
 
+  // The loader's helpers for the decoders of sim/loader_expectations.h.
+  LoaderHooks Hooks() {
+    LoaderHooks hooks;
+    hooks.report = [this](const std::string& p, std::string m) { Report(p, std::move(m)); };
+    hooks.line = [this](const std::string& p) { return LineOfPath(lines_, p); };
+    hooks.member = [](const std::string& p, std::string_view k) { return Member(p, k); };
+    hooks.duration = [this](const Json& j, const std::string& p) { return Duration(j, p); };
+    hooks.rule_id = [this](const Json& j, const std::string& p) { return RuleIdAt(j, p); };
+    return hooks;
+  }
+
+  // A level by name, or by number in either numbering (IL-1, DecodeNumericLevel).
+  std::optional<v1::Level> LevelField(const Obj& o, std::string_view key,
+                                      std::span<const Named<v1::Level>> names, bool allow_default) {
+    const Json* v = o.Get(key);
+    if (v && v->is_object()) return DecodeNumericLevel(*v, o.At(key), Hooks(), allow_default);
+    return EnumField<v1::Level>(o, key, "impersonation level", names);
+  }
+
   // The options of a call (shared by steps and `call` operations) into `call`; `hop` is
   // the hop path the call produces and `service` the service that runs its operations.
   void DecodeCallOptions(const Obj& o, v1::CallSpec* call, CallSite* site, const std::string& hop,
@@ -1250,8 +1289,7 @@ class Decoder {
     auto package = EnumField<v1::Package>(o, "package", "security package", kPackages);
     call->set_package(package.value_or(v1::PACKAGE_NEGOTIATE));
     site->package = call->package();
-    call->set_level(EnumField<v1::Level>(o, "level", "impersonation level", CallLevels())
-                        .value_or(v1::LEVEL_DEFAULT));
+    call->set_level(LevelField(o, "level", CallLevels(), true).value_or(v1::LEVEL_DEFAULT));
     call->set_api(EnumField<v1::Api>(o, "api", "API", kApis).value_or(v1::API_UNSPECIFIED));
     call->set_mutual(BoolField(o, "mutual").value_or(true));
     call->set_ignore_delegate_failure(BoolField(o, "ignore_delegate_failure").value_or(false));
@@ -1264,8 +1302,25 @@ class Decoder {
                "on_behalf_of needs \"protocol_transition\": true (S4U2self names the user, S4U-1)");
       }
     }
-    if (auto tl =
-            EnumField<v1::Level>(o, "transport_level", "impersonation level", TokenLevels())) {
+    if (auto r = BoolField(o, "replay_authenticator")) {
+      call->set_replay_authenticator(*r);
+      if (*r && hop.size() > 0) {
+        src_->hops.insert(hop + "#replay");
+      }
+    }
+    if (const Json* u = o.Get("use_ticket")) {
+      constexpr Named<std::string_view> kUsable[] = {
+          {"s4u2self", "s4u2self"}, {"s4u2proxy", "s4u2proxy"}, {"tgs", "tgs"}};
+      if (auto t = Enum<std::string_view>(*u, o.At("use_ticket"), "ticket role", kUsable)) {
+        call->set_use_ticket(std::string(*t));
+        if (call->package() != v1::PACKAGE_KERBEROS && call->package() != v1::PACKAGE_NEGOTIATE) {
+          Report(o.At("use_ticket"),
+                 "use_ticket presents a Kerberos ticket: the package must be "
+                 "kerberos or negotiate");
+        }
+      }
+    }
+    if (auto tl = LevelField(o, "transport_level", TokenLevels(), false)) {
       call->set_transport_level(*tl);
       if (call->transport() != v1::TRANSPORT_NCACN_NP) {
         Report(o.At("transport_level"),
@@ -1304,6 +1359,9 @@ class Decoder {
     }
     if (kind == "logon_user") f.insert(f.end(), {"password", "then"});
     if (kind == "s4u_logon") f.push_back("identify");
+    if (kind == "s4u2self") f.insert(f.end(), {"forwardable", "renewable"});
+    if (kind == "s4u2proxy") f.insert(f.end(), {"evidence", "rbcd", "forwardable", "renewable"});
+    if (kind == "tgs") f.push_back("options");
     return f;
   }
 
@@ -1396,12 +1454,52 @@ class Decoder {
     } else if (kind == "impersonate_self" || kind == "duplicate_token") {
       v1::DuplicateSpec* d = op->mutable_duplicate_token();
       d->set_self(kind == "impersonate_self");
-      if (auto l = Enum<v1::Level>(arg, at, "impersonation level", TokenLevels())) d->set_level(*l);
+      std::optional<v1::Level> l =
+          arg.is_object() ? DecodeNumericLevel(arg, at, Hooks(), false)
+                          : Enum<v1::Level>(arg, at, "impersonation level", TokenLevels());
+      if (l) d->set_level(*l);
     } else if (kind == "s4u_logon") {
       v1::S4uLogonSpec* s4u = op->mutable_s4u_logon();
       s4u->set_user(String(arg, at).value_or(""));
       s4u->set_identify(BoolField(o, "identify").value_or(false));
+    } else if (kind == "s4u2self" || kind == "s4u2proxy" || kind == "tgs") {
+      DecodeKdcRequest(o, kind, at, arg, op->mutable_kdc_request());
     }
+  }
+
+  // An explicit KDC exchange: `s4u2self` names a user, `s4u2proxy` and `tgs` an SPN.
+  void DecodeKdcRequest(const Obj& o, std::string_view kind, const std::string& at, const Json& arg,
+                        v1::KdcRequestSpec* r) {
+    r->set_target(String(arg, at).value_or(""));
+    v1::KdcOptions* opts = r->mutable_options();
+    if (kind == "tgs") {
+      r->set_kind(v1::KDC_REQUEST_TGS);
+      constexpr std::string_view kKdcOptions[] = {"forwardable", "forwarded", "proxiable",
+                                                  "renewable"};
+      if (const Json* j = o.Get("options")) {
+        if (std::optional<Obj> args =
+                Object(*j, o.At("options"), "an object of KDC options", kKdcOptions)) {
+          opts->set_forwardable(BoolField(*args, "forwardable").value_or(false));
+          opts->set_forwarded(BoolField(*args, "forwarded").value_or(false));
+          opts->set_proxiable(BoolField(*args, "proxiable").value_or(false));
+          opts->set_renewable(BoolField(*args, "renewable").value_or(false));
+        }
+      }
+      return;
+    }
+    // S4U requests ask FORWARDABLE unless told otherwise, as Windows services do.
+    opts->set_forwardable(BoolField(o, "forwardable").value_or(true));
+    opts->set_renewable(BoolField(o, "renewable").value_or(false));
+    if (kind == "s4u2self") {
+      r->set_kind(v1::KDC_REQUEST_S4U2SELF);
+      return;
+    }
+    r->set_kind(v1::KDC_REQUEST_S4U2PROXY);
+    r->set_rbcd(BoolField(o, "rbcd").value_or(true));
+    constexpr Named<v1::EvidenceSource> kEvidence[] = {{"incoming", v1::EVIDENCE_INCOMING},
+                                                       {"s4u2self", v1::EVIDENCE_S4U2SELF}};
+    r->set_evidence(EnumField<v1::EvidenceSource>(o, "evidence", "evidence", kEvidence)
+                        .value_or(v1::EVIDENCE_INCOMING));
   }
 
   void DecodeInvariant(const Json& v, const std::string& path, Scenario* s) {
@@ -1535,6 +1633,28 @@ class Decoder {
     if (auto x = EnumField<std::string_view>(*o, "verdict", "verdict", kVerdicts)) {
       e.verdict = std::string(*x);
     }
+    if (auto t = EnumField<std::string_view>(*o, "token", "token", kTokenKinds)) {
+      e.token = std::string(*t);
+    }
+    if (auto l = EnumField<std::string_view>(*o, "transport_level", "impersonation level",
+                                             HopLevels())) {
+      e.transport_level = std::string(*l);
+    }
+    if (const Json* g = o->Get("gss_flags")) {
+      constexpr std::string_view kGss[] = {"deleg", "mutual", "identify", "anonymous"};
+      if (std::optional<Obj> flags =
+              Object(*g, o->At("gss_flags"), "an object of GSS flags", kGss)) {
+        for (std::string_view name : kGss) {
+          if (auto b = BoolField(*flags, name)) e.gss_flags.emplace_back(std::string(name), *b);
+        }
+      }
+    }
+    if (const Json* n = o->Get("nth")) {
+      if (auto k = Integer(*n, o->At("nth"), 1, 1000)) e.nth = static_cast<int>(*k);
+      if (!o->Has("access") && !o->Has("op")) {
+        Report(o->At("nth"), "'nth' counts operations: give 'op' or 'access' too");
+      }
+    }
     if (const Json* id = o->Get("identity")) {
       if (id->is_null()) {
         e.identity = "anonymous";
@@ -1585,9 +1705,13 @@ class Decoder {
         }
       }
     }
-    constexpr std::string_view kChecks[] = {"verdict",   "identity",  "level",
-                                            "net_creds", "error",     "decided_by",
-                                            "rules",     "not_rules", "ticket_flags"};
+    if (const Json* t = o->Get("tickets")) {
+      DecodeTicketExpectations(*t, o->At("tickets"), Hooks(), &e.tickets);
+    }
+    constexpr std::string_view kChecks[] = {
+        "verdict",    "identity",        "level",     "net_creds",    "error",
+        "decided_by", "rules",           "not_rules", "ticket_flags", "tickets",
+        "token",      "transport_level", "gss_flags"};
     bool checks_something = std::any_of(std::begin(kChecks), std::end(kChecks),
                                         [&](std::string_view k) { return o->Has(k); });
     // What results.cc can check: an operation has a verdict, an identity and a decision;
@@ -1596,7 +1720,8 @@ class Decoder {
     // with that target and/or kind (create_process, revert, ... name no target).
     if (o->Has("access") || o->Has("op")) {
       const char* key = o->Has("access") ? "access" : "op";
-      for (std::string_view k : {"level", "net_creds", "ticket_flags"}) {
+      for (std::string_view k :
+           {"level", "net_creds", "ticket_flags", "tickets", "transport_level", "gss_flags"}) {
         if (o->Has(k)) {
           Report(o->At(k), "'" + std::string(k) + "' describes a hop; an expectation with '" + key +
                                "' is about an operation (drop '" + key +
@@ -1604,10 +1729,15 @@ class Decoder {
         }
       }
     }
+    if (o->Has("token") && !o->Has("access") && !o->Has("op")) {
+      Report(o->At("token"),
+             "'token' describes an operation (a privilege check, TK-3): give 'op' "
+             "or 'access' too");
+    }
     if (!checks_something) {
       Report(path,
              "the expectation checks nothing (give verdict, identity, level, net_creds, error, "
-             "decided_by, rules, not_rules or ticket_flags)");
+             "decided_by, rules, not_rules, ticket_flags or tickets)");
     }
     s->expectations.push_back(std::move(e));
     src_->expectations.push_back(path);

@@ -13,6 +13,7 @@
 #include "nodes/token.h"
 #include "sim/durations.h"
 #include "sim/mechanism.h"
+#include "sim/ticket_expectations.h"
 
 namespace delegsim::sim {
 namespace {
@@ -173,21 +174,27 @@ ExpectationReport CheckExpectations(const Scenario& scenario,
       fail("hop", "a hop at " + e.path, "no such hop (the chain stopped earlier)");
     } else if (!e.op_target.empty() || !e.op.empty()) {
       const v1::OpResult* op = nullptr;
+      int seen = 0;
       for (const v1::OpResult& o : hop->ops()) {
         if ((e.op_target.empty() || o.target() == e.op_target) &&
-            (e.op.empty() || e.op == o.op())) {
+            (e.op.empty() || e.op == o.op()) && ++seen == e.nth) {
           op = &o;
           break;
         }
       }
       if (!op) {
         fail("operation",
-             (e.op.empty() ? std::string("an operation") : e.op) +
+             (e.nth > 1 ? "operation #" + std::to_string(e.nth) + ": " : std::string()) +
+                 (e.op.empty() ? std::string("an operation") : e.op) +
                  (e.op_target.empty() ? "" : " on " + e.op_target),
-             "none ran");
+             seen > 0 ? std::to_string(seen) + " ran" : "none ran");
       } else {
         CheckOutcome(e, op->verdict(), op->identity(), op->decision(), RecordRules(op->decision()),
                      fail);
+        if (e.token) {
+          std::string where = op->detail().rfind("token=", 0) == 0 ? op->detail().substr(6) : "";
+          if (where != *e.token) fail("token", *e.token, where.empty() ? "not recorded" : where);
+        }
       }
     } else {
       CheckOutcome(e, hop->verdict(), hop->identity(), hop->decision(), HopRules(*hop), fail);
@@ -205,6 +212,20 @@ ExpectationReport CheckExpectations(const Scenario& scenario,
                (have ? "set" : "clear") + std::string(" (flags ") +
                    kdc::KlistFlags(hop->ticket_flags()) + ")");
         }
+      }
+      for (const TicketExpectation& t : e.tickets) CheckTicketExpectation(t, *hop, fail);
+      if (e.transport_level) {
+        std::optional<nodes::Level> l = nodes::FromWire(hop->transport_level());
+        std::string have = l ? std::string(nodes::LevelName(*l)) : "none";
+        if (have != *e.transport_level) fail("transport_level", *e.transport_level, have);
+      }
+      for (const auto& [flag, want] : e.gss_flags) {
+        const v1::GssFlags& g = hop->gss_flags();
+        bool have = flag == "deleg"      ? g.deleg()
+                    : flag == "mutual"   ? g.mutual()
+                    : flag == "identify" ? g.identify()
+                                         : g.anonymous();
+        if (have != want) fail("gss_flags." + flag, want ? "set" : "clear", have ? "set" : "clear");
       }
     }
     if (failures.empty()) {
@@ -382,6 +403,14 @@ void RenderHop(const v1::HopResult& h, const std::string& indent, bool last, con
     }
     if (!parts.empty()) line("delegation: ", Safe(Join(parts, "; ")));
   }
+  if (std::optional<nodes::Level> tl = nodes::FromWire(h.transport_level())) {
+    line("transport level: ", std::string(nodes::LevelName(*tl)) + " (SMB layer, TR-3)");
+  }
+  if (h.tickets_size() > 0) {
+    std::vector<std::string> tickets;
+    for (const v1::HopTicket& t : h.tickets()) tickets.push_back(DescribeHopTicket(t));
+    line("tickets: ", Safe(Join(tickets, "; ")));
+  }
   line("rules: ", Safe(Join(HopRules(h))));
   size_t items = static_cast<size_t>(h.ops_size() + h.children_size());
   size_t i = 0;
@@ -472,6 +501,39 @@ std::string RenderJson(const World& world, const ExpectationReport& expectations
     hj["rules"] = HopRules(*h);
     hj["facts"] = HopFacts(*h);
     hj["ticket_flags"] = kdc::FlagNames(h->ticket_flags());
+    nlohmann::ordered_json tickets = nlohmann::ordered_json::array();
+    for (const v1::HopTicket& t : h->tickets()) {
+      nlohmann::ordered_json tj;
+      tj["role"] = t.role();
+      tj["sname"] = t.sname();
+      tj["issued"] = t.error().empty() && t.has_view();
+      tj["error"] = t.error();
+      tj["decided_by"] = t.rule();
+      if (t.has_view()) {
+        const v1::TicketBody& v = t.view();
+        tj["client"] = t.client();
+        tj["server"] = t.server();
+        tj["klist"] = kdc::KlistFlags(v.flags());
+        tj["flags"] = kdc::FlagNames(v.flags());
+        tj["start_ms"] = v.start_ms();
+        tj["end_ms"] = v.end_ms();
+        tj["renew_till_ms"] = v.renew_till_ms();
+        tj["pac_groups"] = std::vector<std::string>(t.pac_groups().begin(), t.pac_groups().end());
+        tj["pac_user_flags"] = PacUserFlagNames(v.pac().user_account_control());
+        tj["transited"] = std::vector<std::string>(v.pac().transited_services().begin(),
+                                                   v.pac().transited_services().end());
+      }
+      tickets.push_back(std::move(tj));
+    }
+    hj["tickets"] = std::move(tickets);
+    std::optional<nodes::Level> tl = nodes::FromWire(h->transport_level());
+    hj["transport_level"] = tl ? std::string(nodes::LevelName(*tl)) : "none";
+    nlohmann::ordered_json gss;
+    gss["deleg"] = h->gss_flags().deleg();
+    gss["mutual"] = h->gss_flags().mutual();
+    gss["identify"] = h->gss_flags().identify();
+    gss["anonymous"] = h->gss_flags().anonymous();
+    hj["gss_flags"] = std::move(gss);
     HopMechanismInfo mechanism = DescribeMechanism(*h);
     hj["mechanism"] = std::string(mechanism.mechanism);
     hj["mechanism_rules"] = mechanism.rules;

@@ -96,6 +96,28 @@ struct StepSpec {
   int64_t advance_ms = 0;  // kAdvanceClock
 };
 
+// Assertions about one ticket a hop involved (HopResult.tickets), addressed by its role
+// and, for a role that occurs several times at a hop, its position ("referral#2").
+struct TicketExpectation {
+  Origin origin;
+  std::string role;  // "tgt", "referral", "service", "forwarded_tgt", "s4u_tgt", "s4u2self",
+                     // "s4u2proxy", "tgs"
+  int index = 1;     // the Nth exchange of that role at the hop, from 1
+  std::optional<bool> issued;                       // false: the exchange failed (or never ran)
+  std::optional<std::string> klist;                 // the exact `klist -f` letters, "FfRA"
+  std::vector<std::pair<std::string, bool>> flags;  // {"renewable", true}
+  std::optional<int64_t> lifetime_ms;               // end - start
+  std::optional<int64_t> renew_ms;                  // renew-till - start (0: not renewable)
+  std::optional<std::string> client;                // full or bare name
+  std::optional<std::string> server;                // account name or SPN (sname)
+  std::vector<std::string> pac_groups;      // each present: a group, or a well-known SID name
+  std::vector<std::string> not_pac_groups;  // none present
+  std::optional<std::vector<std::string>> pac_user_flags;  // exactly these USER_* bits
+  std::optional<std::vector<std::string>> transited;       // S4U_DELEGATION_INFO, in order
+  std::optional<std::string> error;                        // the KDC error of the exchange
+  std::optional<std::string> decided_by;                   // the rule that decided it
+};
+
 // One assertion about a hop (addressed by its path, "c1/web/db") or about one of the
 // operations a hop ran (`op_target` set: the object, privilege or user it named).
 struct Expectation {
@@ -105,6 +127,7 @@ struct Expectation {
   // that matches them; with neither it is about the hop itself.
   std::string op_target;  // the object, privilege or user the operation named
   std::string op;         // the operation kind ("open", "create_process", "revert", ...)
+  int nth = 1;            // with op/access: the Nth matching operation at the hop, from 1
   std::optional<std::string> verdict;     // "allowed" | "denied"
   std::optional<std::string> identity;    // full or bare name, or "anonymous"
   std::optional<std::string> level;       // "anonymous" | "identify" | "impersonate" | "delegate"
@@ -114,6 +137,10 @@ struct Expectation {
   std::vector<std::string> rules;         // each must be among the rules named
   std::vector<std::string> not_rules;     // none of these may be named
   std::vector<std::pair<std::string, bool>> ticket_flags;  // {"ok_as_delegate", true}
+  std::vector<TicketExpectation> tickets;                  // the tickets of the hop's KDC exchanges
+  std::optional<std::string> token;  // operations: "primary" | "thread", where it looked (TK-3)
+  std::optional<std::string> transport_level;           // hops: the TR-3 level received, or "none"
+  std::vector<std::pair<std::string, bool>> gss_flags;  // hops: {"deleg", true} (TR-4)
 };
 
 // A property of the design that `delegsim check` proves over every credential flow
@@ -165,6 +192,14 @@ struct Options {
   std::string client_policy = "windows";  // "windows" | "mit"
   bool logon_user_requires_tcb = false;
   int hop_limit = 16;
+  // Client options: whether clients ask FORWARDABLE (kinit -F, krb5.conf forwardable =
+  // false: a non-forwardable logon) and RENEWABLE (windows policy: yes; mit: only with
+  // renew_lifetime); unset takes the client policy's default.
+  std::optional<bool> client_forwardable;
+  std::optional<bool> client_renewable;
+  // Realm ticket policy (DS-15), overriding the profile's defaults; ms.
+  std::optional<int64_t> max_ticket_life_ms;
+  std::optional<int64_t> max_renew_life_ms;
 };
 
 struct Scenario {

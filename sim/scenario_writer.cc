@@ -142,6 +142,8 @@ void PutCallOptions(Json& o, const v1::CallSpec& call) {
   if (call.transport_level() != v1::LEVEL_DEFAULT) {
     o["transport_level"] = LevelText(call.transport_level());
   }
+  if (!call.use_ticket().empty()) o["use_ticket"] = call.use_ticket();
+  PutTrue(o, "replay_authenticator", call.replay_authenticator());
   if (!call.ops().empty()) o["then"] = OpsJson(call.ops());
 }
 
@@ -197,6 +199,28 @@ Json OpJson(const v1::Operation& op) {
       o["s4u_logon"] = op.s4u_logon().user();
       PutTrue(o, "identify", op.s4u_logon().identify());
       break;
+    case v1::Operation::kKdcRequest: {
+      const v1::KdcRequestSpec& r = op.kdc_request();
+      const v1::KdcOptions& k = r.options();
+      if (r.kind() == v1::KDC_REQUEST_TGS) {
+        o["tgs"] = r.target();
+        Json opts = Json::object();
+        PutTrue(opts, "forwardable", k.forwardable());
+        PutTrue(opts, "forwarded", k.forwarded());
+        PutTrue(opts, "proxiable", k.proxiable());
+        PutTrue(opts, "renewable", k.renewable());
+        if (!opts.empty()) o["options"] = std::move(opts);
+        break;
+      }
+      o[r.kind() == v1::KDC_REQUEST_S4U2SELF ? "s4u2self" : "s4u2proxy"] = r.target();
+      if (!k.forwardable()) o["forwardable"] = false;  // the loader's default is true
+      PutTrue(o, "renewable", k.renewable());
+      if (r.kind() == v1::KDC_REQUEST_S4U2PROXY) {
+        if (r.evidence() == v1::EVIDENCE_S4U2SELF) o["evidence"] = "s4u2self";
+        if (!r.rbcd()) o["rbcd"] = false;  // the loader's default is true
+      }
+      break;
+    }
     case v1::Operation::OP_NOT_SET:
       break;
   }
@@ -217,6 +241,10 @@ Json OptionsJson(const Options& options) {
   if (options.client_policy != defaults.client_policy) o["client_policy"] = options.client_policy;
   PutTrue(o, "logon_user_requires_tcb", options.logon_user_requires_tcb);
   if (options.hop_limit != defaults.hop_limit) o["hop_limit"] = options.hop_limit;
+  if (options.client_forwardable) o["client_forwardable"] = *options.client_forwardable;
+  if (options.client_renewable) o["client_renewable"] = *options.client_renewable;
+  if (options.max_ticket_life_ms) o["max_ticket_life"] = *options.max_ticket_life_ms;
+  if (options.max_renew_life_ms) o["max_renew_life"] = *options.max_renew_life_ms;
   return o;
 }
 
@@ -373,6 +401,39 @@ Json ExpectationJson(const Expectation& e) {
     Json flags = Json::object();
     for (const auto& [flag, value] : e.ticket_flags) flags[flag] = value;
     o["ticket_flags"] = std::move(flags);
+  }
+  if (e.nth != 1) o["nth"] = e.nth;
+  if (e.token) o["token"] = *e.token;
+  if (e.transport_level) o["transport_level"] = *e.transport_level;
+  if (!e.gss_flags.empty()) {
+    Json flags = Json::object();
+    for (const auto& [flag, value] : e.gss_flags) flags[flag] = value;
+    o["gss_flags"] = std::move(flags);
+  }
+  if (!e.tickets.empty()) {
+    Json tickets = Json::object();
+    for (const TicketExpectation& t : e.tickets) {
+      Json j = Json::object();
+      if (t.issued) j["issued"] = *t.issued;
+      if (t.klist) j["klist"] = *t.klist;
+      if (!t.flags.empty()) {
+        Json flags = Json::object();
+        for (const auto& [flag, value] : t.flags) flags[flag] = value;
+        j["flags"] = std::move(flags);
+      }
+      if (t.lifetime_ms) j["lifetime"] = *t.lifetime_ms;
+      if (t.renew_ms) j["renew_till"] = *t.renew_ms == 0 ? Json(false) : Json(*t.renew_ms);
+      if (t.client) j["client"] = *t.client;
+      if (t.server) j["server"] = *t.server;
+      PutStrings(j, "pac_groups", t.pac_groups);
+      PutStrings(j, "not_pac_groups", t.not_pac_groups);
+      if (t.pac_user_flags) j["pac_user_flags"] = *t.pac_user_flags;
+      if (t.transited) j["transited"] = *t.transited;
+      if (t.error) j["error"] = *t.error;
+      if (t.decided_by) j["decided_by"] = *t.decided_by;
+      tickets[t.role + (t.index > 1 ? "#" + std::to_string(t.index) : "")] = std::move(j);
+    }
+    o["tickets"] = std::move(tickets);
   }
   return o;
 }

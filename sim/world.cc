@@ -131,11 +131,16 @@ StatusOr<std::unique_ptr<World>> World::Build(Scenario scenario,
   }
   if (Status st = dir.Finalize(secret); !st.ok()) return st;
 
+  if (s.options.max_ticket_life_ms) profile->max_ticket_life_ms = *s.options.max_ticket_life_ms;
+  if (s.options.max_renew_life_ms) profile->max_renew_life_ms = *s.options.max_renew_life_ms;
   w->kdc_ = std::make_unique<kdc::Kdc>(dir, *profile);
   nodes::Options opt;
   opt.deleg_policy =
       s.options.client_policy == "mit" ? nodes::DelegPolicy::kAlways : nodes::DelegPolicy::kWindows;
-  opt.client_forwardable = true;
+  opt.client_forwardable = s.options.client_forwardable.value_or(true);
+  // Windows clients ask RENEWABLE on every request (KDC options 0x40810010); MIT's kinit
+  // only when krb5.conf sets renew_lifetime (or -r).
+  opt.client_renewable = s.options.client_renewable.value_or(s.options.client_policy != "mit");
   opt.ignore_delegate_failure = s.options.ignore_delegate_failure;
   opt.logon_user_requires_tcb = s.options.logon_user_requires_tcb;
   opt.hop_limit = s.options.hop_limit;
@@ -337,6 +342,10 @@ v1::HopResult AssembleHops(const std::string& label,
   };
   auto roots = by_parent.find(label);
   if (roots == by_parent.end() || roots->second.empty()) return v1::HopResult();
+  // A step's replayed call (DS-16, "<label>#replay") is not the step's outcome.
+  for (auto r = roots->second.rbegin(); r != roots->second.rend(); ++r) {
+    if (!(*r)->path().ends_with("#replay")) return build(**r);
+  }
   return build(*roots->second.back());
 }
 

@@ -102,6 +102,7 @@ KdcResult Login(const Kdc& kdc, DomainId realm, std::string_view user, LoginOpti
   req.set_client(std::string(user));
   req.mutable_options()->set_forwardable(opts.forwardable);
   req.mutable_options()->set_proxiable(opts.proxiable);
+  req.mutable_options()->set_renewable(opts.renewable);
   req.set_preauth_etype(opts.etype);
   req.set_timestamp_ms(opts.at);
   std::optional<PrincipalId> id = dir.FindIn(realm, user);
@@ -116,6 +117,7 @@ v1::TgsReq TgsRequest(const v1::SealedTicket& tgt, std::string_view sname, TgsOp
   req.mutable_options()->set_forwardable(opts.forwardable);
   req.mutable_options()->set_forwarded(opts.forwarded);
   req.mutable_options()->set_proxiable(opts.proxiable);
+  req.mutable_options()->set_renewable(opts.renewable);
   return req;
 }
 
@@ -192,6 +194,7 @@ uint32_t FlagBit(std::string_view flag) {
   if (flag == "forwardable") return v1::TICKET_FLAG_FORWARDABLE;
   if (flag == "forwarded") return v1::TICKET_FLAG_FORWARDED;
   if (flag == "proxiable") return v1::TICKET_FLAG_PROXIABLE;
+  if (flag == "renewable") return v1::TICKET_FLAG_RENEWABLE;
   if (flag == "ok_as_delegate") return v1::TICKET_FLAG_OK_AS_DELEGATE;
   ADD_FAILURE() << "unknown flag " << flag;
   return 0;

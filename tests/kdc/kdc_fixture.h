@@ -111,6 +111,7 @@ inline constexpr char kIso[] = "http/app.isolated.example";
 struct LoginOptions {
   bool forwardable = true;
   bool proxiable = false;
+  bool renewable = false;
   v1::Etype etype = v1::ETYPE_AES256;
   Time at = kNow;
 };
@@ -119,6 +120,7 @@ struct TgsOptions {
   bool forwardable = true;
   bool forwarded = false;
   bool proxiable = false;
+  bool renewable = false;
   Time at = kNow;
 };
 

@@ -367,7 +367,7 @@ TEST(LoaderTest, ExpectationChecks) {
 })")),
       ElementsAre(
           "t.json:10: $.expect[0]: the expectation checks nothing (give verdict, identity, level, "
-          "net_creds, error, decided_by, rules, not_rules or ticket_flags)",
+          "net_creds, error, decided_by, rules, not_rules, ticket_flags or tickets)",
           "t.json:10: $.expect[0].path: 'c1' names a step, not a hop; the step's first hop is "
           "'c1/web'",
           "t.json:11: $.expect[1].level: 'level' describes a hop; an expectation with 'op' is "
@@ -802,6 +802,100 @@ TEST(LoaderTest, DocumentationExamples) {
     EXPECT_NE(doc.find("\n" + p.ToString() + "\n"), std::string::npos) << p.ToString();
   }
   LoadOk(blocks[0]);
+}
+
+// Issue 12: ticket expectations, explicit KDC requests, numeric levels, each problem
+// located and, for a misspelt name, with a suggestion.
+TEST(LoaderTest, TicketExpectationProblems) {
+  EXPECT_THAT(
+      Problems(
+          WithWorld(R"(  "steps": [{"name": "c1", "user": "alice", "from": "ws1", "call": "web"}],
+  "expect": [{"path": "c1/web", "tickets": {
+    "forwarded_tg": {"klist": "F"},
+    "referral#0": {"klist": "F"},
+    "service": {"klist": "FX", "flags": {"renewabel": true}, "lifetime": "ten hours",
+                "pac_groups": ["SERVICE_ASSERTED_IDENTITIY"], "pac_user_flags": ["USER_NOT_DELEGATE"],
+                "decided_by": "ds-99", "frobs": 1},
+    "s4u2self": {"issued": false, "klist": "F"}}}]
+})")),
+      ElementsAre(
+          "t.json:11: $.expect[0].tickets.forwarded_tg: unknown ticket role 'forwarded_tg' (did "
+          "you mean 'forwarded_tgt'?)",
+          "t.json:12: $.expect[0].tickets[\"referral#0\"]: 'referral#0': after '#' comes the "
+          "position of the exchange at the hop, from 1 to 64 (e.g. 'referral#2')",
+          "t.json:13: $.expect[0].tickets.service.klist: 'X' is not a klist -f flag letter (F "
+          "forwardable, f forwarded, P proxiable, p proxy, R renewable, I initial, A "
+          "pre-authenticated, O ok-as-delegate)",
+          "t.json:13: $.expect[0].tickets.service.flags.renewabel: unknown ticket flag "
+          "'renewabel' (did you mean 'renewable'?)",
+          "t.json:13: $.expect[0].tickets.service.lifetime: invalid duration 'ten hours' "
+          "(expected a whole number followed by ms, s, m, h or d, e.g. \"11h\")",
+          "t.json:14: $.expect[0].tickets.service.pac_groups[0]: unknown well-known SID "
+          "'SERVICE_ASSERTED_IDENTITIY' (did you mean 'SERVICE_ASSERTED_IDENTITY'?)",
+          "t.json:14: $.expect[0].tickets.service.pac_user_flags[0]: unknown USER_* account "
+          "flag 'USER_NOT_DELEGATE' (did you mean 'USER_NOT_DELEGATED'?)",
+          "t.json:15: $.expect[0].tickets.service.frobs: unknown field 'frobs' (did you mean "
+          "'flags'?)",
+          "t.json:15: $.expect[0].tickets.service.decided_by: unknown rule id 'ds-99' (did you "
+          "mean 'DS-9'?)",
+          "t.json:16: $.expect[0].tickets.s4u2self.klist: 'klist' describes an issued ticket, "
+          "but 'issued' is false (the exchange is expected to fail)"));
+}
+
+TEST(LoaderTest, TicketExpectationsAndKdcRequestsLoad) {
+  Scenario s =
+      LoadOk(WithWorld(R"(  "options": {"client_forwardable": false, "client_renewable": true,
+              "max_ticket_life": "8h", "max_renew_life": "2d"},
+  "steps": [{"name": "c1", "user": "alice", "from": "ws1", "call": "web", "level": {"rpc_c_imp_level": 3},
+             "then": [{"s4u2self": "alice", "forwardable": false},
+                      {"s4u2proxy": "http/web1", "evidence": "s4u2self", "rbcd": false},
+                      {"tgs": "http/web1", "options": {"renewable": true}},
+                      {"impersonate_self": {"security_impersonation_level": 1}},
+                      {"call": "db", "use_ticket": "s4u2proxy", "replay_authenticator": true}]}],
+  "expect": [{"path": "c1/web", "tickets": {"referral#2": {"klist": "FRA", "renew_till": false}}},
+             {"path": "c1/web", "op": "s4u2proxy", "nth": 1, "verdict": "denied"},
+             {"path": "c1/web/db#replay", "error": "KRB_AP_ERR_REPEAT"}]
+})"));
+  EXPECT_EQ(s.options.client_forwardable, false);
+  EXPECT_EQ(s.options.max_renew_life_ms, 2 * 24 * 3600 * 1000LL);
+  ASSERT_THAT(s.steps, SizeIs(1));
+  const v1::CallSpec& call = s.steps[0].call;
+  EXPECT_EQ(call.level(), v1::LEVEL_IMPERSONATE);
+  ASSERT_EQ(call.ops_size(), 5);
+  EXPECT_EQ(call.ops(0).kdc_request().kind(), v1::KDC_REQUEST_S4U2SELF);
+  EXPECT_FALSE(call.ops(0).kdc_request().options().forwardable());
+  EXPECT_EQ(call.ops(1).kdc_request().evidence(), v1::EVIDENCE_S4U2SELF);
+  EXPECT_FALSE(call.ops(1).kdc_request().rbcd());
+  EXPECT_TRUE(call.ops(2).kdc_request().options().renewable());
+  EXPECT_EQ(call.ops(3).duplicate_token().level(), v1::LEVEL_IDENTIFY);
+  EXPECT_EQ(call.ops(4).call().use_ticket(), "s4u2proxy");
+  ASSERT_THAT(s.expectations, SizeIs(3));
+  ASSERT_THAT(s.expectations[0].tickets, SizeIs(1));
+  EXPECT_EQ(s.expectations[0].tickets[0].role, "referral");
+  EXPECT_EQ(s.expectations[0].tickets[0].index, 2);
+  EXPECT_EQ(s.expectations[0].tickets[0].renew_ms, 0);
+}
+
+TEST(LoaderTest, NumericLevelsOutsideTheirNumberingAreRejected) {
+  EXPECT_THAT(
+      Problems(
+          WithWorld(R"(  "steps": [{"name": "c1", "user": "alice", "from": "ws1", "call": "web",
+    "level": {"rpc_c_imp_level": 5},
+    "then": [{"duplicate_token": {"security_impersonation_level": 4}},
+             {"impersonate_self": {"rpc_c_imp_level": 0}},
+             {"impersonate_self": {"rpc_imp_level": 2}}]}]
+})")),
+      ElementsAre("t.json:10: $.steps[0].level.rpc_c_imp_level: unknown level value 5 (IL-1 "
+                  "rejects values outside RPC_C_IMP_LEVEL: 0 default, 1 anonymous, 2 identify, "
+                  "3 impersonate, 4 delegate)",
+                  "t.json:11: $.steps[0].then[0].duplicate_token.security_impersonation_level: "
+                  "unknown level value 4 (IL-1 rejects values outside "
+                  "SECURITY_IMPERSONATION_LEVEL: 0 anonymous, 1 identification, 2 "
+                  "impersonation, 3 delegation)",
+                  "t.json:12: $.steps[0].then[1].impersonate_self.rpc_c_imp_level: 0 "
+                  "(RPC_C_IMP_LEVEL_DEFAULT) is not a level here; give the level itself",
+                  "t.json:13: $.steps[0].then[2].impersonate_self.rpc_imp_level: unknown level "
+                  "numbering 'rpc_imp_level' (did you mean 'rpc_c_imp_level'?)"));
 }
 
 // Every scenario shipped in scenarios/ loads without problems.

@@ -66,14 +66,14 @@ TEST(SecurityEvents, TwoHopChainLogsTgtServiceTicketsAndNetworkLogons) {
   EXPECT_EQ(tgt.id, 4768);
   EXPECT_EQ(tgt.computer, "kdc.corp.example");
   EXPECT_EQ(Field(tgt, "Account Name"), "alice");
-  EXPECT_EQ(Field(tgt, "Ticket Options"), "0x40010000");  // forwardable, canonicalize
+  EXPECT_EQ(Field(tgt, "Ticket Options"), "0x40810000");  // forwardable, renewable, canonicalize
   EXPECT_EQ(Field(tgt, "Result Code"), "0x0");
   EXPECT_EQ(Field(tgt, "Pre-Authentication Type"), "2");
   EXPECT_EQ(run.events[1].id, 4769);
   EXPECT_EQ(Field(run.events[1], "Service Name"), "http/web1.corp.example");
   // The forwarded TGT (UD-3): FORWARDED asked.
   EXPECT_EQ(Field(run.events[2], "Service Name"), "krbtgt/CORP.EXAMPLE");
-  EXPECT_EQ(Field(run.events[2], "Ticket Options"), "0x60010000");
+  EXPECT_EQ(Field(run.events[2], "Ticket Options"), "0x60810000");
   const SecurityEvent& web = run.events[3];
   EXPECT_EQ(web.id, 4624);
   EXPECT_EQ(web.computer, "web1");

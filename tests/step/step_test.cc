@@ -166,8 +166,8 @@ TEST(StepCommands, MessagesDescribeTheProtocol) {
   Session call = Step(DefaultScenario(), "break service:web;c;c");
   EXPECT_THAT(call.out, HasSubstr("alice@ws1 -> web: CALL paystub/web to web at requested level "
                                   "delegate over ncacn_ip_tcp, kerberos; AP-REQ with ticket "
-                                  "alice@CORP.EXAMPLE -> http/web1.corp.example [FO], TGT "
-                                  "forwarded [FfA], mutual"));
+                                  "alice@CORP.EXAMPLE -> http/web1.corp.example [FRO], TGT "
+                                  "forwarded [FfRA], mutual"));
 }
 
 TEST(StepCommands, BackReplaysToThePreviousEvent) {
@@ -290,7 +290,7 @@ TEST(StepCommands, TicketShowsKlistFlagsTimesAndTransitedServices) {
   EXPECT_THAT(tgt.out, HasSubstr("ticket issued at #0004\n"
                                  "  client     carol@CORP.EXAMPLE\n"
                                  "  server     krbtgt/CORP.EXAMPLE (realm CORP.EXAMPLE)\n"
-                                 "  flags      IA (initial,pre_authent)\n"
+                                 "  flags      RIA (renewable,initial,pre_authent)\n"
                                  "  valid      from t=1 ms to t=10h 0m 0.001s (lifetime 10h)\n"));
   EXPECT_THAT(tgt.out, HasSubstr("  transited  none\n"));
   EXPECT_THAT(tgt.out, HasSubstr("  no forwardable: AC-1 (carol.not_delegated=true)\n"));
