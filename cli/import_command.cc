@@ -93,8 +93,9 @@ int ImportBloodHoundCommand(const ImportOptions& options, std::ostream& out, std
   if (!WriteAtomically(options.output, text, err)) return kExitInvalid;
   out << "wrote " << options.output << " (" << text.size() << " bytes; no steps)";
   if (text.size() > sim::kMaxScenarioBytes) {
-    out << "; larger than the scenario loader's limit of 8 MiB, so `validate` and `run` refuse "
-           "it";
+    out << "; larger than the scenario loader's default limit of "
+        << (sim::kMaxScenarioBytes >> 20)
+        << " MiB, so `validate` and `run` need --max-file-size to read it";
   }
   out << "\n";
   return kExitOk;
