@@ -93,8 +93,7 @@ int ImportBloodHoundCommand(const ImportOptions& options, std::ostream& out, std
   if (!WriteAtomically(options.output, text, err)) return kExitInvalid;
   out << "wrote " << options.output << " (" << text.size() << " bytes; no steps)";
   if (text.size() > sim::kMaxScenarioBytes) {
-    out << "; larger than the scenario loader's default limit of "
-        << (sim::kMaxScenarioBytes >> 20)
+    out << "; larger than the scenario loader's default limit of " << (sim::kMaxScenarioBytes >> 20)
         << " MiB, so `validate` and `run` need --max-file-size to read it";
   }
   out << "\n";
