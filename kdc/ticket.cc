@@ -72,24 +72,34 @@ std::string KlistFlags(uint32_t flags) {
   return out;
 }
 
+namespace {
+constexpr std::pair<uint32_t, const char*> kFlagNames[] = {
+    {v1::TICKET_FLAG_FORWARDABLE, "forwardable"},
+    {v1::TICKET_FLAG_FORWARDED, "forwarded"},
+    {v1::TICKET_FLAG_PROXIABLE, "proxiable"},
+    {v1::TICKET_FLAG_PROXY, "proxy"},
+    {v1::TICKET_FLAG_RENEWABLE, "renewable"},
+    {v1::TICKET_FLAG_INITIAL, "initial"},
+    {v1::TICKET_FLAG_PRE_AUTHENT, "pre_authent"},
+    {v1::TICKET_FLAG_OK_AS_DELEGATE, "ok_as_delegate"},
+};
+}  // namespace
+
 std::string FlagNames(uint32_t flags) {
-  static constexpr std::pair<uint32_t, const char*> kNames[] = {
-      {v1::TICKET_FLAG_FORWARDABLE, "forwardable"},
-      {v1::TICKET_FLAG_FORWARDED, "forwarded"},
-      {v1::TICKET_FLAG_PROXIABLE, "proxiable"},
-      {v1::TICKET_FLAG_PROXY, "proxy"},
-      {v1::TICKET_FLAG_RENEWABLE, "renewable"},
-      {v1::TICKET_FLAG_INITIAL, "initial"},
-      {v1::TICKET_FLAG_PRE_AUTHENT, "pre_authent"},
-      {v1::TICKET_FLAG_OK_AS_DELEGATE, "ok_as_delegate"},
-  };
   std::string out;
-  for (const auto& [bit, name] : kNames) {
+  for (const auto& [bit, name] : kFlagNames) {
     if (!(flags & bit)) continue;
     if (!out.empty()) out += ',';
     out += name;
   }
   return out;
+}
+
+uint32_t FlagBit(std::string_view name) {
+  for (const auto& [bit, n] : kFlagNames) {
+    if (name == n) return bit;
+  }
+  return 0;
 }
 
 void AddFlagCause(v1::TicketBody& t, std::string_view flag, RuleId rule, const Fact& fact) {

@@ -45,6 +45,8 @@ inline bool IsTgt(const v1::TicketBody& t) { return t.sname().rfind("krbtgt/", 0
 std::string KlistFlags(uint32_t flags);
 // Names of the set flags, comma-separated: "forwardable,initial".
 std::string FlagNames(uint32_t flags);
+// The bit of a flag named as FlagNames names it ("ok_as_delegate"); 0 for an unknown name.
+uint32_t FlagBit(std::string_view name);
 
 // Records why `flag` is absent (the rule and the fact it read), replacing an earlier cause.
 void AddFlagCause(v1::TicketBody& t, std::string_view flag, RuleId rule, const Fact& fact);

@@ -36,23 +36,6 @@ bool SameIdentity(const std::string& expected, const std::string& actual) {
   return e == a;
 }
 
-uint32_t FlagBit(const std::string& name) {
-  static const std::pair<const char*, uint32_t> kFlags[] = {
-      {"forwardable", v1::TICKET_FLAG_FORWARDABLE},
-      {"forwarded", v1::TICKET_FLAG_FORWARDED},
-      {"proxiable", v1::TICKET_FLAG_PROXIABLE},
-      {"proxy", v1::TICKET_FLAG_PROXY},
-      {"renewable", v1::TICKET_FLAG_RENEWABLE},
-      {"initial", v1::TICKET_FLAG_INITIAL},
-      {"pre_authent", v1::TICKET_FLAG_PRE_AUTHENT},
-      {"ok_as_delegate", v1::TICKET_FLAG_OK_AS_DELEGATE},
-  };
-  for (const auto& [n, bit] : kFlags) {
-    if (name == n) return bit;
-  }
-  return 0;
-}
-
 std::string Join(const std::vector<std::string>& v, const char* sep = ", ") {
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
@@ -206,7 +189,7 @@ ExpectationReport CheckExpectations(const Scenario& scenario,
         if (!ok) fail("net_creds", *e.net_creds, actual);
       }
       for (const auto& [flag, want] : e.ticket_flags) {
-        bool have = hop->ticket_flags() & FlagBit(flag);
+        bool have = hop->ticket_flags() & kdc::FlagBit(flag);
         if (have != want) {
           fail("ticket_flags." + flag, want ? "set" : "clear",
                (have ? "set" : "clear") + std::string(" (flags ") +

@@ -10,23 +10,6 @@
 namespace delegsim::sim {
 namespace {
 
-uint32_t FlagBit(const std::string& name) {
-  static const std::pair<const char*, uint32_t> kFlags[] = {
-      {"forwardable", v1::TICKET_FLAG_FORWARDABLE},
-      {"forwarded", v1::TICKET_FLAG_FORWARDED},
-      {"proxiable", v1::TICKET_FLAG_PROXIABLE},
-      {"proxy", v1::TICKET_FLAG_PROXY},
-      {"renewable", v1::TICKET_FLAG_RENEWABLE},
-      {"initial", v1::TICKET_FLAG_INITIAL},
-      {"pre_authent", v1::TICKET_FLAG_PRE_AUTHENT},
-      {"ok_as_delegate", v1::TICKET_FLAG_OK_AS_DELEGATE},
-  };
-  for (const auto& [n, bit] : kFlags) {
-    if (name == n) return bit;
-  }
-  return 0;
-}
-
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
   for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
@@ -105,7 +88,7 @@ void CheckTicketExpectation(const TicketExpectation& e, const v1::HopResult& hop
     if (want != have) f("klist", *e.klist, klist);
   }
   for (const auto& [flag, want] : e.flags) {
-    bool have = v.flags() & FlagBit(flag);
+    bool have = v.flags() & kdc::FlagBit(flag);
     if (have != want) {
       f("flags." + flag, want ? "set" : "clear",
         std::string(have ? "set" : "clear") + " (flags " + klist + ")");
