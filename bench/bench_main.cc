@@ -7,7 +7,7 @@
 // disturbed by other work), with the median beside it. Compare the ratios.
 //
 //   delegsim-bench [--hops 8] [--virtual-calls 2000] [--tcp-calls 200] [--pings 5000]
-//                  [--repeat 5]
+//                  [--repeat 5] [--parallel 8]
 //   delegsim-bench --scale 1000,10000,100000    (bench/scale.h)
 //   delegsim-bench --generate 10000 --output world.json
 #include <CLI/CLI.hpp>
@@ -40,9 +40,11 @@ struct Figures {
   bool ok = false;
 };
 
-Figures RunChain(const std::string& kind, int hops, int calls, bool lean) {
+// `parallel`: calls in flight at once (sim::World::SetParallelCalls).
+Figures RunChain(const std::string& kind, int hops, int calls, bool lean, int parallel = 1) {
   Figures f;
   f.runtime = kind + (lean ? " lean" : " full");
+  if (parallel > 1) f.runtime += " x" + std::to_string(parallel);
   f.calls = calls;
   std::unique_ptr<nodes::Runtime> rt;
   if (kind == "tcp") {
@@ -59,6 +61,7 @@ Figures RunChain(const std::string& kind, int hops, int calls, bool lean) {
   // Lean: no trace built and no result trees assembled, the node work only.
   (*world)->KeepTrace(!lean);
   (*world)->AssembleOutcomes(!lean);
+  (*world)->SetParallelCalls(static_cast<size_t>(parallel));
   auto start = std::chrono::steady_clock::now();
   Status st = (*world)->Run();
   f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -149,7 +152,7 @@ double MicrosPerRoundTrip(const Figures& f) { return f.seconds * 1e6 / (f.messag
 int main(int argc, char** argv) {
   using namespace delegsim;
   using namespace delegsim::bench;
-  int hops = 8, virtual_calls = 2000, tcp_calls = 200, pings = 5000, repeat = 5;
+  int hops = 8, virtual_calls = 2000, tcp_calls = 200, pings = 5000, repeat = 5, parallel = 8;
   CLI::App app{"delegsim-bench: delegation-chain throughput under both runtimes"};
   const auto positive = CLI::Range(1, 1'000'000);
   app.add_option("--hops", hops, "services in the chain")
@@ -158,6 +161,8 @@ int main(int argc, char** argv) {
   app.add_option("--tcp-calls", tcp_calls, "calls per tcp run")->check(positive);
   app.add_option("--pings", pings, "raw ping-pong round trips")->check(positive);
   app.add_option("--repeat", repeat, "runs of each configuration")->check(CLI::Range(1, 100));
+  app.add_option("--parallel", parallel, "calls in flight at once in the overlapping tcp run")
+      ->check(CLI::Range(1, 4096));
   std::vector<int> scale_sizes;
   app.add_option("--scale", scale_sizes,
                  "scaling mode: load, build and run worlds of these many hosts and calls "
@@ -190,7 +195,7 @@ int main(int argc, char** argv) {
       "fastest run is shown, with the median messages/s beside it. \"lean\": no trace\n"
       "records built and no result trees assembled; \"full\": both.\n\n",
       hops, repeat);
-  Series virt_lean, virt_full, tcp_lean, tcp_full;
+  Series virt_lean, virt_full, tcp_lean, tcp_full, tcp_overlap;
   std::vector<double> raw_us;
   const v1::Envelope sample = SampleCall();
   for (int r = 0; r < repeat; ++r) {
@@ -198,6 +203,7 @@ int main(int argc, char** argv) {
     virt_full.runs.push_back(RunChain("virtual", hops, std::max(1, virtual_calls / 4), false));
     tcp_lean.runs.push_back(RunChain("tcp", hops, tcp_calls, true));
     tcp_full.runs.push_back(RunChain("tcp", hops, tcp_calls, false));
+    tcp_overlap.runs.push_back(RunChain("tcp", hops, tcp_calls, true, parallel));
     StatusOr<net::PingPongResult> raw = net::RawPingPong(pings, sample);
     if (!raw.ok()) {
       std::printf("raw ping-pong failed: %s\n", raw.status().ToString().c_str());
@@ -211,6 +217,7 @@ int main(int argc, char** argv) {
   PrintRow(virt_full);
   PrintRow(tcp_lean);
   PrintRow(tcp_full);
+  PrintRow(tcp_overlap);
 
   std::sort(raw_us.begin(), raw_us.end());
   const double raw_rt = raw_us.front();
@@ -231,11 +238,15 @@ int main(int argc, char** argv) {
       "  per call-hop    tcp / (raw x %.0f round trips) = %.2f lean, %.2f full\n",
       round_trips_per_hop, (tcp.seconds * 1e6 / tcp.call_hops) / (raw_rt * round_trips_per_hop),
       (tcp_full.Best().seconds * 1e6 / tcp_full.Best().call_hops) / (raw_rt * round_trips_per_hop));
+  const Figures& overlap = tcp_overlap.Best();
+  std::printf("  %d calls in flight: %.0f call-hops/s, %.2fx one call at a time (lean)\n", parallel,
+              overlap.call_hops / overlap.seconds,
+              (overlap.call_hops / overlap.seconds) / (tcp.call_hops / tcp.seconds));
   const Figures& v = virt_lean.Best();
   std::printf(
       "virtual runtime: %.0f serialized message hops/s, %.0f call-hops/s (lean)   "
       "(target >= 200,000 serialized hops/s)\n",
       v.messages / v.seconds, v.call_hops / v.seconds);
-  bool ok = virt_lean.ok() && virt_full.ok() && tcp_lean.ok() && tcp_full.ok();
+  bool ok = virt_lean.ok() && virt_full.ok() && tcp_lean.ok() && tcp_full.ok() && tcp_overlap.ok();
   return ok ? 0 : 1;
 }
