@@ -10,6 +10,7 @@
 //                  [--repeat 5] [--parallel 8]
 //   delegsim-bench --scale 1000,10000,100000    (bench/scale.h)
 //   delegsim-bench --generate 10000 --output world.json
+//   delegsim-bench --trace-breakdown world.json  (bench/trace_breakdown.h)
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -20,6 +21,7 @@
 
 #include "bench/chain.h"
 #include "bench/scale.h"
+#include "bench/trace_breakdown.h"
 #include "kdc/ticket.h"
 #include "net/asio_runtime.h"
 #include "net/raw_ping_pong.h"
@@ -200,10 +202,14 @@ int main(int argc, char** argv) {
                  "write the scaling scenario of this many hosts and calls to --output and exit")
       ->check(CLI::Range(1, 10'000'000));
   app.add_option("--output", output, "file written by --generate");
+  std::string breakdown;
+  app.add_option("--trace-breakdown", breakdown,
+                 "print where a kept trace's memory goes, per hop, for this scenario and exit");
   std::vector<std::string> child;  // internal: one measurement in a fresh process
   app.add_option("--scale-child", child)->expected(2)->group("");
   CLI11_PARSE(app, argc, argv);
   if (!child.empty()) return ScaleChild(child[0], child[1]);
+  if (!breakdown.empty()) return PrintTraceBreakdown(breakdown);
   if (generate > 0) {
     if (output.empty()) {
       std::fprintf(stderr, "--generate needs --output FILE\n");
