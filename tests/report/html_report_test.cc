@@ -17,6 +17,7 @@
 #include "cli/html_page.h"
 #include "cli/reach_command.h"
 #include "tests/report/scenario_run.h"
+#include "tests/scenario_library.h"
 
 namespace delegsim::cli {
 namespace {
@@ -25,11 +26,7 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string ReadFile(const fs::path& p) {
-  std::stringstream s;
-  s << std::ifstream(p, std::ios::binary).rdbuf();
-  return s.str();
-}
+using delegsim::testing::ReadFile;
 
 // What a self-contained page must not hold: scripts, external resources of any kind.
 void ExpectSelfContained(const std::string& html) {
