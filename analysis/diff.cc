@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "analysis/directory_change.h"
 #include "sim/virtual_runtime.h"
 
 namespace delegsim::analysis {
@@ -71,10 +72,16 @@ std::string HopSummary(const v1::HopResult& hop) {
 }
 
 StatusOr<std::unique_ptr<DirectoryFlows>> DirectoryFlows::Build(const sim::Scenario& scenario,
-                                                                int max_hops) {
+                                                                int max_hops,
+                                                                const DirectoryFlows* before) {
   std::unique_ptr<DirectoryFlows> d(new DirectoryFlows());
   d->prober_ = std::make_unique<Prober>(scenario);
   if (!d->prober_->status().ok()) return d->prober_->status();
+  if (before != nullptr) {
+    DirectoryChange change(before->prober(), *d->prober_);
+    d->adopted_ = d->prober_->AdoptAnswers(
+        before->prober(), [&](const Prober::Reads& r) { return change.Unaffected(r); });
+  }
   ReachOptions options;
   options.max_hops = max_hops;
   d->reach_ = std::make_unique<Reach>(*d->prober_, options);
@@ -272,7 +279,8 @@ StatusOr<DiffResult> DiffScenarios(const sim::Scenario& before, const sim::Scena
   if (options.reach) {
     StatusOr<std::unique_ptr<DirectoryFlows>> fa = DirectoryFlows::Build(before, options.max_hops);
     if (!fa.ok()) return Status(fa.status().code(), "before: reach: " + fa.status().message());
-    StatusOr<std::unique_ptr<DirectoryFlows>> fb = DirectoryFlows::Build(after, options.max_hops);
+    StatusOr<std::unique_ptr<DirectoryFlows>> fb =
+        DirectoryFlows::Build(after, options.max_hops, fa->get());
     if (!fb.ok()) return Status(fb.status().code(), "after: reach: " + fb.status().message());
     FlowDelta delta = CompareFlows(**fa, **fb);
     d.opened = std::move(delta.opened);

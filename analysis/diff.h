@@ -79,13 +79,21 @@ StatusOr<DiffResult> DiffScenarios(const sim::Scenario& before, const sim::Scena
 // expanded to the members they concern.
 class DirectoryFlows {
  public:
-  // Not OK when the scenario does not build or reach does not complete.
+  // Not OK when the scenario does not build or reach does not complete. With `before` (the
+  // flows of another version of the directory, built with the same max_hops), the chains
+  // whose inputs did not change between the two (analysis/directory_change.h) are not
+  // simulated again: their answers are taken from `before`. The flows are the same as
+  // without it (tests/analysis/incremental_diff_test.cc).
   static StatusOr<std::unique_ptr<DirectoryFlows>> Build(const sim::Scenario& scenario,
-                                                         int max_hops);
+                                                         int max_hops,
+                                                         const DirectoryFlows* before = nullptr);
   DirectoryFlows(const DirectoryFlows&) = delete;
   DirectoryFlows& operator=(const DirectoryFlows&) = delete;
 
   Prober& prober() { return *prober_; }
+  const Prober& prober() const { return *prober_; }
+  // Built with `before`: how many chain answers were taken from it.
+  size_t adopted() const { return adopted_; }
   Reach& reach() { return *reach_; }
   // The representative's flows of class `c`.
   const std::vector<Flow>& ClassFlows(ClassId c) const { return by_class_[c]; }
@@ -95,6 +103,7 @@ class DirectoryFlows {
   std::unique_ptr<Prober> prober_;
   std::unique_ptr<Reach> reach_;
   std::vector<std::vector<Flow>> by_class_;
+  size_t adopted_ = 0;
 };
 
 struct FlowDelta {

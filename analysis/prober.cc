@@ -4,6 +4,7 @@
 
 #include "kdc/directory.h"
 #include "nodes/token.h"
+#include "sim/mechanism.h"
 #include "sim/results.h"
 #include "sim/virtual_runtime.h"
 
@@ -11,10 +12,6 @@ namespace delegsim::analysis {
 namespace {
 
 constexpr std::string_view kLabel = "reach";
-
-bool Named(const std::vector<std::string>& rules, std::string_view id) {
-  return std::find(rules.begin(), rules.end(), id) != rules.end();
-}
 
 // "workstation.corp-example": a host name no scenario uses (its dots are the realm's).
 std::string WorkstationName(const std::string& realm, const sim::Scenario& s) {
@@ -27,23 +24,15 @@ std::string WorkstationName(const std::string& realm, const sim::Scenario& s) {
   return name;
 }
 
-// How hop `k` received its identity, from the plan and what the hop before it held.
-Mechanism MechanismOf(const Chain& chain, size_t k, const std::vector<HopOutcome>& before,
-                      const std::vector<std::string>& rules) {
-  const HopPlan& plan = chain.hops[k];
-  if (!plan.logon_user.empty()) return Mechanism::kLogonUser;
-  if (plan.protocol_transition) {
-    return Named(rules, "RB-1") ? Mechanism::kRbcd : Mechanism::kProtocolTransition;
-  }
-  if (k == 0) return Mechanism::kDirect;
-  const std::string& held = before[k - 1].net_creds;
-  if (held == "tgt") return Mechanism::kUnconstrained;
-  if (held == "own_session") {
-    return before[k - 1].mechanism == Mechanism::kLogonUser ? Mechanism::kLogonUser
-                                                            : Mechanism::kLocalSession;
-  }
-  if (held.rfind("s4u_proxy", 0) == 0) {
-    return Named(rules, "RB-1") ? Mechanism::kRbcd : Mechanism::kConstrained;
+// How a hop received its identity, as the simulator names it for `run`, `step` and the
+// reports (sim/mechanism.h, from the hop's decision records): one classifier for all.
+// A refused hop carried no identity; it is kept as kDirect (no flow lists it).
+Mechanism MechanismOf(const v1::HopResult& hop) {
+  std::string_view m = sim::HopMechanism(hop);
+  for (Mechanism x :
+       {Mechanism::kUnconstrained, Mechanism::kConstrained, Mechanism::kProtocolTransition,
+        Mechanism::kRbcd, Mechanism::kLocalSession, Mechanism::kLogonUser}) {
+    if (m == MechanismName(x)) return x;
   }
   return Mechanism::kDirect;
 }
@@ -233,6 +222,61 @@ std::string Prober::Describe(const Chain& chain) {
   return out;
 }
 
+void Prober::AddPrincipalReads(const std::string& name, Reads* reads) const {
+  const kdc::Directory& dir = directory();
+  std::optional<PrincipalId> id = dir.Find(name);
+  if (!id) {
+    reads->principals.push_back(name);
+    return;
+  }
+  reads->principals.push_back(dir.FullName(*id));
+  reads->realms.push_back(dir.GetDomain(dir.Get(*id).domain).realm);
+}
+
+void Prober::AddHostReads(const std::string& host, Reads* reads) const {
+  reads->hosts.push_back(host);
+  if (const nodes::HostInfo* h = topology().FindHost(host); h && h->domain != kdc::kNoDomain) {
+    reads->realms.push_back(directory().GetDomain(h->domain).realm);
+  }
+  if (std::optional<PrincipalId> c = ComputerAccount(host)) {
+    AddPrincipalReads(directory().FullName(*c), reads);
+  }
+}
+
+// Everything a chain's decisions are made from, as far as it can differ between two
+// versions of a directory: the caller and every identity the chain names (their flags,
+// groups and delegation settings), each hop's service (its account, SPN, transports,
+// privileges and S4U2proxy targets) and host (and its computer account), and the realms
+// involved (trusts are read only between two of them). What every chain reads alike
+// (options, domains, objects, faults, steps) is compared as a whole by the caller.
+Prober::Reads Prober::ReadsOf(const Chain& chain) const {
+  Reads reads;
+  AddPrincipalReads(chain.user, &reads);
+  AddHostReads(chain.from_host, &reads);
+  for (const HopPlan& h : chain.hops) {
+    if (!h.on_behalf_of.empty()) AddPrincipalReads(h.on_behalf_of, &reads);
+    if (!h.logon_user.empty()) AddPrincipalReads(h.logon_user, &reads);
+    reads.services.push_back(h.service);
+    if (const nodes::ServiceInfo* s = Service(h.service)) {
+      AddHostReads(s->host, &reads);
+      if (s->account != kdc::kNobody) AddPrincipalReads(directory().FullName(s->account), &reads);
+    }
+  }
+  std::sort(reads.realms.begin(), reads.realms.end());
+  reads.realms.erase(std::unique(reads.realms.begin(), reads.realms.end()), reads.realms.end());
+  return reads;
+}
+
+size_t Prober::AdoptAnswers(const Prober& before,
+                            const std::function<bool(const Reads&)>& unaffected) {
+  size_t adopted = 0;
+  for (const auto& [key, answer] : before.memo_) {
+    if (!unaffected(answer.reads)) continue;
+    adopted += memo_.emplace(key, answer).second ? 1 : 0;
+  }
+  return adopted;
+}
+
 std::vector<HopOutcome> Prober::Run(const Chain& chain) {
   ++answered_;
   const kdc::Directory& dir = directory();
@@ -273,7 +317,7 @@ std::vector<HopOutcome> Prober::Run(const Chain& chain) {
   auto found = memo_.find(key);
   std::vector<HopOutcome>* outcomes;
   if (found != memo_.end()) {
-    outcomes = &found->second;
+    outcomes = &found->second.hops;
   } else {
     std::vector<HopOutcome> hops;
     StatusOr<sim::CallOutcome> run = world_->RunCall(ToStep(sim, std::string(kLabel)));
@@ -292,7 +336,7 @@ std::vector<HopOutcome> Prober::Run(const Chain& chain) {
       o.decided_by = hop->decision().rule();
       o.error = hop->decision().error();
       o.rules = sim::HopRules(*hop);
-      o.mechanism = MechanismOf(sim, k, hops, o.rules);
+      o.mechanism = MechanismOf(*hop);
       hops.push_back(std::move(o));
       ++hops_simulated_;
       if (!hops.back().allowed || k + 1 == sim.hops.size()) break;
@@ -302,7 +346,10 @@ std::vector<HopOutcome> Prober::Run(const Chain& chain) {
       }
       hop = next;
     }
-    outcomes = &memo_.emplace(std::move(key), std::move(hops)).first->second;
+    Answer& answer = memo_[std::move(key)];
+    answer.hops = std::move(hops);
+    answer.reads = ReadsOf(sim);
+    outcomes = &answer.hops;
   }
   if (renames.empty()) return *outcomes;
   // The same answer in the member's own names.

@@ -14,6 +14,7 @@
 #define DELEGSIM_ANALYSIS_PROBER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,7 +28,8 @@
 
 namespace delegsim::analysis {
 
-// How the identity reached a hop's service.
+// How the identity reached a hop's service: sim/mechanism.h's classification of the hop
+// (HopMechanism), whose names MechanismName gives.
 enum class Mechanism : uint8_t {
   kDirect,              // the user's own session called it
   kUnconstrained,       // a forwarded TGT (IL-5, UD-*)
@@ -111,6 +113,19 @@ class Prober {
   // The accounts whose keys live on `host`, ascending.
   std::vector<PrincipalId> KeysOnHost(const std::string& host) const;
 
+  // What a chain's simulation could read of the world: the principals it names or runs
+  // under (full names, or the name as written when it resolves to none), the services and
+  // hosts it passes through, and the realms of all of them.
+  struct Reads {
+    std::vector<std::string> principals;
+    std::vector<std::string> services;
+    std::vector<std::string> hosts;
+    std::vector<std::string> realms;
+  };
+  // Takes over the answers `before` simulated (for another version of the scenario) whose
+  // reads `unaffected` accepts, so that they are not simulated again. Returns how many.
+  size_t AdoptAnswers(const Prober& before, const std::function<bool(const Reads&)>& unaffected);
+
   const std::string& failure() const { return failure_; }
   uint64_t chains_simulated() const { return simulated_; }
   uint64_t hops_simulated() const { return hops_simulated_; }
@@ -125,7 +140,16 @@ class Prober {
   std::unique_ptr<sim::World> world_;
   std::unique_ptr<IdentityClasses> classes_;
   std::vector<std::string> workstation_of_domain_;
-  std::unordered_map<std::string, std::vector<HopOutcome>> memo_;
+  Reads ReadsOf(const Chain& chain) const;
+  void AddHostReads(const std::string& host, Reads* reads) const;
+  void AddPrincipalReads(const std::string& name, Reads* reads) const;
+
+  struct Answer {
+    std::vector<HopOutcome> hops;
+    Reads reads;
+  };
+  // By chain key (the chain as simulated, in representatives' names).
+  std::unordered_map<std::string, Answer> memo_;
   std::unordered_map<std::string, const nodes::ServiceInfo*> service_by_name_;
   std::unordered_map<std::string, const nodes::ServiceInfo*> service_by_spn_;  // lower-case
   std::vector<std::vector<std::string>> hosts_of_;                             // by principal

@@ -1,5 +1,8 @@
 #include "bench/directory_generator.h"
 
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
 #include <string>
 
 namespace delegsim::bench {
@@ -119,6 +122,43 @@ sim::Scenario GenerateDirectory(const DirectoryShape& shape) {
     }
   }
   return s;
+}
+
+void AddShapeOptions(CLI::App& app, DirectoryShape* shape) {
+  app.add_option("--hosts", shape->hosts, "hosts per directory")->check(CLI::PositiveNumber);
+  app.add_option("--services", shape->services, "services per directory")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--seed", shape->seed, "seed of the generator (the same directory for a seed)");
+}
+
+void ApplyAdChanges(sim::Scenario* s, int unconstrained, int sensitive) {
+  for (sim::AccountSpec& acc : s->accounts) {
+    if (unconstrained > 0 && acc.kind == sim::AccountKind::kService &&
+        !acc.trusted_for_delegation && acc.allowed_to_delegate_to.empty()) {
+      acc.trusted_for_delegation = true;
+      --unconstrained;
+    } else if (sensitive > 0 && acc.kind == sim::AccountKind::kUser && acc.not_delegated) {
+      acc.not_delegated = false;
+      --sensitive;
+    }
+  }
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(u.ru_utime) + seconds(u.ru_stime);
+}
+
+long PeakRssMb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024;
 }
 
 }  // namespace delegsim::bench

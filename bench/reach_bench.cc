@@ -4,8 +4,6 @@
 // carried to every member of an identity class), exposures and peak memory. Figures only.
 //
 //   delegsim-reach-bench [--users 1000,10000,100000] [--hosts 2000] [--services 3000]
-#include <sys/resource.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -21,16 +19,6 @@
 namespace delegsim::bench {
 namespace {
 
-double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
-
-long PeakRssMb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_maxrss / 1024;
-}
-
 int Run(const DirectoryShape& shape) {
   auto t0 = std::chrono::steady_clock::now();
   sim::Scenario s = GenerateDirectory(shape);
@@ -39,7 +27,7 @@ int Run(const DirectoryShape& shape) {
     std::fprintf(stderr, "build failed: %s\n", prober.status().ToString().c_str());
     return 1;
   }
-  double build = Seconds(t0);
+  double build = SecondsSince(t0);
   auto t1 = std::chrono::steady_clock::now();
   analysis::ReachOptions options;
   options.onward = false;
@@ -64,7 +52,7 @@ int Run(const DirectoryShape& shape) {
     }
     exposures += static_cast<size_t>(std::count(exposed.begin(), exposed.end(), true));
   }
-  double analysis = Seconds(t1);
+  double analysis = SecondsSince(t1);
   std::printf(
       "%8d users %6d hosts %6d services | classes %5zu | key holders %6zu | build %7.2f s | "
       "blast radius %7.2f s | chains simulated %8llu (asked %8llu, %6.0f /s) | "
@@ -88,9 +76,7 @@ int main(int argc, char** argv) {
   app.add_option("--users", users, "directory sizes in users (comma-separated)")
       ->delimiter(',')
       ->check(CLI::PositiveNumber);
-  app.add_option("--hosts", shape.hosts, "hosts per directory")->check(CLI::PositiveNumber);
-  app.add_option("--services", shape.services, "services per directory")
-      ->check(CLI::PositiveNumber);
+  delegsim::bench::AddShapeOptions(app, &shape);
   CLI11_PARSE(app, argc, argv);
   for (int n : users) {
     shape.users = n;

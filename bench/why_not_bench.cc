@@ -6,11 +6,10 @@
 //   2. `diff` of two generated directories (bench/directory_generator.h; default 10,000
 //      users) that differ by a few AD changes (unconstrained delegation turned on for some
 //      service accounts, sensitive flags cleared): the time to run both, reach over both
-//      and compare, and the flows opened and closed.
+//      and compare, and the flows opened and closed; reach over the second directory both
+//      incrementally (as `diff` runs it) and in full, in the same run, with their ratio.
 //
 //   delegsim-why-not-bench [--scenarios DIR] [--users 10000] [--hosts 2000] [--services 3000]
-#include <sys/resource.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -29,16 +28,6 @@
 
 namespace delegsim::bench {
 namespace {
-
-double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
-
-long PeakRssMb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_maxrss / 1024;
-}
 
 int WhyNotLibrary(const std::string& dir) {
   std::vector<std::filesystem::path> files;
@@ -70,7 +59,7 @@ int WhyNotLibrary(const std::string& dir) {
       auto t0 = std::chrono::steady_clock::now();
       StatusOr<analysis::WhyNotAnswer> a =
           analysis::WhyNot(text.str(), f.string(), goal, analysis::WhyNotOptions{});
-      double s = Seconds(t0);
+      double s = SecondsSince(t0);
       if (!a.ok()) continue;
       ++questions;
       total += s;
@@ -98,50 +87,90 @@ int WhyNotLibrary(const std::string& dir) {
   return 0;
 }
 
-int DiffDirectories(const DirectoryShape& shape, int max_hops) {
+// True when both directories' flows agree, class by class and flow by flow.
+bool SameFlows(analysis::DirectoryFlows& x, analysis::DirectoryFlows& y) {
+  if (x.prober().classes().size() != y.prober().classes().size()) return false;
+  for (analysis::ClassId c = 0; c < x.prober().classes().size(); ++c) {
+    const std::vector<analysis::Flow>& fx = x.ClassFlows(c);
+    const std::vector<analysis::Flow>& fy = y.ClassFlows(c);
+    if (fx.size() != fy.size()) return false;
+    for (size_t i = 0; i < fx.size(); ++i) {
+      if (fx[i].identity != fy[i].identity || fx[i].service != fy[i].service ||
+          fx[i].level != fy[i].level || fx[i].net_creds != fy[i].net_creds ||
+          fx[i].mechanism != fy[i].mechanism || fx[i].rules != fy[i].rules ||
+          fx[i].chain != fy[i].chain) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+int DiffDirectories(const DirectoryShape& shape, int max_hops, bool full_too) {
   auto t0 = std::chrono::steady_clock::now();
   sim::Scenario a = GenerateDirectory(shape);
   sim::Scenario b = a;
-  // A few AD changes: unconstrained delegation on for three service accounts without
-  // delegation settings, and the sensitive flag cleared on two users.
-  int td = 0;
-  int sensitive = 0;
-  for (sim::AccountSpec& acc : b.accounts) {
-    if (td < 3 && acc.kind == sim::AccountKind::kService && !acc.trusted_for_delegation &&
-        acc.allowed_to_delegate_to.empty()) {
-      acc.trusted_for_delegation = true;
-      ++td;
-    } else if (sensitive < 2 && acc.kind == sim::AccountKind::kUser && acc.not_delegated) {
-      acc.not_delegated = false;
-      ++sensitive;
-    }
-  }
-  double generate = Seconds(t0);
+  ApplyAdChanges(&b);
+  double generate = SecondsSince(t0);
   {
-    // The parts, for where the time goes: reach over one directory, then the comparison.
-    auto tb = std::chrono::steady_clock::now();
+    // The parts, for where the time goes: reach over the first directory, reach over the
+    // second re-simulating only the chains the changes affect (as `diff` does) and, for
+    // the figure before this, simulating every chain again; then the comparison.
+    auto ta = std::chrono::steady_clock::now();
+    double cpu = CpuSeconds();
     StatusOr<std::unique_ptr<analysis::DirectoryFlows>> fa =
         analysis::DirectoryFlows::Build(a, max_hops);
+    double build_a = SecondsSince(ta);
+    double cpu_a = CpuSeconds() - cpu;
+    if (!fa.ok()) return 1;
+    auto tb = std::chrono::steady_clock::now();
+    cpu = CpuSeconds();
     StatusOr<std::unique_ptr<analysis::DirectoryFlows>> fb =
-        analysis::DirectoryFlows::Build(b, max_hops);
-    double build = Seconds(tb);
-    if (!fa.ok() || !fb.ok()) return 1;
+        analysis::DirectoryFlows::Build(b, max_hops, fa->get());
+    double build_b = SecondsSince(tb);
+    double cpu_b = CpuSeconds() - cpu;
+    if (!fb.ok()) return 1;
     size_t flows = 0;
     for (analysis::ClassId c = 0; c < (*fa)->prober().classes().size(); ++c) {
       flows += (*fa)->ClassFlows(c).size();
     }
-    auto tc = std::chrono::steady_clock::now();
-    analysis::FlowDelta delta = analysis::CompareFlows(**fa, **fb);
     std::printf(
-        "  parts: reach over both directories %.2f s (%zu classes, %zu representative flows "
-        "before) | compare %.2f s\n",
-        build, (*fa)->prober().classes().size(), flows, Seconds(tc));
+        "  reach over the first directory: %.2f s, cpu %.2f s (%zu classes, %zu representative "
+        "flows, %llu chains simulated)\n",
+        build_a, cpu_a, (*fa)->prober().classes().size(), flows,
+        static_cast<unsigned long long>((*fa)->prober().chains_simulated()));
+    std::printf(
+        "  reach over the second, incremental: %.2f s, cpu %.2f s (%zu answers taken from the "
+        "first, %llu chains simulated)\n",
+        build_b, cpu_b, (*fb)->adopted(),
+        static_cast<unsigned long long>((*fb)->prober().chains_simulated()));
+    if (full_too) {
+      auto tf = std::chrono::steady_clock::now();
+      cpu = CpuSeconds();
+      StatusOr<std::unique_ptr<analysis::DirectoryFlows>> ff =
+          analysis::DirectoryFlows::Build(b, max_hops);
+      double build_f = SecondsSince(tf);
+      double cpu_f = CpuSeconds() - cpu;
+      if (!ff.ok()) return 1;
+      std::printf(
+          "  reach over the second, every chain simulated again: %.2f s, cpu %.2f s (%llu "
+          "chains) | incremental / full: wall %.3f, cpu %.3f | same flows: %s\n",
+          build_f, cpu_f, static_cast<unsigned long long>((*ff)->prober().chains_simulated()),
+          build_b / build_f, cpu_b / cpu_f, SameFlows(**fb, **ff) ? "yes" : "NO");
+    }
+    auto tc = std::chrono::steady_clock::now();
+    cpu = CpuSeconds();
+    analysis::FlowDelta delta = analysis::CompareFlows(**fa, **fb);
+    std::printf("  compare %.2f s, cpu %.2f s (%zu opened, %zu closed)\n", SecondsSince(tc),
+                CpuSeconds() - cpu, delta.opened.size(), delta.closed.size());
   }
   auto t1 = std::chrono::steady_clock::now();
+  double cpu = CpuSeconds();
   analysis::DiffOptions options;
   options.max_hops = max_hops;
   StatusOr<analysis::DiffResult> d = analysis::DiffScenarios(a, b, options);
-  double diff = Seconds(t1);
+  double diff = SecondsSince(t1);
+  double diff_cpu = CpuSeconds() - cpu;
   if (!d.ok()) {
     std::fprintf(stderr, "diff failed: %s\n", d.status().ToString().c_str());
     return 1;
@@ -149,9 +178,10 @@ int DiffDirectories(const DirectoryShape& shape, int max_hops) {
   std::printf(
       "diff of two generated directories: %d users %d hosts %d services, reach up to %d hops | "
       "generate %.2f s | "
-      "diff %.2f s | %zu flows opened, %zu closed | peak %ld MB\n",
-      shape.users, shape.hosts, shape.services, max_hops, generate, diff, d->opened.size(),
-      d->closed.size(), PeakRssMb());
+      "diff %.2f s, cpu %.2f s (goal 20 s at 10,000 users) | %zu flows opened, %zu closed | "
+      "peak %ld MB\n",
+      shape.users, shape.hosts, shape.services, max_hops, generate, diff, diff_cpu,
+      d->opened.size(), d->closed.size(), PeakRssMb());
   std::vector<std::string> lines = analysis::SummarizeFlows(d->opened);
   for (size_t i = 0; i < lines.size() && i < 5; ++i)
     std::printf("  opened: %s\n", lines[i].c_str());
@@ -169,21 +199,23 @@ int main(int argc, char** argv) {
   delegsim::bench::DirectoryShape shape;
   bool skip_library = false;
   bool skip_diff = false;
+  bool full_too = true;
   int max_hops = 4;
   app.add_option("--scenarios", scenarios, "The scenario library folder");
   app.add_option("--users", shape.users, "users per generated directory")
       ->check(CLI::PositiveNumber);
-  app.add_option("--hosts", shape.hosts, "hosts per directory")->check(CLI::PositiveNumber);
-  app.add_option("--services", shape.services, "services per directory")
-      ->check(CLI::PositiveNumber);
+  delegsim::bench::AddShapeOptions(app, &shape);
   app.add_option("--max-hops", max_hops, "longest chain reach follows in the diff (default 4)")
       ->check(CLI::Range(1, 16));
   app.add_flag("--no-library", skip_library, "Skip the why-not figures");
   app.add_flag("--no-diff", skip_diff, "Skip the diff figures");
+  app.add_flag("!--no-full", full_too,
+               "Skip reach over the second directory with every chain simulated again (the "
+               "figure the incremental reach is compared with)");
   CLI11_PARSE(app, argc, argv);
   if (!skip_library) {
     if (int rc = delegsim::bench::WhyNotLibrary(scenarios); rc != 0) return rc;
   }
-  if (!skip_diff) return delegsim::bench::DiffDirectories(shape, max_hops);
+  if (!skip_diff) return delegsim::bench::DiffDirectories(shape, max_hops, full_too);
   return 0;
 }

@@ -52,7 +52,7 @@ struct Exchange {
   DomainId target_realm = kNoDomain;
 
   const Principal& P(PrincipalId id) const { return dir.Get(id); }
-  std::string N(PrincipalId id) const { return dir.Get(id).name; }
+  const std::string& N(PrincipalId id) const { return dir.Get(id).name; }
 };
 
 using CheckFn = bool (*)(Exchange&);
@@ -855,7 +855,7 @@ KdcResult Kdc::Tgs(DomainId realm, const v1::TgsReq& req, Time now) const {
   } else if (req.options().cname_in_addl_tkt()) {
     RunChecks(x, {CheckS4U2ProxyNotTgt, CheckEvidence, ResolveTarget, IssueS4U2Proxy});
   } else if (req.sname().rfind("krbtgt/", 0) == 0) {
-    std::optional<DomainId> to = dir_.FindDomain(req.sname().substr(7));
+    std::optional<DomainId> to = dir_.FindDomain(std::string_view(req.sname()).substr(7));
     if (!to) {
       x.d.Deny(RuleId::kDS7, "KDC_ERR_S_PRINCIPAL_UNKNOWN", {}, {{"sname", req.sname()}});
     } else if (*to == realm) {

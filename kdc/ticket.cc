@@ -11,8 +11,10 @@ v1::SealedTicket Seal(const v1::TicketBody& body, std::string_view key, std::str
   body.SerializeToString(s.mutable_body());
   s.set_mac(Hmac(key, s.body()));
   if (kdc_key.empty()) return s;
-  // A TGT is sealed twice under the same (krbtgt) key: the two MACs are equal.
-  s.set_kdc_mac(kdc_key == key ? s.mac() : Hmac(kdc_key, s.body()));
+  // The KDC signs the server's MAC, which binds the body (as MS-PAC's KDC signature signs
+  // the server signature): 32 bytes to MAC instead of the whole body. A TGT is sealed
+  // twice under the same (krbtgt) key: its two MACs are equal.
+  s.set_kdc_mac(kdc_key == key ? s.mac() : Hmac(kdc_key, s.mac()));
   return s;
 }
 
@@ -44,13 +46,17 @@ Status KdcSignatureFailed(const v1::SealedTicket& sealed) {
 StatusOr<v1::TicketBody> OpenAsKdc(const v1::SealedTicket& sealed, std::string_view key,
                                    std::string_view kdc_key) {
   if (kdc_key.empty()) return KdcSignatureFailed(sealed);
-  const std::string kdc_mac = Hmac(kdc_key, sealed.body());
-  if (!MacEquals(kdc_mac, sealed.kdc_mac())) return KdcSignatureFailed(sealed);
-  // A TGT is sealed twice under the same (krbtgt) key: one MAC verifies both seals.
-  const bool same_key = key == kdc_key;
-  if (key.empty() || !MacEquals(same_key ? kdc_mac : Hmac(key, sealed.body()), sealed.mac())) {
-    return SealFailed(sealed);
+  // A TGT is sealed twice under the same (krbtgt) key: one MAC of the body verifies both
+  // seals. Otherwise the KDC signature is over the server's MAC as received (Seal), and
+  // the server's MAC over the body.
+  if (key == kdc_key) {
+    const std::string mac = Hmac(kdc_key, sealed.body());
+    if (!MacEquals(mac, sealed.kdc_mac())) return KdcSignatureFailed(sealed);
+    if (!MacEquals(mac, sealed.mac())) return SealFailed(sealed);
+    return Decode(sealed);
   }
+  if (!MacEquals(Hmac(kdc_key, sealed.mac()), sealed.kdc_mac())) return KdcSignatureFailed(sealed);
+  if (key.empty() || !MacEquals(Hmac(key, sealed.body()), sealed.mac())) return SealFailed(sealed);
   return Decode(sealed);
 }
 

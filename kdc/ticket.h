@@ -22,8 +22,9 @@ namespace delegsim::kdc {
 using Time = int64_t;  // simulated milliseconds since the scenario's epoch
 inline constexpr Time kHour = 3600 * 1000;
 
-// Seals `body` for its server (`key`) and signs it for the KDC (`kdc_key`, the issuing
-// realm's krbtgt key; empty leaves the ticket without a KDC signature).
+// Seals `body` for its server (`key`: an HMAC of the serialized body) and signs it for the
+// KDC (`kdc_key`, the issuing realm's krbtgt key: an HMAC of the server's MAC; empty
+// leaves the ticket without a KDC signature).
 v1::SealedTicket Seal(const v1::TicketBody& body, std::string_view key,
                       std::string_view kdc_key = {});
 // Verifies the seal with `key` and decodes the body. kUnauthenticated when the seal does
