@@ -70,14 +70,16 @@ TEST(SchemaCheckTest, AnOperationIsExactlyOneKind) {
               {"s4u2proxy": "http/web1", "evidence": "incomming"}]}]
 })")),
       ElementsAre(
-          "t.json:11: $.steps[0].then[0]: found 'open' and 'call', which exclude each other "
+          "t.json:9: $.accounts[3].trusted_for_delegation: expected a boolean, "
+          "got string \"yes\"",
+          "t.json:12: $.steps[0].then[0]: found 'open' and 'call', which exclude each other "
           "(give one of them)",
-          "t.json:12: $.steps[0].then[1]: needs one of: open, check, create, call, "
+          "t.json:13: $.steps[0].then[1]: needs one of: open, check, create, call, "
           "create_process, create_process_as_user, logon_user, revert, privilege_check, "
           "open_thread_token, impersonate_self, duplicate_token, s4u_logon, s4u2self, "
           "s4u2proxy, tgs",
-          "t.json:13: $.steps[0].then[2]: expected an object, got string \"open\"",
-          "t.json:14: $.steps[0].then[3].evidence: unknown evidence 'incomming' (did you mean "
+          "t.json:14: $.steps[0].then[2]: expected an object, got string \"open\"",
+          "t.json:15: $.steps[0].then[3].evidence: unknown evidence 'incomming' (did you mean "
           "'incoming'?)"));
 }
 
@@ -86,10 +88,13 @@ TEST(SchemaCheckTest, AFaultsFieldsDependOnItsKind) {
              {"kind": "host_down"},
              {"host": "web1"}]
 })")),
-              ElementsAre("t.json:10: $.faults[0].to: a slow_host fault has no 'to' (it takes "
+              ElementsAre("t.json:9: $.accounts[3].trusted_for_delegation: expected a boolean, "
+                          "got string \"yes\"",
+                          "t.json:11: $.faults[0].to: a slow_host fault has no 'to' (it takes "
                           "by, host)",
-                          "t.json:11: $.faults[1]: a host_down fault needs 'host'",
-                          "t.json:12: $.faults[2]: missing required field 'kind'"));
+                          "t.json:11: $.faults[0]: a slow_host fault needs 'by'",
+                          "t.json:12: $.faults[1]: a host_down fault needs 'host'",
+                          "t.json:13: $.faults[2]: missing required field 'kind'"));
 }
 
 // Operations nest in two forms (call, logon_user): validating every form of a oneOf would
@@ -108,7 +113,7 @@ TEST(SchemaCheckTest, DeepHostileNestingIsLinear) {
   EXPECT_THAT(deep,
               ElementsAre("t.json:9: $.accounts[3].trusted_for_delegation: expected a boolean, got "
                           "string \"yes\"",
-                          "t.json:10: $.steps[0].then[1]: needs one of: open, check, create, call, "
+                          "t.json:11: $.steps[0].then[1]: needs one of: open, check, create, call, "
                           "create_process, create_process_as_user, logon_user, revert, "
                           "privilege_check, open_thread_token, impersonate_self, duplicate_token, "
                           "s4u_logon, s4u2self, s4u2proxy, tgs"));
