@@ -8,6 +8,7 @@ packages=(
   libasio-dev                          # standalone Asio: the TCP runtime (net/)
   libprotobuf-dev protobuf-compiler    # the wire format (proto/)
   nlohmann-json3-dev                   # scenario files (sim/)
+  libvalijson-dev                      # validates scenario files against docs/scenario.schema.json (sim/schema_check.cc)
   libgtest-dev libgmock-dev            # tests
   libbenchmark-dev                     # bench/: delegsim-mac-bench (Google Benchmark)
   libssl-dev                           # HMAC-SHA256 ticket seals and HKDF key derivation, EVP_MAC/EVP_KDF (kdc/)

@@ -35,47 +35,6 @@ constexpr TrustAttributeName kTrustAttributeNames[] = {
     {"pim_trust", kdc::trust_attr::kPimTrust},
     {"enable_tgt_delegation", kdc::trust_attr::kCrossOrganizationEnableTgtDelegation}};
 
-std::string_view TransportName(v1::Transport t) {
-  switch (t) {
-    case v1::TRANSPORT_NCALRPC:
-      return "ncalrpc";
-    case v1::TRANSPORT_NCACN_NP:
-      return "ncacn_np";
-    default:
-      return "ncacn_ip_tcp";
-  }
-}
-
-std::string_view PackageName(v1::Package p) {
-  switch (p) {
-    case v1::PACKAGE_KERBEROS:
-      return "kerberos";
-    case v1::PACKAGE_NTLM:
-      return "ntlm";
-    case v1::PACKAGE_SCHANNEL:
-      return "schannel";
-    case v1::PACKAGE_FORMS:
-      return "forms";
-    default:
-      return "negotiate";
-  }
-}
-
-std::string_view ApiName(v1::Api a) {
-  switch (a) {
-    case v1::API_RPC:
-      return "rpc";
-    case v1::API_NAMED_PIPE:
-      return "named_pipe";
-    case v1::API_COM:
-      return "com";
-    case v1::API_WCF:
-      return "wcf";
-    default:
-      return "";
-  }
-}
-
 // "default" for LEVEL_DEFAULT (a call's level left to the API, DF-1), else the level's name.
 std::string LevelText(v1::Level l) {
   std::optional<nodes::Level> level = nodes::FromWire(l);
@@ -127,14 +86,14 @@ Json OpsJson(const Ops& ops);
 void PutCallOptions(Json& o, const v1::CallSpec& call) {
   if (call.transport() != v1::TRANSPORT_NCACN_IP_TCP &&
       call.transport() != v1::TRANSPORT_UNSPECIFIED) {
-    o["transport"] = TransportName(call.transport());
+    o["transport"] = nodes::TransportName(call.transport());
   }
   if (call.package() != v1::PACKAGE_NEGOTIATE && call.package() != v1::PACKAGE_UNSPECIFIED) {
-    o["package"] = PackageName(call.package());
+    o["package"] = nodes::PackageName(call.package());
   }
   if (call.level() != v1::LEVEL_DEFAULT) o["level"] = LevelText(call.level());
   if (!call.mutual()) o["mutual"] = false;  // the loader's default is true
-  if (std::string_view api = ApiName(call.api()); !api.empty()) o["api"] = api;
+  if (call.api() != v1::API_UNSPECIFIED) o["api"] = nodes::ApiName(call.api());
   PutTrue(o, "ignore_delegate_failure", call.ignore_delegate_failure());
   PutTrue(o, "protocol_transition", call.protocol_transition());
   PutTrue(o, "by_ip_address", call.by_ip_address());
@@ -311,7 +270,7 @@ Json ServiceJson(const ServiceSpec& s) {
   // The loader rejects an empty list; an empty one (built in code) means the default.
   if (!s.transports.empty() && s.transports != kDefaultTransports) {
     Json t = Json::array();
-    for (v1::Transport tr : s.transports) t.push_back(TransportName(tr));
+    for (v1::Transport tr : s.transports) t.push_back(nodes::TransportName(tr));
     o["transports"] = std::move(t);
   }
   if (s.privileges != ServiceSpec().privileges) o["privileges"] = Strings(s.privileges);
@@ -347,6 +306,33 @@ Json StepJson(const StepSpec& step) {
   o["from"] = step.from_host;
   o["call"] = step.call.service();
   PutCallOptions(o, step.call);
+  return o;
+}
+
+// The invariant's one kind as its object; defaults (min_level impersonate, no spn) left out.
+Json InvariantJson(const InvariantSpec& inv) {
+  Json o = Json::object();
+  o["name"] = inv.name;
+  Json a = Json::object();
+  switch (inv.kind) {
+    case InvariantSpec::Kind::kNoReach:
+      a["identities"] = inv.identities;
+      a["targets"] = inv.targets;
+      if (inv.min_level != InvariantSpec().min_level) a["min_level"] = inv.min_level;
+      o["no_reach"] = std::move(a);
+      break;
+    case InvariantSpec::Kind::kOnlyHolders:
+      a["accounts"] = inv.holders;
+      a["net_creds"] = inv.net_creds;
+      if (!inv.spn.empty()) a["spn"] = inv.spn;
+      o["only_holders"] = std::move(a);
+      break;
+    case InvariantSpec::Kind::kOnlyThrough:
+      a["service"] = inv.service;
+      a["via"] = inv.via;
+      o["only_through"] = std::move(a);
+      break;
+  }
   return o;
 }
 
@@ -465,6 +451,7 @@ std::string WriteScenarioJson(const Scenario& s) {
   PutArray(o, "objects", s.objects, ObjectJson);
   PutArray(o, "steps", s.steps, StepJson);
   PutArray(o, "expect", s.expectations, ExpectationJson);
+  PutArray(o, "invariants", s.invariants, InvariantJson);
   PutArray(o, "faults", s.faults, FaultJson);
   // Invalid UTF-8 (possible only in a scenario built in code) is replaced, never thrown.
   return o.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";

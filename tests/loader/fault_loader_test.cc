@@ -80,9 +80,9 @@ TEST(FaultLoaderTest, EveryProblemIsLocated) {
           "t.json:12: $.faults[4].by: invalid duration 'soon' (expected a whole number followed "
           "by ms, s, m, h or d, e.g. \"11h\")",
           "t.json:12: $.faults[4].to: a delay fault is between two different hosts",
-          "t.json:13: $.faults[5].strat: unknown field 'strat' (did you mean 'start'?)",
           "t.json:13: $.faults[5].end: the fault ends before it starts (end must be later than "
-          "start)"));
+          "start)",
+          "t.json:13: $.faults[5].strat: unknown field 'strat' (did you mean 'start'?)"));
 }
 
 TEST(FaultLoaderTest, CommandLineFaultsAreCheckedAsIfTheFileListedThem) {

@@ -39,13 +39,28 @@ auto Key(const ServiceSpec& s) {
   return std::tie(s.name, s.host, s.account, s.spn, s.transports, s.privileges);
 }
 auto Key(const AceSpec& a) { return std::tie(a.who, a.allow, a.rights); }
+auto Key(const TicketExpectation& t) {
+  return std::tie(t.role, t.index, t.issued, t.klist, t.flags, t.lifetime_ms, t.renew_ms, t.client,
+                  t.server, t.pac_groups, t.not_pac_groups, t.pac_user_flags, t.transited, t.error,
+                  t.decided_by);
+}
 auto Key(const Expectation& e) {
-  return std::tie(e.path, e.op_target, e.op, e.verdict, e.identity, e.level, e.net_creds,
-                  e.decided_by, e.error, e.rules, e.not_rules, e.ticket_flags);
+  return std::tie(e.path, e.op_target, e.op, e.nth, e.verdict, e.identity, e.level, e.net_creds,
+                  e.decided_by, e.error, e.rules, e.not_rules, e.ticket_flags, e.token,
+                  e.transport_level, e.gss_flags);
 }
 auto Key(const Options& o) {
   return std::tie(o.profile, o.legacy_rbcd_nonforwardable_ok, o.ignore_delegate_failure,
-                  o.client_policy, o.logon_user_requires_tcb, o.hop_limit);
+                  o.client_policy, o.logon_user_requires_tcb, o.hop_limit, o.client_forwardable,
+                  o.client_renewable, o.max_ticket_life_ms, o.max_renew_life_ms);
+}
+auto Key(const InvariantSpec& i) {
+  return std::tie(i.name, i.kind, i.identities, i.targets, i.min_level, i.holders, i.net_creds,
+                  i.spn, i.service, i.via);
+}
+auto Key(const FaultSpec& f) {
+  return std::tie(f.name, f.kind, f.host, f.domain, f.from, f.to, f.both_ways, f.by_ms, f.start_ms,
+                  f.end_ms);
 }
 
 template <typename T>
@@ -95,6 +110,12 @@ void ExpectSameScenario(const Scenario& a, const Scenario& b) {
   EXPECT_TRUE(SameObjects(a.objects, b.objects)) << "objects";
   EXPECT_TRUE(SameSteps(a.steps, b.steps)) << "steps";
   EXPECT_TRUE(SameList(a.expectations, b.expectations)) << "expectations";
+  for (size_t i = 0; i < a.expectations.size() && i < b.expectations.size(); ++i) {
+    EXPECT_TRUE(SameList(a.expectations[i].tickets, b.expectations[i].tickets))
+        << "tickets of expectation " << i;
+  }
+  EXPECT_TRUE(SameList(a.invariants, b.invariants)) << "invariants";
+  EXPECT_TRUE(SameList(a.faults, b.faults)) << "faults";
 }
 
 std::vector<fs::path> LibraryFiles() {
