@@ -413,12 +413,9 @@ CallOutcome World::Call(const StepSpec& step, nodes::NodeId client) {
   };
   auto state = std::make_shared<State>();
   hops_.clear();
-  runtime_->Post(client, [&step, state](nodes::Node& node, nodes::NodeContext& ctx) {
-    static_cast<nodes::ClientNode&>(node).StartCall(
-        step.label, step.call, ctx, [state](const v1::HopResult& result, nodes::NodeContext&) {
-          state->result = result;
-          state->done = true;
-        });
+  runtime_->PostCall(client, step.label, step.call, [state](const v1::HopResult& result) {
+    state->result = result;
+    state->done = true;
   });
   Status st = runtime_->RunUntil([&] { return state->done; }, CallBudgetMs());
   CallOutcome outcome;
