@@ -24,6 +24,7 @@
 
 #include "bench/chain.h"
 #include "bench/scale.h"
+#include "kdc/directory.h"
 #include "kdc/ticket.h"
 #include "net/asio_runtime.h"
 #include "net/process_runtime.h"
@@ -55,7 +56,11 @@ struct ProcsSetup {
   ~ProcsSetup() {
     for (const std::string& f : files) unlink(f.c_str());
   }
-  std::string Write(const sim::Scenario& scenario) {
+  std::string Write(sim::Scenario scenario) {
+    // A file names the default domain controller host (an empty one does not load).
+    for (sim::DomainSpec& d : scenario.domains) {
+      if (d.dc_host.empty()) d.dc_host = "dc." + kdc::ToLower(d.realm);
+    }
     const std::string file = "/tmp/delegsim-bench-" + std::to_string(getpid()) + "-" +
                              std::to_string(files.size()) + ".json";
     std::ofstream(file) << sim::WriteScenarioJson(scenario);

@@ -57,3 +57,42 @@ INSTANTIATE_TEST_SUITE_P(Library, ProcsAgreement, ::testing::ValuesIn(ScenarioFi
 
 }  // namespace
 }  // namespace delegsim::testing
+
+namespace delegsim::testing {
+namespace {
+
+// Faults given on the command line (`run --fault`), which the host processes never see
+// as arguments: the run's fault plan reaches every host in its configuration. A reply a
+// fault loses at one host (db1 -> web1) ends the request at the requester's deadline in
+// another process, as in one.
+class ProcsCommandLineFaults : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ProcsCommandLineFaults, SameDecisionsAsVirtualTime) {
+  ChildReaper reaper;
+  const std::string file = (ScenarioDir() / "default.json").string();
+  sim::LoadResult loaded = sim::LoadScenarioFile(file, sim::kMaxScenarioBytes, {GetParam()});
+  ASSERT_TRUE(loaded.ok());
+  StatusOr<std::unique_ptr<sim::World>> reference =
+      sim::World::Build(*loaded.scenario, std::make_unique<sim::VirtualRuntime>());
+  ASSERT_TRUE(reference.ok());
+  const std::string virtual_time = RunAndDescribeDecisions(**reference);
+  ASSERT_NE(virtual_time.find("DS-13"), std::string::npos) << "the fault changed nothing";
+  {
+    StatusOr<std::unique_ptr<sim::World>> world =
+        BuildProcsWorld(file, *loaded.scenario, /*procs=*/nullptr);
+    ASSERT_TRUE(world.ok()) << world.status().ToString();
+    EXPECT_EQ(RunAndDescribeDecisions(**world), virtual_time);
+  }
+  EXPECT_TRUE(RemainingChildren().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, ProcsCommandLineFaults,
+                         ::testing::Values("drop:db1->web1", "host_down:db1", "slow_host:db1,by=1h",
+                                           "kdc_unreachable:CORP.EXAMPLE"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param.substr(0, info.param.find(':'));
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace delegsim::testing
