@@ -48,6 +48,7 @@ struct RunOptions {
   size_t max_file_bytes = sim::kMaxScenarioBytes;  // --max-file-size
   // --runtime procs: hand-started hosts, "NAME=ADDR:PORT" (cli/host_command.h).
   std::vector<std::string> remotes;
+  size_t parallel = 1;  // calls in flight at once (sim::World::SetParallelCalls)
 };
 int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err);
 
@@ -59,6 +60,7 @@ struct CheckOptions {
   std::string runtime = "virtual";
   std::string junit_file;
   size_t max_file_bytes = sim::kMaxScenarioBytes;  // --max-file-size
+  size_t parallel = 1;                             // calls in flight at once within each scenario
 };
 int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& err);
 

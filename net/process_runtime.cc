@@ -13,6 +13,7 @@
 #include <cassert>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <optional>
 #include <utility>
@@ -183,7 +184,14 @@ class ProcessRuntime::Impl final : public Connection::Events {
   std::vector<NodeSlot> nodes_;
   std::vector<HostSlot> hosts_;
   std::vector<Buffered> buffered_;
+  struct QueuedCall {
+    NodeId client;
+    std::string label;
+    v1::CallSpec spec;
+    CallDone done;
+  };
   std::optional<PendingCall> call_;
+  std::deque<QueuedCall> queued_;     // posted while call_ runs (World::SetParallelCalls)
   std::optional<Status> call_error_;  // the current call's client host went down
   nodes::TraceSink sink_;
   std::shared_ptr<const nodes::FaultPlan> faults_;  // sent to every host; null: none
@@ -534,6 +542,11 @@ void ProcessRuntime::Impl::PostCall(NodeId client, const std::string& label,
     Fail(InvalidArgument("PostCall: node " + std::to_string(client) + " has no host"));
     return;
   }
+  if (call_) {
+    // One call at a time (its records are merged when it completes): later calls wait.
+    queued_.push_back({client, label, spec, std::move(done)});
+    return;
+  }
   HostSlot& h = hosts_[index];
   if (h.down) {
     call_error_ = Unavailable("call " + label + ": " + Who(h) +
@@ -569,6 +582,12 @@ Status ProcessRuntime::Impl::RunUntil(const std::function<bool()>& done, Time bu
       Status error = *call_error_;
       call_error_.reset();
       return error;
+    }
+    if (!call_ && !queued_.empty()) {
+      QueuedCall next = std::move(queued_.front());
+      queued_.pop_front();
+      PostCall(next.client, next.label, next.spec, std::move(next.done));
+      continue;
     }
     const Clock::time_point now = Clock::now();
     if (now >= deadline) {
@@ -613,6 +632,11 @@ void ProcessRuntime::Impl::MaybeFinishFlush() {
   PendingCall call = std::move(*call_);
   call_.reset();
   if (call.completed && call.done) call.done(call.result);
+  if (!call_ && !queued_.empty() && !call_error_) {
+    QueuedCall next = std::move(queued_.front());
+    queued_.pop_front();
+    PostCall(next.client, next.label, next.spec, std::move(next.done));
+  }
 }
 
 void ProcessRuntime::Impl::OnHandshakeFailed(Connection& connection, const Status& error) {

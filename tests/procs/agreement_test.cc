@@ -96,3 +96,29 @@ INSTANTIATE_TEST_SUITE_P(Faults, ProcsCommandLineFaults,
 
 }  // namespace
 }  // namespace delegsim::testing
+
+namespace delegsim::testing {
+namespace {
+
+// World::SetParallelCalls (`run --parallel`): the procs runtime runs the calls one at a
+// time, in step order, so the decisions are those of sequential virtual time.
+TEST(ProcsParallelCalls, CallsPostedTogetherRunOneAfterAnother) {
+  ChildReaper reaper;
+  const std::string file = (ScenarioDir() / "default.json").string();
+  const sim::Scenario scenario = LoadOrDie(file);
+  StatusOr<std::unique_ptr<sim::World>> reference =
+      sim::World::Build(scenario, std::make_unique<sim::VirtualRuntime>());
+  ASSERT_TRUE(reference.ok());
+  const std::string virtual_time = RunAndDescribeDecisions(**reference);
+  {
+    StatusOr<std::unique_ptr<sim::World>> world =
+        BuildProcsWorld(file, scenario, /*procs=*/nullptr);
+    ASSERT_TRUE(world.ok()) << world.status().ToString();
+    (*world)->SetParallelCalls(4);
+    EXPECT_EQ(RunAndDescribeDecisions(**world), virtual_time);
+  }
+  EXPECT_TRUE(RemainingChildren().empty());
+}
+
+}  // namespace
+}  // namespace delegsim::testing
