@@ -1,20 +1,25 @@
-// delegsim-bench: runs an N-hop delegation chain under both runtimes and prints
-// throughput and per-hop latency beside a raw Asio + protobuf ping-pong measured in the
-// same run. Figures only; no pass/fail.
+// delegsim-bench: runs an N-hop delegation chain under the virtual, tcp and procs runtimes
+// and prints throughput and per-hop latency beside a raw Asio + protobuf ping-pong
+// measured in the same run, and the start-up time of a world of --startup-hosts host
+// processes. Figures only; no pass/fail.
 //
 // The machine is shared and noisy, so every configuration runs --repeat times,
 // interleaved with the others, and the fastest run of each is reported (the run least
 // disturbed by other work), with the median beside it. Compare the ratios.
 //
-//   delegsim-bench [--hops 8] [--virtual-calls 2000] [--tcp-calls 200] [--pings 5000]
-//                  [--repeat 5] [--parallel 8]
+//   delegsim-bench [--hops 8] [--virtual-calls 2000] [--tcp-calls 200] [--procs-calls 200]
+//                  [--pings 5000] [--repeat 5] [--parallel 8] [--startup-hosts 100]
+//                  [--delegsim PATH]
 //   delegsim-bench --scale 1000,10000,100000    (bench/scale.h)
 //   delegsim-bench --generate 10000 --output world.json
 //   delegsim-bench --trace-breakdown world.json  (bench/trace_breakdown.h)
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,11 +27,14 @@
 #include "bench/chain.h"
 #include "bench/scale.h"
 #include "bench/trace_breakdown.h"
+#include "kdc/directory.h"
 #include "kdc/ticket.h"
 #include "net/asio_runtime.h"
+#include "net/process_runtime.h"
 #include "net/raw_ping_pong.h"
 #include "nodes/envelope.h"
 #include "sim/results.h"
+#include "sim/scenario_writer.h"
 #include "sim/virtual_runtime.h"
 #include "sim/world.h"
 
@@ -40,22 +48,69 @@ struct Figures {
   uint64_t messages = 0;
   double seconds = 0;
   bool ok = false;
+  size_t processes = 0;  // procs: host processes
 };
 
-// `parallel`: calls in flight at once (sim::World::SetParallelCalls).
-Figures RunChain(const std::string& kind, int hops, int calls, bool lean, int parallel = 1) {
-  Figures f;
-  f.runtime = kind + (lean ? " lean" : " full");
-  if (parallel > 1) f.runtime += " x" + std::to_string(parallel);
-  f.calls = calls;
+// The procs runtime's host processes load the scenario from a file: `scenario` written to
+// one beside the others of this run (removed at exit).
+struct ProcsSetup {
+  std::string executable;  // delegsim
+  std::vector<std::string> files;
+  ~ProcsSetup() {
+    for (const std::string& f : files) unlink(f.c_str());
+  }
+  std::string Write(sim::Scenario scenario) {
+    // A file names the default domain controller host (an empty one does not load).
+    for (sim::DomainSpec& d : scenario.domains) {
+      if (d.dc_host.empty()) d.dc_host = "dc." + kdc::ToLower(d.realm);
+    }
+    const std::string file = "/tmp/delegsim-bench-" + std::to_string(getpid()) + "-" +
+                             std::to_string(files.size()) + ".json";
+    std::ofstream(file) << sim::WriteScenarioJson(scenario);
+    files.push_back(file);
+    return file;
+  }
+};
+
+// A world of `scenario` on `kind` ("virtual", "tcp", "procs"); `file`: the scenario's file
+// for procs.
+StatusOr<std::unique_ptr<sim::World>> BuildWorld(const std::string& kind,
+                                                 const sim::Scenario& scenario,
+                                                 const ProcsSetup* procs, const std::string& file) {
+  if (kind == "procs") {
+    net::ProcessRuntimeOptions options;
+    options.executable = procs->executable;
+    options.host_arguments = {"host", "--scenario", file};
+    auto rt = std::make_unique<net::ProcessRuntime>(std::move(options));
+    net::ProcessRuntime* p = rt.get();
+    StatusOr<std::unique_ptr<sim::World>> world = sim::World::Build(scenario, std::move(rt));
+    if (!world.ok()) return world;
+    std::vector<net::ProcessHost> hosts;
+    for (const nodes::HostInfo& h : (*world)->topology().hosts()) {
+      hosts.push_back({h.name, h.address, ""});
+    }
+    p->SetHosts(std::move(hosts));
+    return world;
+  }
   std::unique_ptr<nodes::Runtime> rt;
   if (kind == "tcp") {
     rt = std::make_unique<net::AsioRuntime>();
   } else {
     rt = std::make_unique<sim::VirtualRuntime>();
   }
-  StatusOr<std::unique_ptr<sim::World>> world =
-      sim::World::Build(ChainScenario(hops, calls), std::move(rt));
+  return sim::World::Build(scenario, std::move(rt));
+}
+
+// `parallel`: calls in flight at once (sim::World::SetParallelCalls).
+Figures RunChain(const std::string& kind, int hops, int calls, bool lean, int parallel = 1,
+                 ProcsSetup* procs = nullptr) {
+  Figures f;
+  f.runtime = kind + (lean ? " lean" : " full");
+  if (parallel > 1) f.runtime += " x" + std::to_string(parallel);
+  f.calls = calls;
+  const sim::Scenario scenario = ChainScenario(hops, calls);
+  const std::string file = kind == "procs" ? procs->Write(scenario) : "";
+  StatusOr<std::unique_ptr<sim::World>> world = BuildWorld(kind, scenario, procs, file);
   if (!world.ok()) {
     std::fprintf(stderr, "build failed: %s\n", world.status().ToString().c_str());
     return f;
@@ -69,6 +124,9 @@ Figures RunChain(const std::string& kind, int hops, int calls, bool lean, int pa
   f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   f.messages = (*world)->runtime().delivered();
   f.call_hops = hops * calls;
+  if (kind == "procs") {
+    f.processes = static_cast<net::ProcessRuntime&>((*world)->runtime()).Hosts().size();
+  }
   f.ok = st.ok();
   for (const sim::CallOutcome& o : (*world)->outcomes()) f.ok = f.ok && o.status.ok();
   if (!lean) {
@@ -147,6 +205,32 @@ void PrintRow(const Series& series) {
 }
 
 double MicrosPerRoundTrip(const Figures& f) { return f.seconds * 1e6 / (f.messages / 2.0); }
+double MicrosPerCallHop(const Figures& f) { return f.seconds * 1e6 / f.call_hops; }
+
+// Start-up of a world of `hosts` host processes: from Run() until its one call (one hop,
+// to the first host) has completed; the call itself takes well under a millisecond.
+struct Startup {
+  int processes = 0;
+  double seconds = 0;
+  bool ok = false;
+};
+Startup MeasureStartup(int hosts, ProcsSetup& procs) {
+  Startup s;
+  // ws + h1..h(hosts-1): `hosts` hosts with nodes, plus the domain controller's.
+  sim::Scenario scenario = ChainScenario(std::max(1, hosts - 1), 1);
+  scenario.steps[0].call.clear_ops();
+  const std::string file = procs.Write(scenario);
+  StatusOr<std::unique_ptr<sim::World>> world = BuildWorld("procs", scenario, &procs, file);
+  if (!world.ok()) return s;
+  auto start = std::chrono::steady_clock::now();
+  Status st = (*world)->Run();
+  s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  s.ok = st.ok() && !(*world)->outcomes().empty() && (*world)->outcomes()[0].status.ok();
+  s.processes =
+      static_cast<int>(static_cast<net::ProcessRuntime&>((*world)->runtime()).Hosts().size());
+  if (!st.ok()) std::fprintf(stderr, "start-up run failed: %s\n", st.ToString().c_str());
+  return s;
+}
 
 // The ceiling of an in-memory runtime: what one protobuf round of a message costs alone
 // (serialize, then parse into a fresh envelope), in microseconds; fastest of `rounds`
@@ -179,13 +263,21 @@ double MicrosPerProtobufRound(const v1::Envelope& sample, int messages) {
 int main(int argc, char** argv) {
   using namespace delegsim;
   using namespace delegsim::bench;
-  int hops = 8, virtual_calls = 2000, tcp_calls = 200, pings = 5000, repeat = 5, parallel = 8;
+  int hops = 8, virtual_calls = 2000, tcp_calls = 200, procs_calls = 200, pings = 5000, repeat = 5,
+      startup_hosts = 100, parallel = 8;
+  std::string delegsim_path = DELEGSIM_EXECUTABLE;
   CLI::App app{"delegsim-bench: delegation-chain throughput under both runtimes"};
   const auto positive = CLI::Range(1, 1'000'000);
   app.add_option("--hops", hops, "services in the chain")
       ->check(CLI::Range(1, nodes::kMaxChainHops));
   app.add_option("--virtual-calls", virtual_calls, "calls per virtual run")->check(positive);
   app.add_option("--tcp-calls", tcp_calls, "calls per tcp run")->check(positive);
+  app.add_option("--procs-calls", procs_calls, "calls per procs run (0: skip procs)")
+      ->check(CLI::Range(0, 1'000'000));
+  app.add_option("--startup-hosts", startup_hosts,
+                 "host processes of the procs start-up measurement (0: skip it)")
+      ->check(CLI::Range(0, 1'000));
+  app.add_option("--delegsim", delegsim_path, "the delegsim executable procs hosts run");
   app.add_option("--pings", pings, "raw ping-pong round trips")->check(positive);
   app.add_option("--repeat", repeat, "runs of each configuration")->check(CLI::Range(1, 100));
   app.add_option("--parallel", parallel, "calls in flight at once in the overlapping tcp run")
@@ -226,8 +318,10 @@ int main(int argc, char** argv) {
       "fastest run is shown, with the median messages/s beside it. \"lean\": no trace\n"
       "records built and no result trees assembled; \"full\": both.\n\n",
       hops, repeat);
-  Series virt_lean, virt_full, tcp_lean, tcp_full, tcp_overlap;
+  Series virt_lean, virt_full, tcp_lean, tcp_full, tcp_overlap, procs_lean, procs_full;
   std::vector<double> raw_us;
+  ProcsSetup procs;
+  procs.executable = delegsim_path;
   const v1::Envelope sample = SampleCall();
   for (int r = 0; r < repeat; ++r) {
     virt_lean.runs.push_back(RunChain("virtual", hops, virtual_calls, true));
@@ -235,6 +329,10 @@ int main(int argc, char** argv) {
     tcp_lean.runs.push_back(RunChain("tcp", hops, tcp_calls, true));
     tcp_full.runs.push_back(RunChain("tcp", hops, tcp_calls, false));
     tcp_overlap.runs.push_back(RunChain("tcp", hops, tcp_calls, true, parallel));
+    if (procs_calls > 0) {
+      procs_lean.runs.push_back(RunChain("procs", hops, procs_calls, true, 1, &procs));
+      procs_full.runs.push_back(RunChain("procs", hops, procs_calls, false, 1, &procs));
+    }
     StatusOr<net::PingPongResult> raw = net::RawPingPong(pings, sample);
     if (!raw.ok()) {
       std::printf("raw ping-pong failed: %s\n", raw.status().ToString().c_str());
@@ -249,6 +347,10 @@ int main(int argc, char** argv) {
   PrintRow(tcp_lean);
   PrintRow(tcp_full);
   PrintRow(tcp_overlap);
+  if (procs_calls > 0) {
+    PrintRow(procs_lean);
+    PrintRow(procs_full);
+  }
 
   std::sort(raw_us.begin(), raw_us.end());
   const double raw_rt = raw_us.front();
@@ -286,5 +388,33 @@ int main(int argc, char** argv) {
       "%zu-byte Call, %.2f us) = %.0f; ratio %.2f   (goal >= 0.50)\n",
       pairs, sample.ByteSizeLong(), round_us, ceiling_pairs, pairs / ceiling_pairs);
   bool ok = virt_lean.ok() && virt_full.ok() && tcp_lean.ok() && tcp_full.ok() && tcp_overlap.ok();
+  if (procs_calls > 0) {
+    const double procs_lean_hop = MicrosPerCallHop(procs_lean.Best());
+    const double procs_full_hop = MicrosPerCallHop(procs_full.Best());
+    std::printf(
+        "procs runtime (one process per host, %zu processes): %.2f us per call-hop lean, %.2f "
+        "full\n",
+        procs_lean.Best().processes, procs_lean_hop, procs_full_hop);
+    std::printf("  per call-hop    procs / tcp = %.2f lean, %.2f full   (target <= 2)\n",
+                procs_lean_hop / MicrosPerCallHop(tcp_lean.Best()),
+                procs_full_hop / MicrosPerCallHop(tcp_full.Best()));
+    std::printf("  per call-hop    procs / (raw x %.0f round trips) = %.2f lean, %.2f full\n",
+                round_trips_per_hop, procs_lean_hop / (raw_rt * round_trips_per_hop),
+                procs_full_hop / (raw_rt * round_trips_per_hop));
+    ok = ok && procs_lean.ok() && procs_full.ok();
+  }
+  if (startup_hosts > 0) {
+    std::vector<Startup> runs;
+    for (int r = 0; r < repeat; ++r) runs.push_back(MeasureStartup(startup_hosts, procs));
+    std::sort(runs.begin(), runs.end(),
+              [](const Startup& a, const Startup& b) { return a.seconds < b.seconds; });
+    std::printf(
+        "procs start-up: %d host processes started, ready and configured, and one call, in "
+        "%.3f s (median %.3f s)%s\n",
+        runs.front().processes, runs.front().seconds, runs[runs.size() / 2].seconds,
+        std::all_of(runs.begin(), runs.end(), [](const Startup& s) { return s.ok; }) ? ""
+                                                                                     : "  FAILED");
+    ok = ok && std::all_of(runs.begin(), runs.end(), [](const Startup& s) { return s.ok; });
+  }
   return ok ? 0 : 1;
 }

@@ -13,6 +13,7 @@
 
 #include "cli/diff_command.h"
 #include "cli/export_command.h"
+#include "cli/host_command.h"
 #include "cli/html_report.h"
 #include "cli/import_command.h"
 #include "cli/junit.h"
@@ -61,9 +62,11 @@ struct Outcome {
 // `keep_trace`: the world keeps every trace record (for --show-trace); otherwise records
 // are built only for `trace`, and nothing is kept that nobody reads.
 Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind, std::ostream* trace,
-                bool keep_trace, bool capture_messages = false, size_t parallel_calls = 1) {
+                bool keep_trace, bool capture_messages = false, size_t parallel_calls = 1,
+                const RunOptions* run = nullptr) {
   Outcome o;
-  StatusOr<std::unique_ptr<nodes::Runtime>> rt = MakeRuntime(runtime_kind);
+  StatusOr<std::unique_ptr<nodes::Runtime>> rt =
+      run && IsProcessRuntime(runtime_kind) ? MakeProcessRuntime(*run) : MakeRuntime(runtime_kind);
   if (!rt.ok()) {
     o.error = rt.status().ToString();
     return o;
@@ -76,6 +79,12 @@ Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind, 
     return o;
   }
   o.world = std::move(world).value();
+  if (run) {
+    if (Status st = ConfigureProcessRuntime(*o.world, *run); !st.ok()) {
+      o.error = st.ToString();
+      return o;
+    }
+  }
   o.world->KeepTrace(keep_trace);
   o.world->SetParallelCalls(parallel_calls);
   if (trace) {
@@ -189,7 +198,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   const bool html = !options.html_file.empty();
   Outcome o = Execute(*scenario, options.runtime, trace ? &trace->stream() : nullptr,
                       options.show_trace || options.events || html, options.events || html,
-                      options.parallel);
+                      options.parallel, &options);
   if (!o.world) {
     err << options.file << ": " << o.error << "\n";
     return kExitInvalid;
@@ -203,6 +212,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
       for (const nodes::TraceRecord& r : o.world->trace()) out << sim::TraceLineText(r) << "\n";
     }
     err << options.file << ": the run did not complete: " << EscapeUnsafe(o.error) << "\n";
+    err << EscapeUnsafe(ProcessHostsText(*o.world), /*keep_line_breaks=*/true);
     return kExitInvalid;
   }
   std::vector<sim::SecurityEvent> events;
@@ -229,12 +239,15 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   }
   if (options.json) {
     std::string json = sim::RenderJson(*o.world, o.expectations);
-    out << (options.events ? sim::AddEventsToJson(json, events) : json) << "\n";
+    if (options.events) json = sim::AddEventsToJson(json, events);
+    if (IsProcessRuntime(options.runtime)) json = AddHostsToJson(json, ProcessHostsJson(*o.world));
+    out << json << "\n";
   } else {
     out << sim::RenderReport(
         *o.world, o.expectations, options.file,
         {.color = options.color, .width = options.width, .ascii = options.ascii});
     if (options.events) out << sim::SecurityEventsText(events);
+    out << EscapeUnsafe(ProcessHostsText(*o.world), /*keep_line_breaks=*/true);
     if (options.show_trace) {
       out << "\ntrace (" << o.world->trace().size() << " records)\n";
       for (const nodes::TraceRecord& r : o.world->trace()) out << sim::TraceLineText(r) << "\n";
@@ -350,8 +363,11 @@ int Main(int argc, char** argv) {
   run_cmd
       ->add_option("--runtime", run.runtime,
                    "tcp (default: the nodes really exchange messages over loopback sockets) or "
-                   "virtual (deterministic, simulated time)")
-      ->check(CLI::IsMember({"tcp", "virtual"}));
+                   "virtual (deterministic, simulated time); procs: every host its own process "
+                   "(netns: and its own network namespace, root only)")
+      ->check(CLI::IsMember({"tcp", "virtual", "procs", "netns"}));
+  run_cmd->add_option("--remote", run.remotes,
+                      "procs: use a hand-started `delegsim host` for host NAME, NAME=ADDR:PORT");
   run_cmd->add_option("--trace", run.trace_file, "Write the trace as JSON Lines to this file");
   run_cmd->add_flag("--json", run.json, "Print the result as one JSON document");
   run_cmd->add_flag("--show-trace", run.show_trace, "Print the trace as text after the report");
@@ -413,6 +429,7 @@ int Main(int argc, char** argv) {
   std::function<int()> export_cmd = RegisterExportCommand(app);
   std::function<int()> why_not_cmd = RegisterWhyNotCommand(app);
   std::function<int()> diff_cmds = RegisterDiffCommands(app);
+  std::function<int()> host_cmd = RegisterHostCommand(app);
   ReachCommandOptions reach;
   CLI::App* reach_cmd = AddReachSubcommand(app, reach);
 
@@ -456,6 +473,7 @@ int Main(int argc, char** argv) {
   if (int code = export_cmd(); code >= 0) return code;
   if (int code = why_not_cmd(); code >= 0) return code;
   if (int code = diff_cmds(); code >= 0) return code;
+  if (int code = host_cmd(); code >= 0) return code;
   if (rules->parsed()) {
     return rules_sources ? SourcesCommand(rules_json, std::cout)
                          : RulesCommand(rules_json, std::cout);

@@ -46,6 +46,8 @@ struct RunOptions {
   std::optional<std::string> profile;
   std::vector<std::string> faults;  // --fault, in the syntax of sim::LoadScenarioFile
   size_t max_file_bytes = sim::kMaxScenarioBytes;  // --max-file-size
+  // --runtime procs: hand-started hosts, "NAME=ADDR:PORT" (cli/host_command.h).
+  std::vector<std::string> remotes;
   size_t parallel = 1;  // calls in flight at once (sim::World::SetParallelCalls)
 };
 int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err);

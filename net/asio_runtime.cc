@@ -38,6 +38,9 @@ std::string ToString(const tcp::endpoint& endpoint) {
 // How long Shutdown() waits for aborted operations to finish; they finish at once, this
 // only bounds a bug.
 constexpr auto kShutdownDrainBudget = std::chrono::seconds(2);
+// The largest logical clock a frame may carry: far above any run's record count, far
+// enough below the maximum that moving past it cannot overflow.
+constexpr uint64_t kMaxLamport = uint64_t{1} << 62;
 // How many ready handlers RunUntil still runs once the runtime has failed.
 constexpr int kFailureDrainHandlers = 1000;
 
@@ -64,8 +67,21 @@ class AsioRuntime::Impl final : public Connection::Events {
   const std::string& run_secret() const { return secret_; }
   void Shutdown();
 
+  Status SetPeers(const std::vector<PeerEndpoint>& peers);
+  bool SendControl(v1::HostControl message);
+  bool IsLocal(NodeId id) const { return IsNode(id) && Slot(id).local; }
+  void SetHostMode(std::string local_host, std::string listen_ip, uint16_t listen_port) {
+    assert(!started_ && "AsioRuntime: SetHostMode after Start()");
+    options_.local_host = std::move(local_host);
+    options_.listen_ip = std::move(listen_ip);
+    options_.listen_port = listen_port;
+  }
+
   void InjectRawBytes(NodeId from, NodeId to, std::string bytes);
-  uint16_t ListenPort(NodeId id) const { return IsNode(id) ? Slot(id).listen_port : 0; }
+  uint16_t ListenPort(NodeId id) const {
+    if (id == 0 && host_mode()) return host_slot_.listen_port;
+    return IsNode(id) ? Slot(id).listen_port : 0;
+  }
   std::string HostAddress(NodeId id) const { return IsNode(id) ? Slot(id).host : ""; }
   std::vector<ConnectionInfo> Connections() const;
 
@@ -110,6 +126,7 @@ class AsioRuntime::Impl final : public Connection::Events {
     std::unique_ptr<asio::steady_timer> accept_retry;  // pauses accepting after an error
     uint16_t listen_port = 0;
     bool accept_error_logged = false;
+    bool local = true;  // runs in this process (host mode: added on local_host)
   };
 
   // The runtime's view of one connection end.
@@ -118,6 +135,7 @@ class AsioRuntime::Impl final : public Connection::Events {
     NodeId node = 0;  // owner of this end
     NodeId peer = 0;  // 0 until an accepted end receives its first frame
     UnansweredRequests unanswered;
+    bool control = false;  // host mode: the controller's connection (v1::HostControl)
   };
 
   struct TimerSlot {
@@ -140,8 +158,13 @@ class AsioRuntime::Impl final : public Connection::Events {
     return nodes_[id - 1];
   }
   std::string NodeName(NodeId id) const {
+    if (id == 0 && host_mode()) return "host " + options_.local_host;
     return IsNode(id) ? std::string(Slot(id).node->name()) : "node " + std::to_string(id);
   }
+  bool host_mode() const { return !options_.local_host.empty(); }
+  // The slot whose listener accepts for `node`: host mode listens once, as node 0.
+  NodeSlot& ListenSlot(NodeId node) { return node == 0 ? host_slot_ : Slot(node); }
+  Status StartHost();
   // "CALL c1/web (correlation 7)", for DROP records and rejections.
   static std::string Describe(const v1::Envelope& env) {
     return DescribeEnvelope(env) + " (correlation " + std::to_string(env.correlation()) + ")";
@@ -180,11 +203,19 @@ class AsioRuntime::Impl final : public Connection::Events {
   // arrives later in simulated time, or a request that a fault lost), however fast the
   // real exchange was.
   void ExpireDeadlines(NodeId node, Time up_to);
+  // Host mode: tells the remote requester of `reply`, which a fault lost at its sender
+  // `from`, to end the request at its deadline (Envelope.lost_in_transit). `seq`: the
+  // DROP record's seq, the notice's logical clock.
+  void SendLostNotice(NodeId from, const v1::Envelope& reply, uint64_t seq);
+  // Host mode: ends this node's request that a notice says was lost (see above).
+  void OnLostNotice(NodeId requester, const v1::Envelope& notice);
 
-  const AsioRuntimeOptions options_;
+  AsioRuntimeOptions options_;  // host mode fields may be set until Start()
   // Declared first so that it is destroyed last: sockets and timers below refer to it.
   asio::io_context io_;
   std::vector<NodeSlot> nodes_;     // NodeId n at index n - 1
+  NodeSlot host_slot_;              // host mode: the host's one listener
+  uint64_t control_link_ = 0;       // host mode: the controller's authenticated connection
   std::map<uint64_t, Link> links_;  // by connection id
   // (node, peer) -> id of the connection node writes its envelopes for peer on.
   std::map<std::pair<NodeId, NodeId>, uint64_t> sending_links_;
@@ -243,6 +274,7 @@ Status AsioRuntime::Impl::Start() {
                            std::to_string(secret_.size()) + " bytes, at least " +
                            std::to_string(kRunSecretBytes) + " are needed");
   }
+  if (host_mode()) return StartHost();
   for (size_t i = 0; i < nodes_.size(); ++i) {
     NodeSlot& slot = nodes_[i];
     const std::string where = "node " + std::string(slot.node->name()) + " (" + slot.host + ")";
@@ -266,9 +298,74 @@ Status AsioRuntime::Impl::Start() {
   return Status::Ok();
 }
 
+Status AsioRuntime::Impl::StartHost() {
+  const std::string ip = options_.listen_ip.empty() ? options_.local_host : options_.listen_ip;
+  const std::string where = "host " + options_.local_host + " (" + ip + ")";
+  asio::error_code error;
+  const asio::ip::address_v4 address = asio::ip::make_address_v4(ip, error);
+  if (error) return InvalidArgument(where + ": the listen address is not an IPv4 address");
+  auto listener = std::make_unique<tcp::acceptor>(io_);
+  const tcp::endpoint endpoint(address, options_.listen_port);
+  listener->open(endpoint.protocol(), error);
+  // A hand-started host restarted on its fixed port must not wait for TIME_WAIT.
+  if (!error) listener->set_option(tcp::acceptor::reuse_address(true), error);
+  if (!error) listener->bind(endpoint, error);
+  if (!error) listener->listen(asio::socket_base::max_listen_connections, error);
+  if (error) return Unavailable(where + ": cannot listen: " + error.message());
+  host_slot_.host = options_.local_host;
+  host_slot_.address = address;
+  host_slot_.listen_port = listener->local_endpoint(error).port();
+  host_slot_.listener = std::move(listener);
+  for (NodeSlot& slot : nodes_) {
+    slot.local = slot.host == options_.local_host;
+    if (!slot.local) continue;
+    slot.address = address;
+    slot.listen_port = host_slot_.listen_port;
+  }
+  started_ = true;
+  Accept(0);
+  return Status::Ok();
+}
+
+Status AsioRuntime::Impl::SetPeers(const std::vector<PeerEndpoint>& peers) {
+  for (const PeerEndpoint& peer : peers) {
+    if (peer.host_address == options_.local_host) {
+      return InvalidArgument("peer " + peer.host_address + " is the host that runs here");
+    }
+    asio::error_code error;
+    const asio::ip::address_v4 address = asio::ip::make_address_v4(peer.ip, error);
+    if (error) {
+      return InvalidArgument("peer " + peer.host_address + ": '" + peer.ip +
+                             "' is not an IPv4 address");
+    }
+    for (NodeSlot& slot : nodes_) {
+      if (slot.local || slot.host != peer.host_address) continue;
+      slot.address = address;
+      slot.listen_port = peer.port;
+    }
+  }
+  return Status::Ok();
+}
+
+bool AsioRuntime::Impl::SendControl(v1::HostControl message) {
+  auto it = links_.find(control_link_);
+  if (shut_down_ || control_link_ == 0 || it == links_.end()) return false;
+  v1::Envelope env;
+  *env.mutable_host_control() = std::move(message);
+  StatusOr<std::string> frame = EncodeFrame(env, options_.max_frame_body_bytes);
+  if (!frame.ok()) return false;
+  it->second.connection->Write(std::move(*frame));
+  return true;
+}
+
 void AsioRuntime::Impl::Post(NodeId id, std::function<void(Node&, NodeContext&)> fn) {
   assert(IsNode(id));
   if (shut_down_ || !IsNode(id)) return;
+  if (!Slot(id).local) {
+    std::fprintf(stderr, "AsioRuntime: Post to %s, which runs in another process: ignored\n",
+                 NodeName(id).c_str());
+    return;
+  }
   asio::post(io_, [this, id, fn = std::move(fn)] {
     if (shut_down_) return;
     NodeSlot& slot = Slot(id);
@@ -328,6 +425,8 @@ void AsioRuntime::Impl::Shutdown() {
       if (slot.listener != nullptr) slot.listener->close(ignored);
       if (slot.accept_retry != nullptr) slot.accept_retry->cancel();
     }
+    if (host_slot_.listener != nullptr) host_slot_.listener->close(ignored);
+    if (host_slot_.accept_retry != nullptr) host_slot_.accept_retry->cancel();
     for (auto& [id, link] : links_) link.connection->CloseQuietly();
     for (auto& [id, slot] : timers_) slot.timer->cancel();
   }
@@ -353,6 +452,8 @@ void AsioRuntime::Impl::Shutdown() {
     slot.listener.reset();
     slot.accept_retry.reset();
   }
+  host_slot_.listener.reset();
+  host_slot_.accept_retry.reset();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -394,8 +495,14 @@ void AsioRuntime::Impl::Send(NodeId from, v1::Envelope env) {
       }
       case nodes::LinkEffect::Action::kDrop: {
         // Lost: its requester's reply deadline ends the request, in simulated time.
-        Trace(from, TraceKind::kDrop, nodes::FaultPlan::Describe(*effect.fault), path);
+        const uint64_t dropped =
+            Trace(from, TraceKind::kDrop, nodes::FaultPlan::Describe(*effect.fault), path);
         const NodeId requester = IsReply(env) ? to : from;
+        if (!Slot(requester).local) {
+          // Host mode: the requester runs in another process, which alone can end it.
+          SendLostNotice(from, env, dropped);
+          return;
+        }
         const auto it = request_deadlines_.find({requester, env.correlation()});
         if (it != request_deadlines_.end()) {
           const TimerId deadline = it->second;
@@ -412,6 +519,12 @@ void AsioRuntime::Impl::Send(NodeId from, v1::Envelope env) {
         break;
     }
   }
+  if (!Slot(to).local && Slot(to).listen_port == 0) {
+    PostUndeliverable(from, std::move(env),
+                      Unavailable("no endpoint known for host " + Slot(to).host));
+    return;
+  }
+  if (options_.logical_clock) env.set_lamport(seq);
   StatusOr<std::string> frame = EncodeFrame(env, options_.max_frame_body_bytes);
   if (!frame.ok()) {
     // Not an event of the simulated world: the run cannot say what the peer would have
@@ -516,10 +629,10 @@ uint64_t AsioRuntime::Impl::Trace(NodeId node, TraceKind kind, std::string summa
 // Connections.
 
 void AsioRuntime::Impl::Accept(NodeId node) {
-  Slot(node).listener->async_accept([this, node](const asio::error_code& error,
-                                                 tcp::socket socket) {
+  ListenSlot(node).listener->async_accept([this, node](const asio::error_code& error,
+                                                       tcp::socket socket) {
     if (shut_down_ || error == asio::error::operation_aborted) return;
-    NodeSlot& slot = Slot(node);
+    NodeSlot& slot = ListenSlot(node);
     if (error) {
       // Not an event of the simulated world (e.g. out of file descriptors): the run
       // fails, and the listener pauses instead of spinning on the same error.
@@ -589,7 +702,26 @@ AsioRuntime::Impl::Link& AsioRuntime::Impl::SendingLink(NodeId from, NodeId to) 
 }
 
 Status AsioRuntime::Impl::OnHello(Connection& connection, uint32_t from, uint32_t to) {
-  const Link& link = links_.at(connection.id());
+  Link& link = links_.at(connection.id());
+  if (host_mode()) {
+    if (from == kControllerNode && to == kHostNode) {
+      if (control_link_ != 0) return InvalidArgument("this host already serves a controller");
+      link.control = true;  // proven by the handshake's MACs, like any other connection
+      return Status::Ok();
+    }
+    if (!IsNode(to) || !Slot(to).local) {
+      return InvalidArgument("handshake for " + NodeName(to) + ", which does not run on " +
+                             NodeName(0));
+    }
+    if (!IsNode(from)) return InvalidArgument("handshake claims unknown sender " + NodeName(from));
+    if (connection.remote_endpoint().address() != Slot(from).address) {
+      return InvalidArgument("handshake claims sender " + NodeName(from) + " of host " +
+                             Slot(from).host + " but comes from " +
+                             connection.remote_endpoint().address().to_string());
+    }
+    link.node = to;
+    return Status::Ok();
+  }
   if (to != link.node) {
     return InvalidArgument("handshake for " + NodeName(to) + " arrived at " + NodeName(link.node));
   }
@@ -604,6 +736,14 @@ Status AsioRuntime::Impl::OnHello(Connection& connection, uint32_t from, uint32_
 
 void AsioRuntime::Impl::OnAuthenticated(Connection& connection) {
   Link& link = links_.at(connection.id());
+  if (link.control) {
+    if (control_link_ != 0) {  // two controllers authenticated at once: the first one serves
+      connection.Close("this host already serves a controller");
+      return;
+    }
+    control_link_ = connection.id();
+    return;
+  }
   if (link.peer != 0) return;  // an opened end knew its peer from the start
   // An accepted end: the proven peer, and this connection carries the node's envelopes
   // to it unless one already does.
@@ -623,9 +763,28 @@ void AsioRuntime::Impl::OnHandshakeFailed(Connection& connection, const Status& 
 
 Status AsioRuntime::Impl::OnFrame(Connection& connection, v1::Envelope env) {
   Link& link = links_.at(connection.id());
+  if (link.control) {
+    if (!env.has_host_control()) {
+      return InvalidArgument("the controller's connection carried " + Describe(env));
+    }
+    if (options_.on_control) options_.on_control(*env.mutable_host_control());
+    return Status::Ok();
+  }
   // Only authenticated connections deliver frames, so link.peer is the proven sender.
   Status rejected;
-  if (env.to() != link.node) {
+  if (env.has_host_control()) {
+    rejected = InvalidArgument("control message on a node connection from " + NodeName(link.peer));
+  } else if (options_.logical_clock && env.lamport() > kMaxLamport) {
+    rejected = InvalidArgument("rejected frame: " + Describe(env) + " carries logical clock " +
+                               std::to_string(env.lamport()) + ", above the maximum " +
+                               std::to_string(kMaxLamport));
+  } else if (env.lost_in_transit() &&
+             (!host_mode() || env.body_case() != v1::Envelope::BODY_NOT_SET)) {
+    rejected =
+        InvalidArgument("rejected frame: a lost-in-transit notice " +
+                        std::string(host_mode() ? "with a body" : "outside a multi-process run") +
+                        " (correlation " + std::to_string(env.correlation()) + ")");
+  } else if (env.to() != link.node) {
     rejected = InvalidArgument("misaddressed frame: " + Describe(env) + " for " +
                                NodeName(env.to()) + " arrived at " + NodeName(link.node));
   } else if (env.from() != link.peer) {
@@ -639,6 +798,10 @@ Status AsioRuntime::Impl::OnFrame(Connection& connection, v1::Envelope env) {
               ToString(connection.local_endpoint()));
     return rejected;
   }
+  if (env.lost_in_transit()) {
+    OnLostNotice(link.node, env);
+    return Status::Ok();
+  }
   if (IsReply(env)) {
     // Book the answer now rather than at delivery, so that a close right after this
     // frame does not report its request as undeliverable.
@@ -646,6 +809,8 @@ Status AsioRuntime::Impl::OnFrame(Connection& connection, v1::Envelope env) {
       links_.at(it->second).unanswered.Answer(env.correlation());
     }
   }
+  // The logical clock moves past the sender's, so that this DELIVER sorts after its SEND.
+  if (options_.logical_clock && env.lamport() >= next_seq_) next_seq_ = env.lamport() + 1;
   // The simulated clock reaches the envelope's arrival time, as in the virtual runtime,
   // where the receiver's deadlines due before it fire first.
   const NodeId receiver = link.node;  // `link` may close while deadlines fire
@@ -677,6 +842,14 @@ void AsioRuntime::Impl::OnClosed(Connection& connection, const std::string& reas
   if (it == links_.end()) return;
   Link link = std::move(it->second);
   links_.erase(it);
+  if (link.control) {
+    // Only the authenticated controller's going ends the host's service: a stranger that
+    // claims to be one and fails the handshake changes nothing.
+    if (control_link_ != connection.id()) return;
+    control_link_ = 0;
+    if (!shut_down_ && options_.on_control_closed) options_.on_control_closed(reason);
+    return;
+  }
   if (link.peer != 0) {
     auto sending = sending_links_.find({link.node, link.peer});
     if (sending != sending_links_.end() && sending->second == connection.id()) {
@@ -731,6 +904,34 @@ void AsioRuntime::Impl::FireDeadline(NodeId node, TimerId id) {
   timers_.erase(it);  // destroying the asio timer aborts its real-time wait
   NodeSlot& slot = Slot(node);
   slot.node->OnTimer(id, *slot.context);
+}
+
+void AsioRuntime::Impl::SendLostNotice(NodeId from, const v1::Envelope& reply, uint64_t seq) {
+  const NodeId to = reply.to();
+  if (Slot(to).listen_port == 0) return;  // no endpoint: nothing could have reached it
+  v1::Envelope notice;
+  notice.set_from(from);
+  notice.set_to(to);
+  notice.set_correlation(reply.correlation());
+  notice.set_sent_at_ms(reply.sent_at_ms());
+  notice.set_lost_in_transit(true);
+  if (options_.logical_clock) notice.set_lamport(seq);
+  StatusOr<std::string> frame = EncodeFrame(notice, options_.max_frame_body_bytes);
+  if (!frame.ok()) {
+    Fail(frame.status());
+    return;
+  }
+  SendingLink(from, to).connection->Write(std::move(*frame));
+}
+
+void AsioRuntime::Impl::OnLostNotice(NodeId requester, const v1::Envelope& notice) {
+  // The DROP record sorts before the timeout it causes.
+  if (options_.logical_clock && notice.lamport() >= next_seq_) next_seq_ = notice.lamport() + 1;
+  const auto it = request_deadlines_.find({requester, notice.correlation()});
+  if (it == request_deadlines_.end()) return;  // answered or ended already
+  const TimerId deadline = it->second;
+  request_deadlines_.erase(it);
+  FireDeadline(requester, deadline);
 }
 
 void AsioRuntime::Impl::ExpireDeadlines(NodeId node, Time up_to) {
@@ -804,6 +1005,16 @@ const std::string& AsioRuntime::run_secret() const { return impl_->run_secret();
 void AsioRuntime::Shutdown() { impl_->Shutdown(); }
 void AsioRuntime::InjectRawBytes(NodeId from, NodeId to, std::string bytes) {
   impl_->InjectRawBytes(from, to, std::move(bytes));
+}
+Status AsioRuntime::SetPeers(const std::vector<PeerEndpoint>& peers) {
+  return impl_->SetPeers(peers);
+}
+bool AsioRuntime::SendControl(v1::HostControl message) {
+  return impl_->SendControl(std::move(message));
+}
+bool AsioRuntime::IsLocal(NodeId id) const { return impl_->IsLocal(id); }
+void AsioRuntime::SetHostMode(std::string local_host, std::string listen_ip, uint16_t listen_port) {
+  impl_->SetHostMode(std::move(local_host), std::move(listen_ip), listen_port);
 }
 uint16_t AsioRuntime::ListenPort(NodeId id) const { return impl_->ListenPort(id); }
 std::string AsioRuntime::HostAddress(NodeId id) const { return impl_->HostAddress(id); }

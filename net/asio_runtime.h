@@ -56,6 +56,18 @@
 // sink that blocks (a debugger waiting for its user, `delegsim step`) makes no request
 // time out.
 //
+// Host mode (a host process of a multi-process run, net/host_process.h): with
+// AsioRuntimeOptions::local_host set, every node of the world is still added (so node ids
+// agree in every process), but only the nodes added on `local_host` run here. They share
+// one listener (listen_ip:listen_port), and HELLO's `to` picks the node; the other nodes
+// are reached at the endpoints SetPeers() names, and their connections must come from
+// the peer's address. One more kind of authenticated connection is accepted: the
+// controller's (HELLO from kControllerNode to kHostNode), whose frames carry
+// v1::HostControl and go to AsioRuntimeOptions::on_control; node connections never carry
+// them (such a frame is dropped like a misaddressed one). With logical_clock set, every
+// envelope carries its SEND record's seq (Envelope.lamport) and the receiver's seq moves
+// past it, so that records of several processes merge in causal order.
+//
 // Threading: not thread-safe. Call everything from one thread; nodes run on it, inside
 // RunUntil. No other thread is created.
 #ifndef DELEGSIM_NET_ASIO_RUNTIME_H_
@@ -91,6 +103,30 @@ struct AsioRuntimeOptions {
   // without the reply: over loopback only a stalled process takes that long. Simulated
   // deadlines may be longer (a call's wait grows with the hops left, nodes/process_node).
   int64_t max_real_reply_wait_ms = 30'000;
+  // Host mode (see above): the simulated address of the host whose nodes run here; empty:
+  // every node runs here. Its listener: listen_ip (default: local_host; in host mode any
+  // IPv4 address, e.g. a network namespace's or another machine's) and listen_port (0:
+  // ephemeral).
+  std::string local_host;
+  std::string listen_ip;
+  uint16_t listen_port = 0;
+  // Carry a logical clock in envelopes (see above).
+  bool logical_clock = false;
+  // Host mode: each control message from the authenticated controller, and the close of
+  // the controller's connection (with its reason). Called on the runtime's thread.
+  std::function<void(v1::HostControl&)> on_control;
+  std::function<void(const std::string&)> on_control_closed;
+};
+
+// The pseudo-node ids a controller's HELLO names (never node ids: a world has fewer nodes).
+inline constexpr uint32_t kControllerNode = 0xFFFFFFF0u;
+inline constexpr uint32_t kHostNode = 0xFFFFFFF1u;
+
+// Where the nodes of another simulated host listen (host mode).
+struct PeerEndpoint {
+  std::string host_address;  // the simulated address nodes were added with
+  std::string ip;            // where its process listens and connects from
+  uint16_t port = 0;
 };
 
 // One live end of a connection, as seen by Connections().
@@ -147,6 +183,16 @@ class AsioRuntime final : public nodes::Runtime {
   // Pause before a listener whose accept failed accepts again.
   static constexpr Time kAcceptRetryMs = 250;
 
+  // Enters host mode (the AsioRuntimeOptions fields of the same names); before Start().
+  void SetHostMode(std::string local_host, std::string listen_ip, uint16_t listen_port);
+  // Host mode: where the other hosts' nodes are reached; call after Start(), before the
+  // first envelope to them (one sent earlier is undeliverable). kInvalidArgument for an
+  // address that does not parse or a host that runs here.
+  Status SetPeers(const std::vector<PeerEndpoint>& peers);
+  // Host mode: writes `message` to the controller's connection; false when there is none.
+  bool SendControl(v1::HostControl message);
+  // Whether node `id` runs in this process (always true outside host mode).
+  bool IsLocal(NodeId id) const;
   // The secret the run's connections prove (valid after Start()). For a parent handing it
   // to host processes, and for tests that play a member of the run.
   const std::string& run_secret() const;
@@ -158,7 +204,9 @@ class AsioRuntime final : public nodes::Runtime {
   // body, a lying header. The receiver's reaction is traced as for any frame. Ignored
   // before Start(), after Shutdown(), or for an unknown node.
   void InjectRawBytes(NodeId from, NodeId to, std::string bytes);
-  // The port node `id` listens on (on HostAddress(id)); 0 before Start().
+  // The port node `id` listens on (on HostAddress(id), or in host mode on listen_ip, or
+  // for a remote node the port SetPeers gave; id 0 in host mode: the host's listener); 0
+  // before Start().
   uint16_t ListenPort(NodeId id) const;
   // The host address node `id` was added with; empty for an unknown node.
   std::string HostAddress(NodeId id) const;

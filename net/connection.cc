@@ -51,10 +51,18 @@ void Connection::Start() {
   StartHandshakeTimer();
   if (accepted_) {
     connected_ = true;
+    NoDelay();
     ReadSome();
     return;
   }
   Connect();
+}
+
+void Connection::NoDelay() {
+  // Every frame is a whole message someone waits for: Nagle's algorithm would hold a small
+  // one back until the previous one is acknowledged, and a delayed ACK makes that 40 ms.
+  asio::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
 }
 
 void Connection::StartHandshakeTimer() {
@@ -139,6 +147,7 @@ void Connection::OnConnected(const asio::error_code& error) {
     return;
   }
   connected_ = true;
+  NoDelay();
   asio::error_code ignored;
   local_ = socket_.local_endpoint(ignored);
   ReadSome();

@@ -118,6 +118,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // becomes what followed the handshake (the first frames).
   bool AdvanceHandshake(std::string& bytes);
   void FailHandshake(const Status& error);
+  void NoDelay();  // TCP_NODELAY: frames go out at once
   void StartHandshakeTimer();
   // Handshake messages go to the head of the line: they are written before any frame.
   void WriteHandshakeOutput();

@@ -34,6 +34,8 @@ std::string_view TraceKindName(TraceKind kind) {
       return "HOP";
     case TraceKind::kTimeout:
       return "TIMEOUT";
+    case TraceKind::kHostDown:
+      return "HOST_DOWN";
   }
   return "?";
 }

@@ -48,6 +48,7 @@ enum class TraceKind : uint8_t {
   kCallRefused,       // a call was refused (by the caller or the callee)
   kHop,               // a hop's final outcome, recorded by its caller (`hop` is set)
   kTimeout,           // a bounded wait ran out
+  kHostDown,          // a host's process ended mid-run (runtime; net/process_runtime.h)
 };
 std::string_view TraceKindName(TraceKind kind);
 

@@ -90,6 +90,8 @@ std::string DescribeEnvelope(const v1::Envelope& env) {
     case v1::Envelope::kCallReply:
       return "REPLY " + env.call_reply().result().path() + " " +
              env.call_reply().result().verdict();
+    case v1::Envelope::kHostControl:
+      return "HOST-CONTROL";
     case v1::Envelope::BODY_NOT_SET:
       break;
   }

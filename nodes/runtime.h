@@ -19,6 +19,7 @@
 
 #include "nodes/context.h"
 #include "nodes/faults.h"
+#include "proto/envelope.pb.h"
 
 namespace delegsim::nodes {
 
@@ -52,6 +53,13 @@ class Runtime {
   virtual Status Start() = 0;
   // Runs `fn` on node `id` as an event of the simulated world (at the current time).
   virtual void Post(NodeId id, std::function<void(Node&, NodeContext&)> fn) = 0;
+  // Starts call `label` on client node `client` (a nodes::ClientNode) as an event; `done`
+  // runs once with the first hop's result when the call completes. The default posts
+  // ClientNode::StartCall; a runtime whose nodes live in other processes
+  // (net/process_runtime.h) hands the call to the process of the client's host instead.
+  using CallDone = std::function<void(const v1::HopResult&)>;
+  virtual void PostCall(NodeId client, const std::string& label, const v1::CallSpec& spec,
+                        CallDone done);
   // Processes events until `done()` holds, nothing is left to do, or `budget_ms` of
   // (simulated or real) time has passed. DeadlineExceeded in the last case.
   virtual Status RunUntil(const std::function<bool()>& done, Time budget_ms) = 0;
@@ -68,7 +76,7 @@ class Runtime {
   virtual Status Failure() const = 0;
   // Closes every connection and listener; afterwards nothing runs.
   virtual void Shutdown() = 0;
-  virtual std::string_view kind() const = 0;  // "virtual" | "tcp"
+  virtual std::string_view kind() const = 0;  // "virtual" | "tcp" | "procs" | "netns"
 };
 
 }  // namespace delegsim::nodes

@@ -22,6 +22,7 @@ packages=(
   graphviz                             # `dot`: tests render every export graph; the HTML report's SVG (diagrams/svg.cc)
   chromium                             # headless browser: the test that opens the HTML reports (tests/report)
   libxml2-dev                          # writes the JUnit report of `delegsim check` (cli/)
+  iproute2                             # `ip`: the netns runtime wires its namespaces, veths and bridge (net/netns.cc)
   clang libclang-rt-14-dev             # libFuzzer targets (fuzz/, scripts/fuzz.sh)
   # tests/interop: real KDCs as a test oracle, provisioned and stopped by the tests themselves
   krb5-kdc                             # a real MIT krb5 KDC (krb5kdc, kdb5_util), db2 database in a temp folder

@@ -468,12 +468,9 @@ std::shared_ptr<World::CallState> World::StartCall(const StepSpec& step, nodes::
   // completes within its budget and its reply arrives later.
   auto state = std::make_shared<CallState>();
   hops_.erase(step.label);
-  runtime_->Post(client, [&step, state](nodes::Node& node, nodes::NodeContext& ctx) {
-    static_cast<nodes::ClientNode&>(node).StartCall(
-        step.label, step.call, ctx, [state](const v1::HopResult& result, nodes::NodeContext&) {
-          state->result = result;
-          state->done = true;
-        });
+  runtime_->PostCall(client, step.label, step.call, [state](const v1::HopResult& result) {
+    state->result = result;
+    state->done = true;
   });
   return state;
 }
