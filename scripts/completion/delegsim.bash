@@ -7,30 +7,39 @@ _delegsim() {
   COMPREPLY=()
   cur="${COMP_WORDS[COMP_CWORD]}"
   prev="${COMP_WORDS[COMP_CWORD-1]}"
-  local commands="rules run validate check step import export why-not diff what-if reach"
+  local commands="rules run validate check step import export why-not diff what-if reach host"
   command=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      rules|run|validate|check|step|import|export|why-not|diff|what-if|reach)
+      rules|run|validate|check|step|import|export|why-not|diff|what-if|reach|host)
         command="${COMP_WORDS[i]}"; break ;;
     esac
   done
   case "$prev" in
-    --runtime) COMPREPLY=($(compgen -W "tcp virtual" -- "$cur")); return ;;
+    --runtime)
+      if [ "$command" = run ]; then
+        COMPREPLY=($(compgen -W "tcp virtual procs netns" -- "$cur"))
+      else
+        COMPREPLY=($(compgen -W "tcp virtual" -- "$cur"))
+      fi
+      return ;;
     --profile) COMPREPLY=($(compgen -W "windows mit heimdal" -- "$cur")); return ;;
     --format) COMPREPLY=($(compgen -W "dot mermaid sequence sequence-dot opengraph" -- "$cur")); return ;;
     --fault) COMPREPLY=($(compgen -W "host_down: kdc_unreachable: drop: delay: slow_host:" -- "$cur")); return ;;
-    --trace|--junit|--html|--output|--emit-scenario) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --trace|--junit|--html|--output|--emit-scenario|--scenario) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --seed|--commands|--parallel|--max-file-size|--call|--identity|--compromised|--coerce|--to|\
     --privileged|--max-hops|--max-flows|--want|--max-changes|--max-runs|--max-seconds|\
-    --alternatives|--reach-hops|--apply|--set|--name) return ;;
+    --alternatives|--reach-hops|--apply|--set|--name|--remote|--host|--listen|--ready-fd|\
+    --secret-fd) return ;;
   esac
   local options
   case "$command" in
     "") COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur")); return ;;
     rules) options="--help --json --sources" ;;
-    run) options="--help --runtime --trace --json --show-trace --events --fault --html --seed
-                  --profile --parallel --no-color --max-file-size" ;;
+    run) options="--help --runtime --remote --trace --json --show-trace --events --fault --html
+                  --seed --profile --parallel --no-color --max-file-size" ;;
+    host) options="--help --scenario --host --listen --ready-fd --secret-fd --seed --profile
+                   --max-file-size" ;;
     validate) options="--help --max-file-size" ;;
     check) options="--help --junit --runtime --parallel --max-file-size" ;;
     step) options="--help --runtime --commands --no-color --max-file-size" ;;
