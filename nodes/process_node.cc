@@ -1092,10 +1092,12 @@ void ProcessNode::OutboundServiceTicket(const std::shared_ptr<Outbound>& ob, Nod
   *req->mutable_tgt() = std::move(ob->tgt);  // not needed again: a referral brings the next
   req->set_sname(ob->target->spn);
   // C17: windows clients ask for forwardable service tickets whenever the TGT is one; the
-  // mit policy asks when configured (client_forwardable), whatever the TGT says.
-  bool forwardable = opt.deleg_policy == DelegPolicy::kWindows
-                         ? tgt_forwardable && opt.client_forwardable
-                         : opt.client_forwardable;
+  // mit policy asks when configured (client_forwardable), whatever the TGT says. MIT's
+  // GSS-API library copies FORWARDABLE from the TGT: never asked on a non-forwardable one.
+  bool forwardable =
+      opt.deleg_policy == DelegPolicy::kWindows || opt.client_library == ClientLibrary::kMitGss
+          ? tgt_forwardable && opt.client_forwardable
+          : opt.client_forwardable;
   req->mutable_options()->set_forwardable(forwardable);
   req->mutable_options()->set_renewable(opt.client_renewable);
   AskKdc(
@@ -1160,6 +1162,17 @@ void ProcessNode::OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& 
           ob->kdc_steps.push_back(KdcStep(ok, rep, kr));
           if (!ok) {
             DenyFromKdc(ob->d, kr);
+            const NetCreds& creds = ob->as->creds;
+            bool not_allowed =
+                kr.rule() == RuleCode(RuleId::kRB1) || kr.rule() == RuleCode(RuleId::kKCD1);
+            if (not_allowed && !ob->spec->protocol_transition() &&
+                creds.no_tgt_why != RuleId::kLC5) {
+              // Neither delegation path: no A2D2 or RBCD entry (the KDC's rule) and no
+              // forwarded TGT, for the reason the hop context gave (IL-4, LC-2 with LC-3).
+              ob->d.Because(creds.no_tgt_why, Fact(dir_.Name(ob->as->user) + ".tgt", false));
+              if (creds.no_tgt_why == RuleId::kLC2)
+                ob->d.Because(RuleId::kLC3, Fact("local_server_asked_delegate", false));
+            }
             return RefuseOutbound(ob, ctx);
           }
           ob->ticket = std::move(*rep->mutable_ticket());
@@ -1230,17 +1243,21 @@ void ProcessNode::OutboundDelegation(const std::shared_ptr<Outbound>& ob, NodeCo
     v1::GssFlags* flags = ob->call.mutable_kerberos()->mutable_flags();
     Level level = ob->level;
     if (ob->want_deleg && !delegated && ob->level_explicit) {
-      // MA-2: delegate was asked but the context has none.
+      // MA-2: delegate was asked but the context has none. MIT's GSS-API clears
+      // GSS_C_DELEG_FLAG silently where the Windows RPC runtime fails the call.
+      bool mit_gss = topology_.options().client_library == ClientLibrary::kMitGss;
       bool ignore =
           ob->spec->ignore_delegate_failure() || topology_.options().ignore_delegate_failure;
-      if (!ignore) {
+      if (!ignore && !mit_gss) {
         d.Deny(RuleId::kMA2, "RPC_S_SEC_PKG_ERROR", {},
                {{"requested_level", "delegate"},
                 {"delegated", false},
                 {"ignore_delegate_failure", false}});
         return RefuseOutbound(ob, ctx);
       }
-      d.Clear(RuleId::kMA2, "level", {{"ignore_delegate_failure", true}, {"level", "impersonate"}});
+      std::vector<Fact> facts = {{"ignore_delegate_failure", ignore}, {"level", "impersonate"}};
+      if (mit_gss) facts.emplace_back("client_library", "mit_gss");
+      d.Clear(RuleId::kMA2, "level", std::move(facts));
       level = Level::kImpersonate;
     }
     if (!ob->level_explicit) level = delegated ? Level::kDelegate : Level::kImpersonate;
@@ -1267,9 +1284,14 @@ void ProcessNode::OutboundDelegation(const std::shared_ptr<Outbound>& ob, NodeCo
     return send(false, ctx);
   }
   if (!mutual) {
-    // MA-1: no mutual authentication, no delegation.
-    d.Clear(RuleId::kMA1, "delegate", {{"mutual_requested", false}});
-    return send(false, ctx);
+    if (opt.client_library != ClientLibrary::kMitGss) {
+      // MA-1: no mutual authentication, no delegation.
+      d.Clear(RuleId::kMA1, "delegate", {{"mutual_requested", false}});
+      return send(false, ctx);
+    }
+    // MA-1 is the Windows client's rule: MIT's GSS-API forwards without mutual
+    // authentication (init_sec_context.c does not couple the two).
+    d.Read(RuleId::kMA1, {{"mutual_requested", false}, {"client_library", "mit_gss"}});
   }
   // UD-2 (with C6, C7, XR-1): forward the TGT only to OK-AS-DELEGATE services, over a
   // referral chain that is OK-AS-DELEGATE too (windows policy), or always (mit policy).
@@ -1680,7 +1702,6 @@ void ServiceNode::Authenticated(v1::Envelope& env, PrincipalId user,
   server.has_impersonate_privilege =
       std::find(service_.privileges.begin(), service_.privileges.end(), "SeImpersonatePrivilege") !=
       service_.privileges.end();
-  server.s4u_targets = service_.s4u_targets;
   HopContext h = DeriveHopContext(in, server);
 
   Token client;
@@ -1717,6 +1738,7 @@ void ServiceNode::Authenticated(v1::Envelope& env, PrincipalId user,
         client.creds.evidence_view = kdc::Open(call.kerberos().ticket(), key_).value();
       }
       client.creds.targets = service_.s4u_targets;
+      client.creds.no_tgt_why = h.no_tgt_rule;
       break;
     case NetCredsKind::kNone:
       break;

@@ -39,9 +39,9 @@ constexpr std::string_view kTopFields[] = {
     "domains", "trusts", "hosts",       "accounts",   "groups",  "services",
     "objects", "steps",  "expect",      "invariants", "faults"};
 constexpr std::string_view kOptionFields[] = {
-    "legacy_rbcd",   "ignore_delegate_failure", "client_policy",    "logon_user_requires_tcb",
-    "hop_limit",     "client_forwardable",      "client_renewable", "max_ticket_life",
-    "max_renew_life"};
+    "legacy_rbcd",    "ignore_delegate_failure", "client_policy",    "logon_user_requires_tcb",
+    "hop_limit",      "client_forwardable",      "client_renewable", "max_ticket_life",
+    "max_renew_life", "client_library"};
 constexpr std::string_view kDomainFields[] = {"name", "forest", "functional_level", "dc"};
 constexpr std::string_view kTrustFields[] = {"trusting", "trusted", "direction", "attributes"};
 constexpr std::string_view kHostFields[] = {"name", "domain"};
@@ -163,6 +163,7 @@ struct Named {
 constexpr Named<std::string_view> kProfiles[] = {
     {"windows", "windows"}, {"mit", "mit"}, {"heimdal", "heimdal"}};
 constexpr Named<std::string_view> kClientPolicies[] = {{"windows", "windows"}, {"mit", "mit"}};
+constexpr Named<std::string_view> kClientLibraries[] = {{"sspi", "sspi"}, {"mit_gss", "mit_gss"}};
 constexpr Named<std::string_view> kTokenKinds[] = {{"primary", "primary"}, {"thread", "thread"}};
 constexpr Named<bool> kDirections[] = {{"two-way", true}, {"one-way", false}};
 constexpr Named<AccountKind> kAccountKinds[] = {{"user", AccountKind::kUser},
@@ -947,6 +948,10 @@ class Decoder {
     if (auto p =
             EnumField<std::string_view>(*o, "client_policy", "client policy", kClientPolicies)) {
       out->client_policy = std::string(*p);
+    }
+    if (auto p =
+            EnumField<std::string_view>(*o, "client_library", "client library", kClientLibraries)) {
+      out->client_library = std::string(*p);
     }
     if (const Json* h = o->Get("hop_limit")) {
       // DS-4: at most the longest chain the simulator runs (nodes/envelope.h).
