@@ -113,6 +113,18 @@ void DeriveRenewable(Exchange& x, const v1::TicketBody& from, const std::string&
   }
   Time till = std::min(from.renew_till_ms(), SaturatingAdd(x.now, x.profile.max_renew_life_ms));
   if (till <= x.now) return;
+  if (x.profile.tgs_renewable_needs_renewal_room && x.out.end_ms() >= till) {
+    // DS-15 (heimdal): nothing left to renew: the ticket ends when its renew-till does.
+    Fact f(which + ".renew_till_ms", from.renew_till_ms());
+    x.d.Clear(RuleId::kDS15, "renewable",
+              {{"renewable_requested", true},
+               f,
+               {"end_reaches_renew_till", true},
+               {"profile", x.profile.name}});
+    AddFlagCause(x.out, "renewable", RuleId::kDS15, f);
+    x.out.set_end_ms(till);
+    return;
+  }
   SetFlag(x.out, TICKET_FLAG_RENEWABLE, true);
   x.out.set_renew_till_ms(till);
   x.out.set_end_ms(std::min(x.out.end_ms(), till));
