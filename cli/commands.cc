@@ -61,7 +61,7 @@ struct Outcome {
 // `keep_trace`: the world keeps every trace record (for --show-trace); otherwise records
 // are built only for `trace`, and nothing is kept that nobody reads.
 Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind, std::ostream* trace,
-                bool keep_trace, bool capture_messages = false) {
+                bool keep_trace, bool capture_messages = false, size_t parallel_calls = 1) {
   Outcome o;
   StatusOr<std::unique_ptr<nodes::Runtime>> rt = MakeRuntime(runtime_kind);
   if (!rt.ok()) {
@@ -77,6 +77,7 @@ Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind, 
   }
   o.world = std::move(world).value();
   o.world->KeepTrace(keep_trace);
+  o.world->SetParallelCalls(parallel_calls);
   if (trace) {
     o.world->SetTraceSink([trace, world = o.world.get()](const nodes::TraceRecord& r) {
       *trace << sim::TraceLineJsonForTools(r, *world) << "\n";
@@ -187,7 +188,8 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   }
   const bool html = !options.html_file.empty();
   Outcome o = Execute(*scenario, options.runtime, trace ? &trace->stream() : nullptr,
-                      options.show_trace || options.events || html, options.events || html);
+                      options.show_trace || options.events || html, options.events || html,
+                      options.parallel);
   if (!o.world) {
     err << options.file << ": " << o.error << "\n";
     return kExitInvalid;
@@ -279,7 +281,8 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
       line = "FAIL  " + name + "  invalid scenario (" + f + ")";
       err << EscapeUnsafe(failure, /*keep_line_breaks=*/true);
     } else {
-      Outcome o = Execute(*scenario, options.runtime, nullptr, /*keep_trace=*/false);
+      Outcome o = Execute(*scenario, options.runtime, nullptr, /*keep_trace=*/false,
+                          /*capture_messages=*/false, options.parallel);
       size_t hops = o.world ? sim::AllHops(o.world->outcomes()).size() : 0;
       bool ok = o.world && o.completed && o.expectations.failed == 0;
       if (!o.world || !o.completed) {
@@ -365,6 +368,11 @@ int Main(int argc, char** argv) {
   run_cmd->add_option("--seed", run.seed, "Override the scenario's seed");
   run_cmd->add_option("--profile", run.profile, "Override the KDC profile")
       ->check(CLI::IsMember({"windows", "mit", "heimdal"}));
+  run_cmd
+      ->add_option("--parallel", run.parallel,
+                   "Keep up to N calls in flight at once (default 1: one after another); a "
+                   "clock step waits for the calls before it")
+      ->check(CLI::Range(1, 4096));
   run_cmd->add_flag("--no-color", no_color, "Never colour the report");
 
   std::vector<std::string> validate_files;
@@ -381,6 +389,10 @@ int Main(int argc, char** argv) {
       ->add_option("--runtime", check.runtime,
                    "virtual (default: deterministic and fast, as the golden traces are) or tcp")
       ->check(CLI::IsMember({"tcp", "virtual"}));
+  check_cmd
+      ->add_option("--parallel", check.parallel,
+                   "Keep up to N calls of each scenario in flight at once (default 1)")
+      ->check(CLI::Range(1, 4096));
 
   StepOptions step;
   std::optional<std::string> step_script;

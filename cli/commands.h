@@ -46,6 +46,7 @@ struct RunOptions {
   std::optional<std::string> profile;
   std::vector<std::string> faults;  // --fault, in the syntax of sim::LoadScenarioFile
   size_t max_file_bytes = sim::kMaxScenarioBytes;  // --max-file-size
+  size_t parallel = 1;  // calls in flight at once (sim::World::SetParallelCalls)
 };
 int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err);
 
@@ -57,6 +58,7 @@ struct CheckOptions {
   std::string runtime = "virtual";
   std::string junit_file;
   size_t max_file_bytes = sim::kMaxScenarioBytes;  // --max-file-size
+  size_t parallel = 1;                             // calls in flight at once within each scenario
 };
 int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& err);
 

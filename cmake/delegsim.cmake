@@ -34,6 +34,8 @@ function(delegsim_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_compile_options(${name} PRIVATE ${DELEGSIM_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock_main)
+  # tests/scenario_library.h: the source tree when CTest's DELEGSIM_SOURCE_DIR is not set.
+  target_compile_definitions(${name} PRIVATE DELEGSIM_BUILT_FROM_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
     PROPERTIES ENVIRONMENT "DELEGSIM_SOURCE_DIR=${PROJECT_SOURCE_DIR}" TIMEOUT 120 ${ARG_PROPERTIES})
 endfunction()

@@ -170,7 +170,7 @@ class Mapper {
   // domain object for it. Empty when the name cannot be a realm.
   std::string EnsureDomain(const std::string& realm_in, const std::string& why) {
     std::string realm = Upper(realm_in);
-    if (!UsableName(realm, " \t/\\@")) return "";
+    if (!UsableName(realm, " \t/\\@=")) return "";
     if (domains_.count(realm)) return realm;
     sim::DomainSpec d;
     d.realm = realm;
@@ -193,7 +193,7 @@ class Mapper {
         summary_->Skip("deleted object", Label(in));
         continue;
       }
-      if (!UsableName(realm, " \t/\\@")) {
+      if (!UsableName(realm, " \t/\\@=")) {
         summary_->Skip("domain without a usable name", Label(in));
         continue;
       }
@@ -400,7 +400,7 @@ class Mapper {
       summary_->Skip(std::string(what) + " without a domain", Label(in));
       return "";
     }
-    if (!UsableName(name, "/\\@")) {
+    if (!UsableName(name, "/\\@=")) {
       summary_->Skip(std::string(what) + " name not usable (empty, or with / \\ @)", Label(in));
       return "";
     }
@@ -465,7 +465,7 @@ class Mapper {
                              ? Lower(o.name)
                              : short_name + "." + Lower(realm);
       std::string host = short_count[short_name] == 1 ? short_name : fqdn;
-      if (!UsableName(host, " \t/\\@") || !host_names_.insert(host).second) {
+      if (!UsableName(host, " \t/\\@=") || !host_names_.insert(host).second) {
         summary_->Skip("host name not usable or taken", Label(in));
       } else {
         scenario_.hosts.push_back({host, realm});

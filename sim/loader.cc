@@ -820,7 +820,9 @@ class Decoder {
   }
 
   // A name that must not contain any of `forbidden` (characters that would make a
-  // reference or a hop path ambiguous).
+  // reference or a hop path ambiguous). Names of domains, hosts, accounts, groups and
+  // services also refuse '=': Active Directory refuses it in sAMAccountName, and DNS and
+  // NetBIOS names cannot hold it, while every decision records its facts as name=value.
   std::optional<std::string> NameField(const Obj& o, std::string_view key,
                                        std::string_view forbidden) {
     std::optional<std::string> s = StringField(o, key);
@@ -975,11 +977,11 @@ class Decoder {
     std::optional<Obj> o = Object(v, path, "a domain object", kDomainFields);
     if (!o) return;
     Require(*o, {"name"});
-    std::optional<std::string> name = NameField(*o, "name", " /\\@");
+    std::optional<std::string> name = NameField(*o, "name", " /\\@=");
     if (!name) return;
     DomainSpec d;
     d.realm = *name;
-    d.forest = NameField(*o, "forest", " /\\@").value_or(d.realm);
+    d.forest = NameField(*o, "forest", " /\\@=").value_or(d.realm);
     if (const Json* fl = o->Get("functional_level")) {
       std::string p = o->At("functional_level");
       if (fl->is_string()) {
@@ -1002,7 +1004,7 @@ class Decoder {
         TypeError(p, "a functional level (0 to 10, or \"2003\" ... \"2016\")", *fl);
       }
     }
-    d.dc_host = NameField(*o, "dc", " /\\@").value_or("dc." + Lower(d.realm));
+    d.dc_host = NameField(*o, "dc", " /\\@=").value_or("dc." + Lower(d.realm));
     s->domains.push_back(std::move(d));
     src_->domains.push_back(path);
   }
@@ -1038,7 +1040,7 @@ class Decoder {
     std::optional<Obj> o = Object(v, path, "a host object", kHostFields);
     if (!o) return;
     Require(*o, {"name"});
-    std::optional<std::string> name = NameField(*o, "name", " /\\@");
+    std::optional<std::string> name = NameField(*o, "name", " /\\@=");
     if (!name) return;
     HostSpec h;
     h.name = *name;
@@ -1053,7 +1055,7 @@ class Decoder {
     std::optional<Obj> o = Object(v, path, "an account object", kAccountFields);
     if (!o) return;
     Require(*o, {"name", "domain"});
-    std::optional<std::string> name = NameField(*o, "name", "/\\@");
+    std::optional<std::string> name = NameField(*o, "name", "/\\@=");
     if (!name) return;
     AccountSpec a;
     a.name = *name;
@@ -1092,7 +1094,7 @@ class Decoder {
     std::optional<Obj> o = Object(v, path, "a group object", kGroupFields);
     if (!o) return;
     Require(*o, {"name", "domain"});
-    std::optional<std::string> name = NameField(*o, "name", "/\\@");
+    std::optional<std::string> name = NameField(*o, "name", "/\\@=");
     if (!name) return;
     GroupSpec g;
     g.name = *name;
@@ -1106,7 +1108,7 @@ class Decoder {
     std::optional<Obj> o = Object(v, path, "a service object", kServiceFields);
     if (!o) return;
     Require(*o, {"name", "host", "account"});
-    std::optional<std::string> name = NameField(*o, "name", "/#");
+    std::optional<std::string> name = NameField(*o, "name", "/#=");
     if (!name) return;
     ServiceSpec svc;
     svc.name = *name;

@@ -15,7 +15,13 @@ class VirtualRuntime::Context final : public NodeContext {
       TraceRecord rec;
       rec.kind = nodes::TraceKind::kDrop;
       rec.summary = "no node " + std::to_string(to);
+      if (env.has_call()) rec.path = env.call().path();
       rt_.Emit(self_, std::move(rec));
+      // As over tcp: the sender hears, as a separate event, rather than waiting forever.
+      Status why = NotFound("no node " + std::to_string(to));
+      rt_.Post(self_, [env = std::move(env), why](Node& node, NodeContext& ctx) {
+        node.OnUndeliverable(env, why, ctx);
+      });
       return;
     }
     std::string bytes;

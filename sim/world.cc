@@ -326,7 +326,10 @@ Status World::Start() {
   // Records are built only when something consumes them (nodes check Tracing()).
   if (assemble_ || keep_trace_ || extra_sink_) {
     runtime_->SetTraceSink([this](nodes::TraceRecord& rec) {
-      if (rec.hop && assemble_) hops_.push_back(rec.hop);
+      if (rec.hop && assemble_) {
+        const std::string& path = rec.hop->path();
+        hops_[path.substr(0, path.find('/'))].push_back(rec.hop);
+      }
       if (extra_sink_) extra_sink_(rec);
       if (keep_trace_) trace_.push_back(std::move(rec));  // last: it empties `rec`
     });
@@ -340,20 +343,68 @@ Status World::Start() {
 
 Status World::Run() {
   if (Status st = Start(); !st.ok()) return st;
-  for (const StepSpec& step : scenario_.steps) {
-    if (step.kind == StepSpec::Kind::kAdvanceClock) {
-      runtime_->AdvanceClock(step.advance_ms);
+  const std::vector<StepSpec>& steps = scenario_.steps;
+  for (size_t i = 0; i < steps.size();) {
+    if (steps[i].kind == StepSpec::Kind::kAdvanceClock) {
+      runtime_->AdvanceClock(steps[i].advance_ms);
+      ++i;
       continue;
     }
-    CallOutcome outcome = Call(step, ClientNode(step.user, step.from_host));
-    if (!runtime_->Failure().ok()) {
-      // A failure of the runtime itself ends the run: it did not complete.
-      Status failure = outcome.status;
-      outcomes_.push_back(std::move(outcome));
-      return Status(failure.code(), "call '" + step.label + "': " + failure.message());
-    }
-    outcomes_.push_back(std::move(outcome));
+    size_t end = i;  // a run of call steps, up to the next clock step
+    while (end < steps.size() && steps[end].kind == StepSpec::Kind::kCall) ++end;
+    if (Status st = RunCalls(i, end); !st.ok()) return st;
+    i = end;
   }
+  return Status::Ok();
+}
+
+Status World::RunCalls(size_t begin, size_t end) {
+  const std::vector<StepSpec>& steps = scenario_.steps;
+  struct InFlight {
+    size_t step;
+    std::shared_ptr<CallState> state;
+  };
+  std::vector<InFlight> flying;
+  std::vector<std::optional<CallOutcome>> finished(end - begin);
+  size_t next = begin;
+  size_t reported = begin;  // outcomes_ holds every outcome before this step
+  auto any_done = [&flying] {
+    return std::any_of(flying.begin(), flying.end(),
+                       [](const InFlight& f) { return f.state->done; });
+  };
+  while (reported < end) {
+    while (next < end && flying.size() < parallel_calls_) {
+      const StepSpec& step = steps[next];
+      flying.push_back({next, StartCall(step, ClientNode(step.user, step.from_host))});
+      ++next;
+    }
+    Status st = runtime_->RunUntil(any_done, CallBudgetMs());
+    // Every call still in flight has now had at least a whole budget (each started before
+    // this wait): when none completed, none will.
+    bool none_done = !any_done();
+    bool failed = !runtime_->Failure().ok();
+    for (auto it = flying.begin(); it != flying.end();) {
+      if (it->state->done || none_done || failed) {
+        finished[it->step - begin] = FinishCall(steps[it->step], *it->state, st);
+        it = flying.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    // Outcomes in step order, as far as they are known.
+    while (reported < end && finished[reported - begin]) {
+      outcomes_.push_back(std::move(*finished[reported - begin]));
+      ++reported;
+    }
+    if (failed) {
+      // A failure of the runtime itself ends the run: it did not complete. Every call
+      // started has its outcome (the failed ones say so); later steps never start.
+      const CallOutcome& last = outcomes_.back();
+      Status failure = runtime_->Failure();
+      return Status(failure.code(), "call '" + last.label + "': " + failure.message());
+    }
+  }
+  hops_.clear();  // records of calls that never completed arrive no more than late
   return Status::Ok();
 }
 
@@ -377,14 +428,18 @@ StatusOr<CallOutcome> World::RunCall(const StepSpec& step) {
 }
 
 CallOutcome World::Call(const StepSpec& step, nodes::NodeId client) {
-  // Shared with the completion callback, which may outlive this call if the call never
-  // completes within its budget and its reply arrives later.
-  struct State {
-    bool done = false;
-    v1::HopResult result;
-  };
-  auto state = std::make_shared<State>();
+  std::shared_ptr<CallState> state = StartCall(step, client);
+  Status st = runtime_->RunUntil([&] { return state->done; }, CallBudgetMs());
+  CallOutcome outcome = FinishCall(step, *state, st);
   hops_.clear();
+  return outcome;
+}
+
+std::shared_ptr<World::CallState> World::StartCall(const StepSpec& step, nodes::NodeId client) {
+  // Shared with the completion callback, which may outlive the call if it never
+  // completes within its budget and its reply arrives later.
+  auto state = std::make_shared<CallState>();
+  hops_.erase(step.label);
   runtime_->Post(client, [&step, state](nodes::Node& node, nodes::NodeContext& ctx) {
     static_cast<nodes::ClientNode&>(node).StartCall(
         step.label, step.call, ctx, [state](const v1::HopResult& result, nodes::NodeContext&) {
@@ -392,12 +447,23 @@ CallOutcome World::Call(const StepSpec& step, nodes::NodeId client) {
           state->done = true;
         });
   });
-  Status st = runtime_->RunUntil([&] { return state->done; }, CallBudgetMs());
+  return state;
+}
+
+CallOutcome World::FinishCall(const StepSpec& step, const CallState& state,
+                              const Status& run_status) {
   CallOutcome outcome;
   outcome.label = step.label;
-  if (assemble_) outcome.result = AssembleHops(step.label, hops_);
-  if (!state->done) {
-    outcome.status = st.ok() ? Internal("call '" + step.label + "' never completed") : st;
+  if (assemble_) {
+    auto hops = hops_.find(step.label);
+    if (hops != hops_.end()) {
+      outcome.result = AssembleHops(step.label, hops->second);
+      hops_.erase(hops);
+    }
+  }
+  if (!state.done) {
+    outcome.status =
+        run_status.ok() ? Internal("call '" + step.label + "' never completed") : run_status;
   }
   // A failure of the runtime itself (a real-time deadline, a frame not sent, a listener
   // that cannot accept) is no verdict: the call did not complete.

@@ -43,6 +43,12 @@ class World {
   // runtime cannot start or fails itself (Runtime::Failure): the run did not complete,
   // and outcomes() holds the calls up to the one that failed.
   Status Run();
+  // How many calls Run() keeps in flight at once (default 1: one after another). Up to
+  // `calls` consecutive call steps overlap on the runtime, a new one starting as soon as
+  // one completes; a clock step waits for every call before it. outcomes() stay in step
+  // order. Calls still share what the simulated world shares (a session's ticket cache, a
+  // service's replay cache, the clock that fault windows and lifetimes read).
+  void SetParallelCalls(size_t calls) { parallel_calls_ = calls == 0 ? 1 : calls; }
   // Runs one call step (a call not among the scenario's steps, e.g. a chain `delegsim
   // reach` probes) and returns its outcome; the session of step.user on step.from_host is
   // created when the scenario has none (virtual runtime: the Asio runtime binds its
@@ -82,6 +88,15 @@ class World {
   // The session node of `user` on `host`, added to the runtime when missing.
   StatusOr<nodes::NodeId> Session(const std::string& user, const std::string& host);
   CallOutcome Call(const StepSpec& step, nodes::NodeId client);
+  // A call under way: StartCall posts it, FinishCall turns it into its outcome.
+  struct CallState {
+    bool done = false;
+    v1::HopResult result;
+  };
+  std::shared_ptr<CallState> StartCall(const StepSpec& step, nodes::NodeId client);
+  CallOutcome FinishCall(const StepSpec& step, const CallState& state, const Status& run_status);
+  // Runs the call steps [begin, end) of the scenario, parallel_calls_ at a time.
+  Status RunCalls(size_t begin, size_t end);
 
   Scenario scenario_;
   std::unique_ptr<kdc::Directory> dir_;
@@ -95,8 +110,10 @@ class World {
   bool keep_trace_ = true;
   bool assemble_ = true;
   bool started_ = false;
-  // HOP records of the call under way, assembled into its tree when it completes.
-  std::vector<std::shared_ptr<const v1::HopResult>> hops_;
+  size_t parallel_calls_ = 1;
+  // HOP records of the calls under way, by call label (the first element of their
+  // paths), assembled into each call's tree when it completes.
+  std::unordered_map<std::string, std::vector<std::shared_ptr<const v1::HopResult>>> hops_;
 };
 
 // Builds the hop tree of call `label` from its HOP records (children in completion

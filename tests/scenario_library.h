@@ -1,19 +1,30 @@
-// The scenario library's files, for tests that run every scenario. Needs the compile
-// definition DELEGSIM_BUILT_FROM_SOURCE_DIR (test discovery runs the binary without the
-// DELEGSIM_SOURCE_DIR environment CTest sets, and the list must not be empty then).
+// The repository's files for tests: the source directory, the scenario library and
+// whole-file reads. CTest sets DELEGSIM_SOURCE_DIR; without it (test discovery runs the
+// binary directly) the directory the test was built from is used, which delegsim_test
+// (cmake/delegsim.cmake) defines as DELEGSIM_BUILT_FROM_SOURCE_DIR for every test.
 #ifndef DELEGSIM_TESTS_SCENARIO_LIBRARY_H_
 #define DELEGSIM_TESTS_SCENARIO_LIBRARY_H_
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
 #include <vector>
 
 namespace delegsim::testing {
 
-inline std::filesystem::path ScenarioDir() {
+inline std::filesystem::path SourceDir() {
   const char* root = std::getenv("DELEGSIM_SOURCE_DIR");
-  return std::filesystem::path(root ? root : DELEGSIM_BUILT_FROM_SOURCE_DIR) / "scenarios";
+  return std::filesystem::path(root ? root : DELEGSIM_BUILT_FROM_SOURCE_DIR);
+}
+
+inline std::filesystem::path ScenarioDir() { return SourceDir() / "scenarios"; }
+
+// scenarios/NAME.json.
+inline std::string LibraryScenario(const std::string& name) {
+  return (ScenarioDir() / (name + ".json")).string();
 }
 
 // Every NAME.json in scenarios/, sorted.
@@ -25,6 +36,12 @@ inline std::vector<std::filesystem::path> ScenarioFiles() {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// The file's bytes; empty when it cannot be read.
+inline std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 }  // namespace delegsim::testing

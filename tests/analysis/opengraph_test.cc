@@ -19,6 +19,7 @@
 #include "cli/commands.h"
 #include "cli/export_command.h"
 #include "sim/loader.h"
+#include "tests/scenario_library.h"
 
 namespace delegsim::analysis {
 namespace {
@@ -155,26 +156,23 @@ TEST(OpenGraph, CompromisedKeysActAsTheIdentitiesTheyGive) {
 
 // The command: every flow of every library scenario (no question), valid for the schema.
 TEST(OpenGraph, ExportOfEveryLibraryScenarioHasTheSchemasShape) {
-  const char* dir = std::getenv("DELEGSIM_SOURCE_DIR");
-  std::string scenarios = std::string(dir != nullptr ? dir : ".") + "/scenarios";
   size_t with_edges = 0, files = 0;
-  for (const auto& e : std::filesystem::directory_iterator(scenarios)) {
-    if (e.path().extension() != ".json") continue;
+  for (const std::filesystem::path& file : delegsim::testing::ScenarioFiles()) {
     ++files;
     cli::ExportOptions o;
-    o.file = e.path().string();
+    o.file = file.string();
     o.format = "opengraph";
     o.max_hops = 3;
     o.quiet = true;
     std::ostringstream out, err;
-    ASSERT_EQ(cli::ExportCommand(o, out, err), cli::kExitOk) << e.path() << ": " << err.str();
+    ASSERT_EQ(cli::ExportCommand(o, out, err), cli::kExitOk) << file << ": " << err.str();
     Json doc = Json::parse(out.str(), nullptr, false);
-    ASSERT_FALSE(doc.is_discarded()) << e.path();
-    EXPECT_EQ(SchemaViolations(doc), "") << e.path();
+    ASSERT_FALSE(doc.is_discarded()) << file;
+    EXPECT_EQ(SchemaViolations(doc), "") << file;
     for (const Json& edge : doc["graph"]["edges"]) {
       if (edge["kind"] != "DSHostedOn" && edge["kind"] != "DSKeysActAs") {
-        EXPECT_TRUE(edge["properties"]["mechanism"].is_string()) << e.path();
-        EXPECT_FALSE(edge["properties"]["rules"].empty()) << e.path();
+        EXPECT_TRUE(edge["properties"]["mechanism"].is_string()) << file;
+        EXPECT_FALSE(edge["properties"]["rules"].empty()) << file;
         ++with_edges;
       }
     }

@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/junit.h"
 #include "cli/output_file.h"
+#include "tests/scenario_library.h"
 
 namespace delegsim::cli {
 namespace {
@@ -24,10 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-std::string SourceDir() {
-  const char* dir = std::getenv("DELEGSIM_SOURCE_DIR");
-  return dir ? dir : DELEGSIM_TEST_SOURCE_DIR;
-}
+using delegsim::testing::SourceDir;
 
 std::string Read(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -19,6 +19,7 @@
 #include "sim/loader.h"
 #include "sim/virtual_runtime.h"
 #include "sim/world.h"
+#include "tests/scenario_library.h"
 
 namespace delegsim::diagrams {
 namespace {
@@ -26,10 +27,8 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-fs::path SourceDir() {
-  const char* dir = std::getenv("DELEGSIM_SOURCE_DIR");
-  return dir != nullptr ? fs::path(dir) : fs::path(".");
-}
+using delegsim::testing::ScenarioFiles;
+using delegsim::testing::SourceDir;
 
 const char* kDesign = R"({
   "name": "every-edge",
@@ -129,11 +128,7 @@ TEST(DelegationGraph, GraphvizRendersEveryLibraryScenarioAndAnImport) {
   if (!HaveGraphviz()) GTEST_SKIP() << "Graphviz `dot` not found: run scripts/setup.sh";
   fs::path dir = fs::temp_directory_path() / ("delegsim-dot-" + std::to_string(getpid()));
   fs::create_directories(dir);
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(SourceDir() / "scenarios")) {
-    if (e.path().extension() == ".json") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
+  const std::vector<fs::path> files = ScenarioFiles();
   ASSERT_GT(files.size(), 10u);
   for (const fs::path& f : files) {
     sim::LoadResult r = sim::LoadScenarioFile(f.string());
@@ -212,11 +207,7 @@ TEST(Sequence, GraphvizRendersTheLastCallOfEveryLibraryScenario) {
   if (!HaveGraphviz()) GTEST_SKIP() << "Graphviz `dot` not found: run scripts/setup.sh";
   fs::path dir = fs::temp_directory_path() / ("delegsim-seq-" + std::to_string(getpid()));
   fs::create_directories(dir);
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(SourceDir() / "scenarios")) {
-    if (e.path().extension() == ".json") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
+  const std::vector<fs::path> files = ScenarioFiles();
   for (const fs::path& f : files) {
     std::unique_ptr<sim::World> w = RunCaptured(f);
     ASSERT_NE(w, nullptr);

@@ -20,6 +20,7 @@
 #include "diagrams/flow_edges.h"
 #include "diagrams/svg.h"
 #include "sim/loader.h"
+#include "tests/scenario_library.h"
 
 namespace delegsim::cli {
 namespace {
@@ -28,10 +29,8 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-fs::path SourceDir() {
-  const char* dir = std::getenv("DELEGSIM_SOURCE_DIR");
-  return dir != nullptr ? fs::path(dir) : fs::path(".");
-}
+using delegsim::testing::ScenarioFiles;
+using delegsim::testing::SourceDir;
 
 std::string Rbcd() {
   return (SourceDir() / "scenarios/rbcd-resource-decides-who-may-delegate.json").string();
@@ -133,11 +132,7 @@ TEST(ExportFlows, GraphvizRendersEveryLibraryScenarioWithItsFlows) {
   if (!HaveGraphviz()) GTEST_SKIP() << "Graphviz `dot` not found: run scripts/setup.sh";
   fs::path dir = fs::temp_directory_path() / ("delegsim-flows-" + std::to_string(getpid()));
   fs::create_directories(dir);
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(SourceDir() / "scenarios")) {
-    if (e.path().extension() == ".json") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
+  const std::vector<fs::path> files = ScenarioFiles();
   ASSERT_GT(files.size(), 10u);
   size_t with_flows = 0;
   for (const fs::path& f : files) {

@@ -778,6 +778,26 @@ TEST(LoaderTest, ControlAndBidiCharactersInNamesAreRefused) {
   for (const std::string& p : used) EXPECT_EQ(p.find('\x07'), std::string::npos);
 }
 
+// '=' cannot be part of a directory name (Active Directory refuses it in sAMAccountName;
+// DNS and NetBIOS names cannot hold it) and would make a decision's "name=value" facts
+// ambiguous: refused with its path and line.
+TEST(LoaderTest, EqualsSignInDirectoryNamesIsRefused) {
+  EXPECT_THAT(
+      Problems(R"({
+  "name": "t",
+  "domains": [{"name": "CORP.EXAMPLE"}, {"name": "A=B.EXAMPLE"}],
+  "hosts": [{"name": "web1", "domain": "CORP.EXAMPLE"}, {"name": "h=1"}],
+  "accounts": [{"name": "svc", "domain": "CORP.EXAMPLE"}, {"name": "x.not_delegated=true", "domain": "CORP.EXAMPLE"}],
+  "groups": [{"name": "g=1", "domain": "CORP.EXAMPLE"}],
+  "services": [{"name": "web=1", "host": "web1", "account": "svc"}]
+})"),
+      ElementsAre("t.json:3: $.domains[1].name: 'A=B.EXAMPLE' must not contain '='",
+                  "t.json:4: $.hosts[1].name: 'h=1' must not contain '='",
+                  "t.json:5: $.accounts[1].name: 'x.not_delegated=true' must not contain '='",
+                  "t.json:6: $.groups[0].name: 'g=1' must not contain '='",
+                  "t.json:7: $.services[0].name: 'web=1' must not contain '='"));
+}
+
 // What the file says is quoted escaped in every problem: an unknown field named with an
 // escape sequence does not reach the terminal raw.
 TEST(LoaderTest, ProblemsShowHostileTextEscaped) {

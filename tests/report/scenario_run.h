@@ -12,13 +12,11 @@
 #include "sim/results.h"
 #include "sim/virtual_runtime.h"
 #include "sim/world.h"
+#include "tests/scenario_library.h"
 
 namespace delegsim::sim::testing {
 
-inline std::string LibraryScenario(const std::string& name) {
-  const char* dir = std::getenv("DELEGSIM_SOURCE_DIR");  // set by delegsim_test
-  return std::string(dir != nullptr ? dir : ".") + "/scenarios/" + name + ".json";
-}
+using delegsim::testing::LibraryScenario;
 
 // The world after running the scenario; nullptr (and a test failure) when it did not run.
 inline std::unique_ptr<World> RunLibraryScenario(const std::string& name) {

@@ -15,6 +15,7 @@
 #include "sim/results.h"
 #include "sim/trace_json.h"
 #include "sim/virtual_runtime.h"
+#include "tests/scenario_library.h"
 
 namespace delegsim::sim {
 namespace {
@@ -22,10 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-fs::path SourceDir() {
-  const char* dir = std::getenv("DELEGSIM_SOURCE_DIR");
-  return dir != nullptr ? fs::path(dir) : fs::path(".");
-}
+using delegsim::testing::LibraryScenario;
 
 struct EventRun {
   std::unique_ptr<World> world;
@@ -34,7 +32,7 @@ struct EventRun {
 
 EventRun RunScenario(const std::string& name) {
   EventRun run;
-  LoadResult r = LoadScenarioFile((SourceDir() / "scenarios" / (name + ".json")).string());
+  LoadResult r = LoadScenarioFile(LibraryScenario(name));
   EXPECT_TRUE(r.ok()) << name;
   auto runtime = std::make_unique<VirtualRuntime>();
   runtime->CaptureMessages(true);

@@ -30,7 +30,10 @@ class Probe final : public Node {
   void OnTimer(TimerId id, NodeContext& ctx) override {
     log_.push_back(std::to_string(ctx.Now()) + ":timer" + std::to_string(id));
   }
-  void OnUndeliverable(const v1::Envelope&, const Status&, NodeContext&) override {}
+  void OnUndeliverable(const v1::Envelope& env, const Status& why, NodeContext& ctx) override {
+    log_.push_back(std::to_string(ctx.Now()) + ":undeliverable" +
+                   std::to_string(env.correlation()) + " " + why.message());
+  }
 
  private:
   std::vector<std::string>& log_;
@@ -63,6 +66,21 @@ TEST(VirtualRuntime, RunsDeliveriesPostsAndTimersInTimeThenSequenceOrder) {
   EXPECT_THAT(log, ElementsAre("0:post", "1:msg1", "1:timer1", "1:msg2", "5:timer3"));
   EXPECT_EQ(rt.delivered(), 2u);
   EXPECT_EQ(rt.Now(), 5);
+}
+
+// A send to a node that does not exist is not silently lost: the sender hears, as a
+// separate event, as it would over tcp (so a waiting request ends at once).
+TEST(VirtualRuntime, ASendToAnUnknownNodeIsReportedToTheSender) {
+  std::vector<std::string> log;
+  VirtualRuntime rt;
+  NodeId a = rt.AddNode(std::make_unique<Probe>(log), "127.0.1.1");
+  rt.Post(a, [&](Node&, NodeContext& ctx) {
+    ctx.Send(To(7, 1));
+    log.push_back("sent");
+  });
+  ASSERT_TRUE(rt.RunUntil([] { return false; }, 60'000).ok());
+  EXPECT_THAT(log, ElementsAre("sent", "0:undeliverable1 no node 7"));
+  EXPECT_EQ(rt.delivered(), 0u);
 }
 
 TEST(VirtualRuntime, CancelledTimersDoNotMoveTheClockOrCountAsEvents) {
