@@ -115,7 +115,7 @@ TEST(KdcFidelity, DS15_HeimdalDropsRenewableWhenTheTicketEndsAtItsRenewTill) {
   opts.renewable = true;
   KdcEnv heimdal(Profile::Heimdal());
   KdcResult tgt = Login(heimdal.kdc, heimdal.w.corp, "carol", renew);
-  ASSERT_TRUE(HasTicketFlag(tgt, v1::TICKET_FLAG_RENEWABLE));
+  ASSERT_TRUE(HasFlag(tgt.ticket, v1::TICKET_FLAG_RENEWABLE));
   KdcResult st = GetTicket(heimdal.kdc, heimdal.w.corp, tgt.sealed, kWeb, opts);
   ASSERT_TRUE(IsAllowed(st, RuleId::kDS9));
   EXPECT_TRUE(FlagClearedBy(st, "renewable", RuleId::kDS15));
