@@ -113,6 +113,7 @@ TEST(KdcFidelity, DS15_HeimdalDropsRenewableWhenTheTicketEndsAtItsRenewTill) {
   renew.renewable = true;
   TgsOptions opts;
   opts.renewable = true;
+  opts.forwardable = false;  // her TGT is not forwardable: Heimdal would refuse it (C12)
   KdcEnv heimdal(Profile::Heimdal());
   KdcResult tgt = Login(heimdal.kdc, heimdal.w.corp, "carol", renew);
   ASSERT_TRUE(HasFlag(tgt.ticket, v1::TICKET_FLAG_RENEWABLE));
