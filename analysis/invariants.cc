@@ -53,16 +53,26 @@ std::optional<std::string> Breaks(Prober& prober, const sim::InvariantSpec& inv,
       return std::nullopt;
     }
     case sim::InvariantSpec::Kind::kOnlyHolders: {
-      bool held = inv.net_creds == "s4u_proxy" ? f.net_creds.rfind("s4u_proxy{", 0) == 0
-                                               : f.net_creds == inv.net_creds;
-      if (!held) return std::nullopt;
-      if (!inv.spn.empty() &&
-          kdc::ToLower(f.net_creds).find(kdc::ToLower(inv.spn)) == std::string::npos) {
+      const nodes::ServiceInfo* s = prober.Service(f.service);
+      std::string held = f.net_creds;
+      if (inv.net_creds == "s4u_proxy") {
+        // S4U2proxy evidence is a credential where an A2D2 or RBCD entry accepts it: the
+        // hop names only its own A2D2, the analysis reads every descriptor (RB-1).
+        if (held.rfind("s4u_proxy{", 0) != 0 || !s) return std::nullopt;
+        const std::vector<const nodes::ServiceInfo*>& targets = prober.S4uTargets(s->account);
+        if (targets.empty()) return std::nullopt;
+        held = "s4u_proxy{";
+        for (size_t i = 0; i < targets.size(); ++i)
+          held += (i ? "," : "") + kdc::ToLower(targets[i]->spn);
+        held += "}";
+      } else if (held != inv.net_creds) {
         return std::nullopt;
       }
-      const nodes::ServiceInfo* s = prober.Service(f.service);
+      if (!inv.spn.empty() && kdc::ToLower(held).find(kdc::ToLower(inv.spn)) == std::string::npos) {
+        return std::nullopt;
+      }
       if (!s || MatchesAny(dir, s->account, inv.holders)) return std::nullopt;
-      return f.service + " (account " + dir.Name(s->account) + ") holds " + f.net_creds + " for " +
+      return f.service + " (account " + dir.Name(s->account) + ") holds " + held + " for " +
              f.identity;
     }
     case sim::InvariantSpec::Kind::kOnlyThrough: {

@@ -11,21 +11,6 @@ namespace {
 
 bool IsS4uProxy(const std::string& net_creds) { return net_creds.rfind("s4u_proxy{", 0) == 0; }
 
-// The SPNs of "s4u_proxy{a,b}".
-std::vector<std::string> S4uTargetsOf(const std::string& net_creds) {
-  std::vector<std::string> out;
-  if (!IsS4uProxy(net_creds) || net_creds.back() != '}') return out;
-  std::string inner = net_creds.substr(10, net_creds.size() - 11);
-  size_t start = 0;
-  while (start <= inner.size()) {
-    size_t comma = inner.find(',', start);
-    if (comma == std::string::npos) comma = inner.size();
-    if (comma > start) out.push_back(inner.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 // The transports a caller on `from_host` can use to reach `s`: ncalrpc only on its host.
 std::vector<v1::Transport> TransportsFrom(const nodes::ServiceInfo& s,
                                           const std::string& from_host) {
@@ -146,20 +131,18 @@ Status Reach::Search(std::vector<State> frontier, std::vector<Flow>* flows) {
             if (Status st = probe({t.name, tr}); !st.ok()) return st;
           }
         }
-      } else if (IsS4uProxy(held)) {
-        // KCD-7: only to the targets the account may reach by S4U2proxy.
-        std::vector<std::string> targets = S4uTargetsOf(held);
-        for (const nodes::ServiceInfo& t : topo.services()) {
-          if (t.spn.empty() ||
-              std::find(targets.begin(), targets.end(), kdc::ToLower(t.spn)) == targets.end()) {
-            continue;
-          }
-          if (std::optional<v1::Transport> tr = NetworkTransport(t)) {
-            if (Status st = probe({t.name, *tr}); !st.ok()) return st;
+      } else if (IsS4uProxy(held) && !prober_.S4uTargets(at->account).empty()) {
+        // KCD-7: only to the targets the account may reach by S4U2proxy: its A2D2 and the
+        // services whose RBCD descriptor lists it. The hop itself knows only its A2D2 and
+        // asks the KDC for any other target (RB-1); the analysis reads every descriptor.
+        for (const nodes::ServiceInfo* t : prober_.S4uTargets(at->account)) {
+          if (std::optional<v1::Transport> tr = NetworkTransport(*t)) {
+            if (Status st = probe({t->name, *tr}); !st.ok()) return st;
           }
         }
       } else {
-        // IL-4: without network credentials, only this host's services.
+        // IL-4: without network credentials (or with evidence no A2D2 or RBCD entry
+        // accepts), only this host's services.
         for (const nodes::ServiceInfo& t : topo.services()) {
           if (&t == at || t.host != at->host) continue;
           for (v1::Transport tr : TransportsFrom(t, at->host)) {

@@ -90,6 +90,14 @@ void PropagateForwarded(Exchange& x) {
   SetFlag(x.out, TICKET_FLAG_FORWARDED, true);
 }
 
+// RFC 4120 2.1: PRE-AUTHENT (and HW-AUTHENT, not modelled) describe the initial
+// authentication, so a ticket issued on a TGT carries them forward from it: service
+// tickets, referral and forwarded TGTs, S4U2self and S4U2proxy tickets (from the header
+// TGT, as MIT's kdc_util.c and Heimdal's krb5tgs.c do). Not a policy decision: no rule.
+void CarryPreAuthent(Exchange& x) {
+  if (HasFlag(x.tgt, TICKET_FLAG_PRE_AUTHENT)) SetFlag(x.out, TICKET_FLAG_PRE_AUTHENT, true);
+}
+
 // DS-15: RENEWABLE and renew-till of a TGS reply from the header ticket `from` (the TGT,
 // or the evidence of S4U2proxy), the request and the realm's renew life. The draft's
 // start and end are set.
@@ -105,6 +113,18 @@ void DeriveRenewable(Exchange& x, const v1::TicketBody& from, const std::string&
   }
   Time till = std::min(from.renew_till_ms(), SaturatingAdd(x.now, x.profile.max_renew_life_ms));
   if (till <= x.now) return;
+  if (x.profile.tgs_renewable_needs_renewal_room && x.out.end_ms() >= till) {
+    // DS-15 (heimdal): nothing left to renew: the ticket ends when its renew-till does.
+    Fact f(which + ".renew_till_ms", from.renew_till_ms());
+    x.d.Clear(RuleId::kDS15, "renewable",
+              {{"renewable_requested", true},
+               f,
+               {"end_reaches_renew_till", true},
+               {"profile", x.profile.name}});
+    AddFlagCause(x.out, "renewable", RuleId::kDS15, f);
+    x.out.set_end_ms(till);
+    return;
+  }
   SetFlag(x.out, TICKET_FLAG_RENEWABLE, true);
   x.out.set_renew_till_ms(till);
   x.out.set_end_ms(std::min(x.out.end_ms(), till));
@@ -405,6 +425,7 @@ bool IssueServiceTicket(Exchange& x) {
     SetFlag(x.out, TICKET_FLAG_PROXIABLE, true);
   }
   PropagateForwarded(x);
+  CarryPreAuthent(x);
   DeriveRenewable(x, x.tgt, "header");
   // UD-1: OK-AS-DELEGATE on tickets to an account trusted for delegation.
   const Principal& server = x.P(x.target);
@@ -491,6 +512,7 @@ bool IssueReferral(Exchange& x) {
   // client put in its request can be refused (UD-6, C12).
   if (!DeriveForwardable(x, true, x.req->options().forwardable())) return false;
   PropagateForwarded(x);
+  CarryPreAuthent(x);
   DeriveRenewable(x, x.tgt, "header");
   if (trust->attributes & trust_attr::kCrossOrganization)
     x.out.mutable_pac()->set_other_organization(true);
@@ -571,6 +593,7 @@ bool IssueS4U2Self(Exchange& x) {
   FillPac(x, *user, x.out.mutable_pac());
   x.out.mutable_pac()->set_service_asserted(true);
   PropagateForwarded(x);
+  CarryPreAuthent(x);
   DeriveRenewable(x, x.tgt, "header");
   x.d.Read(RuleId::kS4U1, {{"requester", service.name}, {"for_user", u.name}});
 
@@ -795,6 +818,7 @@ bool IssueS4U2Proxy(Exchange& x) {
   x.out.set_end_ms(
       std::min(x.evidence.end_ms(), SaturatingAdd(x.now, x.profile.max_ticket_life_ms)));
   *x.out.mutable_pac() = x.evidence.pac();
+  CarryPreAuthent(x);
   DeriveRenewable(x, x.evidence, "evidence");
   x.out.mutable_pac()->set_s4u2proxy_target(x.req->sname());
   x.out.mutable_pac()->add_transited_services(s1.spns.empty() ? s1.name : s1.spns.front());

@@ -30,6 +30,7 @@ Profile Profile::Heimdal() {
   p.protected_users_needs_2012r2 = false;
   p.protected_users_at_s4u2self = false;
   p.forwarded_tgt_ok_as_delegate = true;
+  p.tgs_renewable_needs_renewal_room = true;
   return p;
 }
 

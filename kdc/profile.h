@@ -57,6 +57,10 @@ struct Profile {
   // OK-AS-DELEGATE, because Heimdal copies the server entry's ok_as_delegate into every
   // TGS reply and Samba's krbtgt entry has it (observed in issue 12's interop runs).
   bool forwarded_tgt_ok_as_delegate = false;
+  // DS-15 (Heimdal): a TGS reply whose end time reaches its renew-till is issued without
+  // RENEWABLE (tgs_make_reply() in kdc/krb5tgs.c: "et.endtime == *et.renew_till"), as a
+  // Protected User's service tickets under a 4 h TGT are on Samba.
+  bool tgs_renewable_needs_renewal_room = false;
 
   static Profile Windows();
   static Profile Mit();

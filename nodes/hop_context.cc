@@ -90,8 +90,9 @@ HopContext DeriveHopContext(const Inbound& in, const ServerFacts& server) {
     level_rule = RuleId::kTK8;
   }
   if (in.package == v1::PACKAGE_UNSPECIFIED && level > Level::kIdentify) {
-    // IL-2: an unauthenticated caller is anonymous whatever the level says.
-    d.Read(RuleId::kIL2, {{"credentials", "none"}});
+    // IL-2: an unauthenticated caller is anonymous whatever the level says: the server
+    // learns no identity, which IL-2 decides (not the level the call asked).
+    d.Clear(RuleId::kIL2, "identity", {{"credentials", "none"}, {"identity", "none"}});
   } else if (level == Level::kAnonymous) {
     // IL-2: at anonymous level (kept only over local IPC, TR-1) the server learns no
     // identity, whoever the caller is.
@@ -116,11 +117,16 @@ HopContext DeriveHopContext(const Inbound& in, const ServerFacts& server) {
   } else if (level == Level::kDelegate && in.tgt_forwarded) {
     h.creds = NetCredsKind::kTgt;  // IL-5
     h.creds_rule = RuleId::kIL5;
-  } else if (!server.s4u_targets.empty() && in.package == v1::PACKAGE_KERBEROS) {
-    h.creds = NetCredsKind::kS4uProxy;  // KCD-7
+  } else if (in.package == v1::PACKAGE_KERBEROS) {
+    // KCD-7: the client's service ticket stays with the server as S4U2proxy evidence. The
+    // server knows its own A2D2 but not other accounts' RBCD descriptors (RB-1), so it
+    // holds the evidence whatever its A2D2 says, and the KDC decides each target. No TGT
+    // came with it: LC-2 after a local server's one hop, IL-4 otherwise.
+    h.no_tgt_rule = in.caller_creds == NetCredsKind::kOwnSession ? RuleId::kLC2 : RuleId::kIL4;
+    d.Clear(h.no_tgt_rule, "tgt", {{"tgt_forwarded", false}});
+    h.creds = NetCredsKind::kS4uProxy;
     h.creds_rule = RuleId::kKCD7;
-  } else if (!server.s4u_targets.empty() && server.trusted_to_auth_for_delegation &&
-             in.package != v1::PACKAGE_UNSPECIFIED) {
+  } else if (server.trusted_to_auth_for_delegation && in.package != v1::PACKAGE_UNSPECIFIED) {
     h.creds = NetCredsKind::kS4uProxy;  // S4U-3: protocol transition from NTLM/Schannel
     h.creds_rule = RuleId::kS4U3;
   } else if (in.caller_creds == NetCredsKind::kOwnSession) {

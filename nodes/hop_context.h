@@ -40,13 +40,14 @@ struct ServerFacts {
   bool trusted_for_delegation = false;
   bool trusted_to_auth_for_delegation = false;
   bool has_impersonate_privilege = true;
-  std::vector<std::string> s4u_targets;
 };
 
 struct HopContext {
   Level level = Level::kAnonymous;
   NetCredsKind creds = NetCredsKind::kNone;
   RuleId creds_rule = RuleId::kLC5;
+  // With s4u_proxy from a Kerberos logon: why no TGT came with it (IL-4, LC-2, ...).
+  RuleId no_tgt_rule = RuleId::kLC5;
   Decision decision;
 };
 

@@ -13,6 +13,10 @@
 // from the KDC nodes, decide whether to delegate (MA-1, UD-2, UD-3, MA-2, XR-1) and
 // use the token's network credentials as LC-5 allows.
 //
+// The implementation is split by concern (nodes/process_node_internal.h lists the files):
+// process_node.cc (the operation loop), token_operations.cc, kdc_exchanges.cc,
+// outbound_call.cc, service_node.cc and client_node.cc.
+//
 //   auto web = std::make_unique<ServiceNode>(topology, *topology.FindService("web"));
 //   auto alice = std::make_unique<ClientNode>(topology, "ws1", alice_id, alice_key);
 //   // later, as an event of the runtime:

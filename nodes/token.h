@@ -56,10 +56,15 @@ struct NetCreds {
   v1::TicketBody tgt_view;
   std::string key;
   // s4u_proxy: the ticket the client presented to this service (evidence) and the
-  // services the account may reach (A2D2 and RBCD targets).
+  // services the account's own A2D2 lists. Other targets are the KDC's to allow or refuse
+  // (RB-1): the service does not know their RBCD descriptors.
   v1::SealedTicket evidence;
   v1::TicketBody evidence_view;
   std::vector<std::string> targets;
+  // s4u_proxy from a Kerberos logon: the rule that explains why the service holds no TGT
+  // for the identity (IL-4 impersonate, LC-2 a local server's one hop, IL-5, ...), named
+  // as a cause when the KDC refuses its S4U2proxy.
+  RuleId no_tgt_why = RuleId::kLC5;
 };
 // "none", "own_session", "tgt", "s4u_proxy{cifs/db.corp.example,http/b}".
 std::string NetCredsName(const NetCreds& c);

@@ -36,7 +36,7 @@ struct ServiceInfo {
   std::string spn;  // empty: no SPN (Negotiate falls back to NTLM, PK-4)
   std::vector<v1::Transport> transports;
   std::vector<std::string> privileges;   // of the service process (SeImpersonatePrivilege, ...)
-  std::vector<std::string> s4u_targets;  // SPNs reachable by S4U2proxy: A2D2 and RBCD (KCD-7)
+  std::vector<std::string> s4u_targets;  // the account's own A2D2 SPNs (KCD-7); RBCD: ask the KDC
   NodeId node = 0;
 };
 
@@ -71,8 +71,18 @@ enum class DelegPolicy : uint8_t {
   kAlways,   // MIT GSS_C_DELEG_FLAG: forward whenever asked
 };
 
+// The initiator's security library, where the two differ on the wire (RULES.md MA-1, MA-2,
+// C17).
+enum class ClientLibrary : uint8_t {
+  kSspi,    // Windows SSPI: delegation needs mutual authentication (MA-1); a failed
+            // delegation fails the call unless ignored (MA-2)
+  kMitGss,  // MIT GSS-API: FORWARDABLE on a TGS request copied from the TGT; delegation
+            // without mutual authentication; a failed delegation is dropped silently
+};
+
 struct Options {
   DelegPolicy deleg_policy = DelegPolicy::kWindows;
+  ClientLibrary client_library = ClientLibrary::kSspi;
   // C17: windows clients ask for forwardable service tickets whenever the TGT is; the mit
   // client only when configured (krb5.conf forwardable = true).
   bool client_forwardable = true;

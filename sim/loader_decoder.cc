@@ -180,6 +180,10 @@ void Decoder::DecodeOptions(const Json& v, const std::string& path, Options* out
   if (auto p = EnumField<std::string_view>(*o, "client_policy", "client policy", kClientPolicies)) {
     out->client_policy = std::string(*p);
   }
+  if (auto p =
+          EnumField<std::string_view>(*o, "client_library", "client library", kClientLibraries)) {
+    out->client_library = std::string(*p);
+  }
   if (const Json* h = o->Get("hop_limit")) {
     // DS-4: at most the longest chain the simulator runs (nodes/envelope.h).
     if (auto n = Integer(*h, o->At("hop_limit"), 1, nodes::kMaxChainHops))

@@ -77,6 +77,8 @@ inline constexpr Named<std::string_view> kProfiles[] = {
     {"windows", "windows"}, {"mit", "mit"}, {"heimdal", "heimdal"}};
 inline constexpr Named<std::string_view> kClientPolicies[] = {{"windows", "windows"},
                                                               {"mit", "mit"}};
+inline constexpr Named<std::string_view> kClientLibraries[] = {{"sspi", "sspi"},
+                                                               {"mit_gss", "mit_gss"}};
 inline constexpr Named<std::string_view> kTokenKinds[] = {{"primary", "primary"},
                                                           {"thread", "thread"}};
 inline constexpr Named<bool> kDirections[] = {{"two-way", true}, {"one-way", false}};

@@ -190,6 +190,9 @@ struct Options {
   bool legacy_rbcd_nonforwardable_ok = false;
   bool ignore_delegate_failure = false;
   std::string client_policy = "windows";  // "windows" | "mit"
+  // The initiator's security library: "sspi" (Windows) or "mit_gss" (MIT's GSS-API, which
+  // copies FORWARDABLE from the TGT and does not tie delegation to mutual authentication).
+  std::string client_library = "sspi";
   bool logon_user_requires_tcb = false;
   int hop_limit = 16;
   // Client options: whether clients ask FORWARDABLE (kinit -F, krb5.conf forwardable =

@@ -198,6 +198,8 @@ Json OptionsJson(const Options& options) {
   PutTrue(o, "legacy_rbcd", options.legacy_rbcd_nonforwardable_ok);
   PutTrue(o, "ignore_delegate_failure", options.ignore_delegate_failure);
   if (options.client_policy != defaults.client_policy) o["client_policy"] = options.client_policy;
+  if (options.client_library != defaults.client_library)
+    o["client_library"] = options.client_library;
   PutTrue(o, "logon_user_requires_tcb", options.logon_user_requires_tcb);
   if (options.hop_limit != defaults.hop_limit) o["hop_limit"] = options.hop_limit;
   if (options.client_forwardable) o["client_forwardable"] = *options.client_forwardable;

@@ -4,7 +4,6 @@
 #include <functional>
 #include <map>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "common/saturating.h"
@@ -137,6 +136,8 @@ StatusOr<std::unique_ptr<World>> World::Build(Scenario scenario,
   nodes::Options opt;
   opt.deleg_policy =
       s.options.client_policy == "mit" ? nodes::DelegPolicy::kAlways : nodes::DelegPolicy::kWindows;
+  opt.client_library = s.options.client_library == "mit_gss" ? nodes::ClientLibrary::kMitGss
+                                                             : nodes::ClientLibrary::kSspi;
   opt.client_forwardable = s.options.client_forwardable.value_or(true);
   // Windows clients ask RENEWABLE on every request (KDC options 0x40810010); MIT's kinit
   // only when krb5.conf sets renew_lifetime (or -r).
@@ -176,15 +177,6 @@ StatusOr<std::unique_ptr<World>> World::Build(Scenario scenario,
     topo.SetKdcNode(d, next_id++);
     kdcs.emplace_back(d, dc_hosts[i]);
   }
-  // RBCD, inverted: for each principal or group, the accounts whose
-  // msDS-AllowedToActOnBehalfOfOtherIdentity lists it (ascending ids).
-  std::unordered_map<kdc::PrincipalId, std::vector<kdc::PrincipalId>> rbcd_targets_of;
-  for (kdc::PrincipalId id = 1; id <= dir.principal_count(); ++id) {
-    for (kdc::PrincipalId allowed : dir.Get(id).allowed_to_act) {
-      std::vector<kdc::PrincipalId>& targets = rbcd_targets_of[allowed];
-      if (targets.empty() || targets.back() != id) targets.push_back(id);
-    }
-  }
   for (const ServiceSpec& spec : s.services) {
     nodes::ServiceInfo info;
     info.name = spec.name;
@@ -202,30 +194,10 @@ StatusOr<std::unique_ptr<World>> World::Build(Scenario scenario,
                                          v1::TRANSPORT_NCACN_NP}
             : spec.transports;
     info.privileges = spec.privileges;
-    // KCD-7: the SPNs this account may reach by S4U2proxy: its A2D2, and every SPN whose
-    // account lists it (or a group of it) in msDS-AllowedToActOnBehalfOfOtherIdentity.
+    // KCD-7: the SPNs this account's own msDS-AllowedToDelegateTo lists. Whether another
+    // account's RBCD descriptor admits it is the KDC's to say (RB-1): a front end never
+    // reads other accounts' descriptors, it asks.
     for (kdc::SpnId spn : p.a2d2) info.s4u_targets.push_back(dir.SpnName(spn));
-    // The accounts listing it or one of its groups (dir.AnyMatches), in id order.
-    std::vector<kdc::PrincipalId> rbcd;
-    auto add_targets = [&](kdc::PrincipalId who) {
-      auto it = rbcd_targets_of.find(who);
-      if (it != rbcd_targets_of.end())
-        rbcd.insert(rbcd.end(), it->second.begin(), it->second.end());
-    };
-    add_targets(*account);
-    for (kdc::PrincipalId g : p.groups) add_targets(g);
-    std::sort(rbcd.begin(), rbcd.end());
-    rbcd.erase(std::unique(rbcd.begin(), rbcd.end()), rbcd.end());
-    for (kdc::PrincipalId id : rbcd) {
-      const kdc::Principal& target = dir.Get(id);
-      for (const std::string& t : target.spns) {
-        std::string lower = kdc::ToLower(t);
-        if (std::find(info.s4u_targets.begin(), info.s4u_targets.end(), lower) ==
-            info.s4u_targets.end()) {
-          info.s4u_targets.push_back(lower);
-        }
-      }
-    }
     info.node = next_id++;
     topo.AddService(std::move(info));
   }

@@ -106,7 +106,9 @@ TEST(Reach, NcalrpcGivesOneNetworkHop) {
   const Flow* c = Find(flows, "alice@CORP.EXAMPLE", "c", Mechanism::kLocalSession);
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->chain, (std::vector<std::string>{"lb", "c"}));
-  EXPECT_EQ(c->net_creds, "none");
+  // c holds alice's ticket as S4U2proxy evidence with no A2D2 (KCD-7); no A2D2 or RBCD entry
+  // accepts it, so reach goes no further than c's own host (IL-4).
+  EXPECT_EQ(c->net_creds, "s4u_proxy{}");
 }
 
 TEST(Reach, LogonUserWithAStoredPassword) {

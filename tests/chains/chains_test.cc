@@ -76,13 +76,17 @@ TEST_F(Chains, UntrustedServerWithIgnoreDelegateFailureLeavesBackEndNothingUsabl
   const v1::HopResult& a = Hop("c1/a");
   EXPECT_EQ(a.verdict(), "allowed") << Explain();
   EXPECT_EQ(LevelOf(a), "impersonate");
-  EXPECT_EQ(a.net_creds(), "none");
+  // KCD-7: without a TGT the hop keeps alice's ticket as S4U2proxy evidence; svc_a has no
+  // A2D2, so the list is empty and the KDC decides any onward target.
+  EXPECT_EQ(a.net_creds(), "s4u_proxy{}");
   EXPECT_THAT(HopRules(a), Contains("MA-2"));
   EXPECT_THAT(HopRules(a), Contains("IL-4"));
   const v1::HopResult& b = Hop("c1/a/b");
   EXPECT_EQ(b.verdict(), "denied");
   EXPECT_EQ(b.identity(), "");
-  EXPECT_EQ(b.decision().rule(), "LC-5");
+  // No A2D2 entry (KCD-1) and no RBCD descriptor on svc_b: the KDC refuses (RB-1).
+  EXPECT_EQ(b.decision().rule(), "RB-1");
+  EXPECT_EQ(b.decision().error(), "KDC_ERR_BADOPTION");
   EXPECT_THAT(HopRules(b), Contains("IL-4"));
 }
 
@@ -130,11 +134,13 @@ TEST_F(NcalrpcChains, LocalServerMakesOneNetworkHopAsTheClient) {
   EXPECT_EQ(rbh.verdict(), "allowed") << Explain();
   EXPECT_EQ(rbh.identity(), kAlice);
   EXPECT_EQ(LevelOf(rbh), "impersonate");
-  EXPECT_EQ(rbh.net_creds(), "none");
+  EXPECT_EQ(rbh.net_creds(), "s4u_proxy{}");  // KCD-7: evidence only, svc_b has no A2D2
   EXPECT_THAT(HopRules(rbh), Contains("LC-2"));
   const v1::HopResult& ch = Hop("c1/lb/b/c");
   EXPECT_EQ(ch.verdict(), "denied");
-  EXPECT_EQ(ch.decision().rule(), "LC-5");
+  // The KDC refuses the S4U2proxy request (KCD-1 without the RBCD bit's allowance, RB-1).
+  EXPECT_EQ(ch.decision().rule(), "RB-1");
+  EXPECT_EQ(ch.decision().error(), "KDC_ERR_BADOPTION");
   EXPECT_THAT(HopRules(ch), Contains("LC-2"));
 }
 
@@ -247,7 +253,7 @@ TEST_F(Chains, SensitiveUserThroughTrustedServerGetsNoDelegation) {
   RunLab();
   const v1::HopResult& a = Hop("c1/a");
   EXPECT_EQ(LevelOf(a), "impersonate") << Explain();
-  EXPECT_EQ(a.net_creds(), "none");
+  EXPECT_EQ(a.net_creds(), "s4u_proxy{}");  // KCD-7: bob's ticket kept as evidence only
   EXPECT_THAT(HopRules(a), Contains("UD-4"));
   EXPECT_THAT(HopRules(a), Contains("AC-1"));
   EXPECT_EQ(Hop("c1/a/b").verdict(), "denied");
@@ -263,7 +269,7 @@ TEST_F(Chains, NoMutualAuthenticationNoDelegation) {
   const v1::HopResult& a = Hop("c1/a");
   EXPECT_EQ(LevelOf(a), "impersonate") << Explain();
   EXPECT_THAT(HopRules(a), Contains("MA-1"));
-  EXPECT_EQ(a.net_creds(), "none");
+  EXPECT_EQ(a.net_creds(), "s4u_proxy{}");  // KCD-7: no TGT, the ticket kept as evidence
 }
 
 TEST_F(Chains, RemoteNamedPipeLevelFollowsTheServerAccount) {

@@ -54,7 +54,7 @@ TEST(ExportFlows, DotDrawsTheRbcdFlowFromTheFrontEndToTheBackEnd) {
   // web is the scenario's first service (s0), db its second (s1): alice reaches db from
   // web by RBCD (RB-1), and her first hops start at her account's node.
   EXPECT_THAT(out, HasSubstr("s0 -> s1 [label=\"alice@CORP.EXAMPLE · rbcd [IL-6, PK-4, MA-2, "
-                             "RB-1, DS-15, KCD-6, DS-1, IL-4]\\n"));
+                             "RB-1, DS-15, KCD-6, DS-1, IL-4, KCD-7]\\n"));
   EXPECT_THAT(out, HasSubstr("a0 -> s1 [label=\"alice@CORP.EXAMPLE · direct ["));
   EXPECT_THAT(out, HasSubstr("where alice@CORP.EXAMPLE's identity can arrive"));
   // Without a reach option the graph is the design only.

@@ -13,14 +13,13 @@ DELEGSIM_FLAG_LETTERS = {
 }
 
 
-NOT_EXPRESSIBLE = {
-    "tgt": "an expectation on the initiator's TGT (its flags and the AS exchange's error)",
-    "s4u2self": "an explicit s4u2self operation and an expectation on its ticket",
-}
-
-
 def step_name(user, fe, op):
-    return "%s.%s.%s" % (user["id"], fe["id"], op)
+    return "%s.%s.%s" % (user["id"], fe["id"] if fe else "-", op)
+
+
+def first_hop(user, fe, op):
+    """The path of the row's first hop: the front end (the `tgt` rows call fe-none)."""
+    return "%s/fe-%s" % (step_name(user, fe, op), fe["id"] if fe else "none")
 
 
 def client_policy(matrix, op):
@@ -62,11 +61,20 @@ def scenario_for(matrix, kdc, realm_name, rows, policy):
                      "spns": [back_spn]})
     services.append({"name": "back", "host": "back-host", "account": "svc-back"})
     for user, fe, op in rows:
-        if op in NOT_EXPRESSIBLE or client_policy(matrix, op) != policy:
+        if client_policy(matrix, op) != policy:
             continue
         step = {"name": step_name(user, fe, op), "user": user["id"], "from": "ws1",
-                "call": "fe-%s" % fe["id"]}
-        if op == "service_ticket":
+                "call": "fe-%s" % (fe["id"] if fe else "none")}
+        if op in ("service_ticket", "tgt"):
+            # kinit -f: the user's TGT is the hop's "tgt" ticket (the AS exchange).
+            step.update({"package": "kerberos", "level": "impersonate"})
+        elif op == "s4u2self":
+            # kvno -U USER FRONT: the front end's own S4U2self for the user, FORWARDABLE and
+            # RENEWABLE asked (MIT copies them from its TGT); the plain user's call only runs
+            # the operation.
+            step.update({"user": "plain", "package": "kerberos", "level": "impersonate",
+                         "then": [{"s4u2self": user["id"], "renewable": True}]})
+        elif op == "service_ticket":
             step.update({"package": "kerberos", "level": "impersonate"})
         elif op == "s4u2proxy":
             # The front end signs the user in itself (no Kerberos from the user), then
@@ -92,10 +100,18 @@ def scenario_for(matrix, kdc, realm_name, rows, policy):
         "name": "interop-%s-%s" % (kdc, policy),
         "description": "tests/interop: the matrix rows asked of the real %s" % spec["product"],
         "profile": spec["profile"], "seed": 12,
-        "options": {"client_policy": policy},
+        # The client is MIT's (kinit, kvno, gss_init_sec_context): client_library mit_gss.
+        # The MIT tools here ask RENEWABLE (every real ticket is R), as Windows does.
+        "options": {"client_policy": policy, "client_library": "mit_gss",
+                    "client_renewable": True},
         "domains": [domain_spec], "hosts": hosts, "accounts": accounts,
         "services": services, "steps": steps,
     }
+    # The realm's ticket policy as the real KDC is configured (kdc.conf max_life and
+    # max_renewable_life for MIT); Samba keeps AD's defaults, as the profile does.
+    for key in ("max_ticket_life", "max_renew_life"):
+        if spec.get(key):
+            scenario["options"][key] = spec[key]
     if protected:
         scenario["groups"] = [{"name": "Protected Users", "domain": realm_name,
                                "members": protected}]
@@ -116,15 +132,15 @@ def ask_delegsim(matrix, kdc, realm_name, rows, delegsim, root):
     observed = {}
     for user, fe, op in rows:
         rid = row_id(user, fe, op)
-        if op in NOT_EXPRESSIBLE:
-            observed[rid] = {"not_expressible": NOT_EXPRESSIBLE[op]}
-            continue
-        base = "%s/fe-%s" % (step_name(user, fe, op), fe["id"])
+        base = first_hop(user, fe, op)
         first = hops.get(base)
         if first is None:
             raise Unfinished("delegsim reported no hop %s" % base)
         if op == "service_ticket":
             observed[rid] = sim_outcome(first)
+            continue
+        if op in ("tgt", "s4u2self"):
+            observed[rid] = ticket_outcome(first, op)
             continue
         second = hops.get(base + "/back")
         result = sim_outcome(second if (first["verdict"] == "allowed" and second) else first)
@@ -138,10 +154,25 @@ def ask_delegsim(matrix, kdc, realm_name, rows, delegsim, root):
     return observed
 
 
+def ticket_outcome(hop, role):
+    """A row answered by one ticket of the hop: the user's TGT (role tgt) or the front
+    end's S4U2self ticket (role s4u2self), issued or refused by the KDC."""
+    ticket = next((t for t in hop.get("tickets", []) if t["role"] == role), None)
+    if ticket is None:
+        raise Unfinished("delegsim reported no %s ticket at %s" % (role, hop["path"]))
+    if not ticket["issued"]:
+        return {"verdict": "denied", "error": ticket["error"], "flags": "",
+                "decided_by": ticket.get("decided_by", "")}
+    return {"verdict": "allowed", "error": "", "flags": klist_letters(ticket["flags"]),
+            "decided_by": ticket.get("decided_by", "")}
+
+
+def klist_letters(names):
+    return letters("".join(DELEGSIM_FLAG_LETTERS.get(name, "") for name in names.split(",")))
+
+
 def sim_outcome(hop):
-    flags = "".join(DELEGSIM_FLAG_LETTERS.get(name, "")
-                    for name in (hop.get("ticket_flags") or "").split(","))
     allowed = hop["verdict"] == "allowed"
     return {"verdict": hop["verdict"], "error": "" if allowed else hop.get("error", ""),
-            "flags": letters(flags) if allowed else "",
+            "flags": klist_letters(hop.get("ticket_flags") or "") if allowed else "",
             "decided_by": hop.get("decided_by", "")}

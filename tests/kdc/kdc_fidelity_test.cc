@@ -106,6 +106,32 @@ TEST(KdcFidelity, PU2_ProtectedUsersRenewForFourHoursOnly) {
   EXPECT_EQ(st.ticket.renew_till_ms(), tgt.ticket.renew_till_ms());
 }
 
+TEST(KdcFidelity, DS15_HeimdalDropsRenewableWhenTheTicketEndsAtItsRenewTill) {
+  // A Protected User's TGT ends when its renew-till does (4 h each, PU-2): Heimdal's TGS
+  // issues the service ticket without RENEWABLE (krb5tgs.c), Windows keeps it.
+  LoginOptions renew;
+  renew.renewable = true;
+  TgsOptions opts;
+  opts.renewable = true;
+  opts.forwardable = false;  // her TGT is not forwardable: Heimdal would refuse it (C12)
+  KdcEnv heimdal(Profile::Heimdal());
+  KdcResult tgt = Login(heimdal.kdc, heimdal.w.corp, "carol", renew);
+  ASSERT_TRUE(HasFlag(tgt.ticket, v1::TICKET_FLAG_RENEWABLE));
+  KdcResult st = GetTicket(heimdal.kdc, heimdal.w.corp, tgt.sealed, kWeb, opts);
+  ASSERT_TRUE(IsAllowed(st, RuleId::kDS9));
+  EXPECT_TRUE(FlagClearedBy(st, "renewable", RuleId::kDS15));
+  EXPECT_THAT(FactStrings(st.decision), Contains("end_reaches_renew_till=true"));
+  EXPECT_EQ(st.ticket.end_ms(), tgt.ticket.renew_till_ms());
+  // alice's 10 h TGT renews for 7 days: room to renew, so R under Heimdal too.
+  KdcResult alice = Login(heimdal.kdc, heimdal.w.corp, "alice", renew);
+  EXPECT_TRUE(FlagSetBy(GetTicket(heimdal.kdc, heimdal.w.corp, alice.sealed, kWeb, opts),
+                        "renewable", RuleId::kDS15));
+  KdcEnv windows;
+  KdcResult wtgt = Login(windows.kdc, windows.w.corp, "carol", renew);
+  EXPECT_TRUE(FlagSetBy(GetTicket(windows.kdc, windows.w.corp, wtgt.sealed, kWeb, opts),
+                        "renewable", RuleId::kDS15));
+}
+
 TEST(KdcFidelity, DS15_MitIssuesNoRenewableTicketWithItsDefaultRenewLife) {
   KdcEnv e(Profile::Mit());
   LoginOptions renew;

@@ -93,7 +93,9 @@ TEST(OnwardMechanism, FromTheRuleThatSetNetCreds) {
   std::string rule;
   EXPECT_EQ(OnwardMechanism(*FindHop(world->outcomes(), "c1/web"), &rule), "unconstrained");
   EXPECT_EQ(rule, "IL-5");
-  EXPECT_EQ(OnwardMechanism(*FindHop(world->outcomes(), "c1/web/db"), nullptr), "none");
+  // db holds alice's ticket as S4U2proxy evidence (KCD-7); the KDC decides each onward target.
+  EXPECT_EQ(OnwardMechanism(*FindHop(world->outcomes(), "c1/web/db"), &rule), "constrained");
+  EXPECT_EQ(rule, "KCD-7");
 }
 
 }  // namespace

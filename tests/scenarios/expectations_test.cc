@@ -27,7 +27,7 @@ constexpr char kScenario[] = R"({
   "steps": [{"name": "c1", "user": "alice", "from": "ws1", "call": "web", "level": "delegate",
              "ignore_delegate_failure": true, "then": [{"open": "doc"}]}],
   "expect": [
-    {"path": "c1/web", "level": "impersonate", "net_creds": "none", "rules": ["UD-2"]},
+    {"path": "c1/web", "level": "impersonate", "net_creds": "s4u_proxy{}", "rules": ["UD-2"]},
     {"path": "c1/web", "level": "delegate", "net_creds": "tgt"},
     {"path": "c1/web", "access": "doc", "verdict": "allowed", "decided_by": "TK-11"}
   ]
@@ -41,14 +41,15 @@ TEST(Expectations, FailuresNameLineHopFieldExpectedAndActual) {
   ASSERT_TRUE(w.ok());
   ASSERT_TRUE((*w)->Run().ok());
   ExpectationReport r = CheckExpectations(*loaded.scenario, (*w)->outcomes());
-  EXPECT_EQ(r.passed, 1);  // UD-2 kept delegation away: impersonate, no credentials
+  EXPECT_EQ(r.passed,
+            1);  // UD-2 kept delegation away: impersonate, S4U2proxy evidence only (KCD-7)
   EXPECT_EQ(r.failed, 2);
   std::vector<std::string> lines;
   for (const ExpectationFailure& f : r.failures) lines.push_back(f.ToString("wrong.json"));
   EXPECT_THAT(lines, ::testing::Contains(
                          "wrong.json:15: c1/web level: expected delegate, got impersonate"));
-  EXPECT_THAT(lines,
-              ::testing::Contains("wrong.json:15: c1/web net_creds: expected tgt, got none"));
+  EXPECT_THAT(
+      lines, ::testing::Contains("wrong.json:15: c1/web net_creds: expected tgt, got s4u_proxy{}"));
   EXPECT_THAT(lines, ::testing::Contains(
                          "wrong.json:16: c1/web#doc verdict: expected allowed, got denied"));
 }

@@ -89,8 +89,8 @@ struct Transcript {
 // The first one is the README's recorded session.
 const Transcript kTranscripts[] = {
     {"readme", "tests/step/data/kcd-sensitive.json", "break rule:KCD-7;c;token;break denial;c;why"},
-    {"default-lc5", "scenarios/default.json",
-     "n;break rule:LC-5;c;why;token;ticket;back;list 3;n;delete;c"},
+    {"default-rb1", "scenarios/default.json",
+     "n;break rule:RB-1;c;why;token;ticket;back;list 3;n;delete;c"},
 };
 
 std::string CommandLine(const Transcript& t) {
@@ -166,7 +166,7 @@ TEST(StepCommands, MessagesDescribeTheProtocol) {
   Session call = Step(DefaultScenario(), "break service:web;c;c");
   EXPECT_THAT(call.out, HasSubstr("alice@ws1 -> web: CALL paystub/web to web at requested level "
                                   "delegate over ncacn_ip_tcp, kerberos; AP-REQ with ticket "
-                                  "alice@CORP.EXAMPLE -> http/web1.corp.example [FRO], TGT "
+                                  "alice@CORP.EXAMPLE -> http/web1.corp.example [FRAO], TGT "
                                   "forwarded [FfRA], mutual"));
 }
 
@@ -197,7 +197,7 @@ TEST(StepCommands, BreakpointsStopWhereAsked) {
   std::vector<std::string> entered = Headers(service.out);
   ASSERT_EQ(entered.size(), 3u) << service.out;
   EXPECT_EQ(entered[1], "[#0033 10 ms] db  DELIVER  paystub/web/db");
-  EXPECT_EQ(entered[2], "[#0086 26 ms] db  DELIVER  local-hop/broker/db");
+  EXPECT_EQ(entered[2], "[#0097 30 ms] db  DELIVER  local-hop/broker/db");
   EXPECT_THAT(LastHeader(Step(Data("kcd-sensitive.json"), "break rule:kcd-2;c").out),
               StartsWith("[#0025 8 ms] kdc.corp.example  KDC_DECISION"));
   Session denial = Step(Data("kcd-sensitive.json"), "break denial;c;c;c");
@@ -248,15 +248,15 @@ TEST(StepCompletion, CommandsKindsAndNames) {
 // `token` and `ticket` belong to the event's own hop: db impersonated alice for paystub
 // earlier, but when local-hop's call enters db nobody has impersonated for it yet.
 TEST(StepCommands, TokenAndTicketNeverComeFromAnotherCall) {
-  Session s = Step(DefaultScenario(), "break service:db;c;c;token;ticket;n;n;token;ticket");
+  Session s = Step(DefaultScenario(), "break service:db;c;c;token;ticket;n;token;n 12;ticket");
   EXPECT_THAT(s.out, HasSubstr("(step) token\nno token for local-hop/broker/db on db yet: the "
                                "service has not impersonated the caller at this event\n"));
   EXPECT_THAT(s.out, Not(HasSubstr("thread for paystub")));
-  EXPECT_THAT(s.out, HasSubstr("token of db's thread for local-hop/broker/db (#0087 IMPERSONATE)"));
+  EXPECT_THAT(s.out, HasSubstr("token of db's thread for local-hop/broker/db (#0098 IMPERSONATE)"));
   // The refused call to files has no ticket: the one its caller's hop was called with.
   EXPECT_THAT(s.out, HasSubstr("no ticket for local-hop/broker/db/files: the call has not "
                                "reached its service\n"
-                               "ticket local-hop/broker/db was called with (#0086)\n"
+                               "ticket local-hop/broker/db was called with (#0097)\n"
                                "  client     alice@CORP.EXAMPLE\n"
                                "  server     mssql/db1.corp.example"));
   EXPECT_THAT(s.out, HasSubstr("(lifetime 9h 59m 59.998s)"));
@@ -279,7 +279,7 @@ TEST(StepCommands, ViewsAfterBackMatchTheEventShown) {
     std::string first = block(0);
     std::string second = block(s.out.rfind("(step) token\n") - 1);
     ASSERT_FALSE(first.empty()) << s.out;
-    EXPECT_THAT(first, HasSubstr("token of db's thread for local-hop/broker/db (#0087"));
+    EXPECT_THAT(first, HasSubstr("token of db's thread for local-hop/broker/db (#0098"));
     // Times differ between tcp runs, never within one run's history.
     EXPECT_EQ(first, second) << runtime;
   }

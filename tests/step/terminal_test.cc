@@ -124,34 +124,39 @@ TEST_F(StepTerminal, StepsBreaksExplainsShowsTheTokenAndGoesBack) {
   t.Type("n");
   t.WaitFor("[#0002 1 ms] kdc.corp.example  DELIVER");
 
-  t.Type("break rule:LC-5");
-  t.WaitFor("breakpoint 1: rule:LC-5");
+  // carol's ticket is S4U2proxy evidence at web (KCD-7); the KDC refuses db (RB-1), then web
+  // refuses the call at the caller, naming IL-4 (no TGT) as the cause.
+  t.Type("break rule:RB-1");
+  t.WaitFor("breakpoint 1: rule:RB-1");
 
   t.Type("c");
-  screen = t.WaitFor("[#0063 19 ms] web  CALL_REFUSED  sensitive/web/db");
-  EXPECT_THAT(screen, HasSubstr("DENIED by LC-5 (DOWNSTREAM_NO_CREDS)"));
+  t.WaitFor("[#0071 22 ms] kdc.corp.example  KDC_DECISION");
+  t.Type("c");
+  screen = t.WaitFor("[#0074 23 ms] web  CALL_REFUSED  sensitive/web/db");
+  EXPECT_THAT(screen, HasSubstr("DENIED by RB-1 (KDC_ERR_BADOPTION)"));
 
   t.Type("why");
   screen = t.WaitFor("checks, in the order they ran:");
-  EXPECT_THAT(screen, HasSubstr("    1. IL-4   read: carol.net_creds=none"));
-  EXPECT_THAT(screen, HasSubstr("    LC-5   net_creds decides the next hops"));
+  EXPECT_THAT(screen, HasSubstr("    2. KCD-7  read: carol.net_creds=s4u_proxy{}"));
+  EXPECT_THAT(screen, HasSubstr("    IL-4: carol.tgt=false"));
+  EXPECT_THAT(screen, HasSubstr("    RB-1   When KCD does not allow it"));
 
   t.Type("token");
   screen = t.WaitFor("token of web's thread for sensitive/web (#0062 IMPERSONATE)");
   EXPECT_THAT(screen, HasSubstr("  identity    carol@CORP.EXAMPLE"));
   EXPECT_THAT(screen, HasSubstr("  level       impersonate"));
-  EXPECT_THAT(screen, HasSubstr("  net_creds   none (IL-4)"));
+  EXPECT_THAT(screen, HasSubstr("  net_creds   s4u_proxy{} (KCD-7)"));
 
   t.Type("back");
-  screen = t.WaitFor("[#0062 19 ms] web  IMPERSONATE  sensitive/web");
-  EXPECT_THAT(screen, HasSubstr("(replaying from the start to #0062)"));
+  screen = t.WaitFor("[#0073 23 ms] web  DELIVER");
+  EXPECT_THAT(screen, HasSubstr("(replaying from the start to #0073)"));
 
   // Colour on a terminal (NO_COLOR unset): the verdicts are painted (tmux re-encodes
   // bold red as two sequences).
   EXPECT_THAT(t.Screen(/*escapes=*/true), HasSubstr("\033[31mDENIED"));
 
   t.Type("quit");
-  t.WaitFor("quit at #0062 after 62 events; the rest of the run was skipped");
+  t.WaitFor("quit at #0073 after 73 events; the rest of the run was skipped");
 }
 
 TEST_F(StepTerminal, NoColourWhenNoColorIsSet) {
