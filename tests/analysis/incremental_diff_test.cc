@@ -232,14 +232,18 @@ TEST(DirectoryChange, NamesWhatAnEditTouches) {
   }
   {
     sim::Scenario after = before;
-    // svc1 may now act for svc0's users at svc0's SPN: svc1's S4U2proxy targets change.
+    // svc1 may now act for users at svc0's SPN (RBCD on svc0). Only svc0 changed: svc1's
+    // service knows nothing of it (a front end never reads another account's descriptor;
+    // the KDC decides, RB-1), so app1 is unchanged and the chains to app0 are the ones
+    // re-simulated.
     Account(after, "svc0").allowed_to_act.push_back("svc1");
     Prober b(after);
     ASSERT_TRUE(b.status().ok());
     DirectoryChange change(a, b);
     EXPECT_TRUE(change.principals().count("svc0@CORP.EXAMPLE"));
-    EXPECT_THAT(change.services(), ::testing::Contains("app1"));
+    EXPECT_FALSE(change.principals().count("svc1@CORP.EXAMPLE"));
     EXPECT_THAT(change.services(), ::testing::Contains("app0"));
+    EXPECT_THAT(change.services(), ::testing::Not(::testing::Contains("app1")));
   }
   {
     sim::Scenario after = before;
