@@ -26,11 +26,11 @@
 // Control (proto/host_control.proto): each host gets one authenticated connection from
 // this controller (HELLO from kControllerNode to kHostNode). PostCall hands a call to the
 // process of the client's host; calls run one at a time (one posted while another runs
-// waits for it, so World::SetParallelCalls overlaps nothing here); when it completes, every live host is asked to flush
-// (HostFlush) and the records received up to each answer are merged in causal order: by
-// logical clock (every envelope carries its SEND's seq, and a DELIVER's seq moves past
-// it), then host order. So a SEND always precedes its DELIVER. Records are then numbered
-// again (seq 1, 2, ...) and passed to the trace sink; the call's `done` runs after them.
+// waits for it, so World::SetParallelCalls overlaps nothing here); when it completes, every live
+// host is asked to flush (HostFlush) and the records received up to each answer are merged in
+// causal order: by logical clock (every envelope carries its SEND's seq, and a DELIVER's seq moves
+// past it), then host order. So a SEND always precedes its DELIVER. Records are then numbered again
+// (seq 1, 2, ...) and passed to the trace sink; the call's `done` runs after them.
 //
 // Time: the controller keeps the simulated clock as the other runtimes do: clock steps
 // (AdvanceClock) plus the latest time any host reported; each call starts with its

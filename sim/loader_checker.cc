@@ -225,8 +225,8 @@ const Checker::Host* Checker::ResolveHost(const std::string& name, const std::st
   return nullptr;
 }
 
-const Checker::Principal* Checker::ResolvePrincipal(const std::string& name, const std::string& path,
-                                           Want want) {
+const Checker::Principal* Checker::ResolvePrincipal(const std::string& name,
+                                                    const std::string& path, Want want) {
   std::string what = want == Want::kGroup     ? "group"
                      : want == Want::kAccount ? "account"
                                               : "account or group";

@@ -8,9 +8,9 @@
 // Contract: for a scenario the loader accepted, loading the written text gives back an
 // equal scenario, invariants and faults included (the origins of steps, expectations,
 // invariants and faults aside, which name lines of the original file). Transport,
-// package and API names are nodes/token.h's, the names the loader reads. Fields equal to their documented default are left out; object keys come
-// in the order of the format reference. The output is deterministic: the same scenario
-// always gives the same bytes. Nothing here can fail.
+// package and API names are nodes/token.h's, the names the loader reads. Fields equal to their
+// documented default are left out; object keys come in the order of the format reference. The
+// output is deterministic: the same scenario always gives the same bytes. Nothing here can fail.
 #ifndef DELEGSIM_SIM_SCENARIO_WRITER_H_
 #define DELEGSIM_SIM_SCENARIO_WRITER_H_
 
