@@ -21,6 +21,7 @@
 #include "sim/results.h"
 #include "sim/virtual_runtime.h"
 #include "sim/world.h"
+#include "tests/hop_decisions.h"
 #include "tests/scenario_library.h"
 
 namespace delegsim::sim {
@@ -31,28 +32,14 @@ namespace fs = std::filesystem;
 using delegsim::testing::ScenarioDir;
 using delegsim::testing::ScenarioFiles;
 
-// One line per hop, in hop order: what a decision-level comparison needs.
+// The decisions of `scenario` on `runtime` (tests/hop_decisions.h), calls overlapping
+// `parallel_calls` at a time.
 std::string Decisions(const Scenario& scenario, std::unique_ptr<nodes::Runtime> runtime,
                       size_t parallel_calls = 1) {
   StatusOr<std::unique_ptr<World>> world = World::Build(scenario, std::move(runtime));
   if (!world.ok()) return "build failed: " + world.status().ToString();
   (*world)->SetParallelCalls(parallel_calls);
-  std::string out;
-  if (Status st = (*world)->Run(); !st.ok()) out += "run did not complete: " + st.ToString() + "\n";
-  for (const CallOutcome& o : (*world)->outcomes()) {
-    if (!o.status.ok()) out += o.label + " did not complete: " + o.status.ToString() + "\n";
-  }
-  for (const v1::HopResult* h : AllHops((*world)->outcomes())) {
-    out += h->path() + " " + h->verdict() + " identity=" + h->identity() +
-           " level=" + HopLevel(*h) + " net_creds=" + h->net_creds() +
-           " decided_by=" + h->decision().rule() + " error=" + h->decision().error() + " rules=";
-    for (const std::string& r : HopRules(*h)) out += r + ",";
-    for (const v1::OpResult& op : h->ops()) {
-      out += " | " + op.op() + " " + op.target() + " " + op.verdict() + " " + op.decision().rule();
-    }
-    out += "\n";
-  }
-  return out;
+  return delegsim::testing::RunAndDescribeDecisions(**world);
 }
 
 class RuntimeAgreement : public ::testing::TestWithParam<fs::path> {};
