@@ -10,8 +10,8 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 extern char** environ;
@@ -21,10 +21,28 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The whole of /proc/PID/NAME, or "" when the process is gone. A process may end between
+// listing /proc and reading its file (the read then fails with ESRCH); an ifstream read
+// through istreambuf_iterator would throw for that, so read with the system calls.
+std::string ReadProcFile(pid_t pid, const char* name) {
+  std::string out;
+  const std::string path = "/proc/" + std::to_string(pid) + "/" + name;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buffer, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
 // The parent pid in /proc/PID/stat (the field after the parenthesised command).
 pid_t ParentOf(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string stat = ReadProcFile(pid, "stat");
   const size_t close = stat.rfind(')');
   if (close == std::string::npos) return -1;
   std::istringstream rest(stat.substr(close + 1));
@@ -180,8 +198,7 @@ std::vector<pid_t> RemainingChildren() {
 }
 
 std::vector<std::string> CommandLine(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string all = ReadProcFile(pid, "cmdline");
   std::vector<std::string> args;
   size_t start = 0;
   while (start < all.size()) {
