@@ -86,6 +86,7 @@ Prober::Prober(const sim::Scenario& scenario) : scenario_(scenario), steps_(scen
   }
   // The classes read the original scenario: its steps name LogonUser and S4U users.
   classes_ = std::make_unique<IdentityClasses>(dir, scenario);
+  service_classes_ = std::make_unique<ServiceClasses>(dir, world_->topology(), scenario);
 
   const nodes::Topology& topo = world_->topology();
   size_t n = dir.principal_count() + 1;

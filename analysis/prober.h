@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "analysis/identity_classes.h"
+#include "analysis/service_classes.h"
 #include "common/status.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
@@ -84,6 +85,9 @@ class Prober {
   const kdc::Directory& directory() const { return world_->directory(); }
   const nodes::Topology& topology() const { return world_->topology(); }
   const IdentityClasses& classes() const { return *classes_; }
+  const ServiceClasses& service_classes() const { return *service_classes_; }
+  // The index of `s` in topology().services().
+  size_t IndexOf(const nodes::ServiceInfo& s) const { return &s - topology().services().data(); }
   // The directory as simulated: the scenario without its steps, plus the workstations.
   const sim::Scenario& scenario() const { return scenario_; }
   // The scenario's own steps (where they hold passwords for LogonUser, TK-6).
@@ -139,6 +143,7 @@ class Prober {
   Status status_;
   std::unique_ptr<sim::World> world_;
   std::unique_ptr<IdentityClasses> classes_;
+  std::unique_ptr<ServiceClasses> service_classes_;
   std::vector<std::string> workstation_of_domain_;
   Reads ReadsOf(const Chain& chain) const;
   void AddHostReads(const std::string& host, Reads* reads) const;

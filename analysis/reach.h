@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -45,6 +46,10 @@ struct ReachOptions {
   // ForCompromised: false returns one flow per identity class (its representative's);
   // ForEachMember then walks the members. --blast-radius counts this way.
   bool expand_classes = true;
+  // Simulate one member of each service class (analysis/service_classes.h) where a hop may
+  // go to any service, and carry its answer to the others; false simulates every service
+  // (the reference tests/analysis/service_classes_test.cc compares with).
+  bool service_classes = true;
   // Called after each unit of work with (done, total), for a progress display.
   std::function<void(size_t, size_t)> progress;
 };
@@ -86,15 +91,23 @@ class Reach {
 
  private:
   struct State;
+  struct Sweep;
   Status Search(std::vector<State> start, std::vector<Flow>* flows);
   Status Add(const Chain& chain, const std::vector<HopOutcome>& hops, const std::string& via,
              std::vector<Flow>* flows, std::vector<State>* next);
+  // Probes sweep.prefix + {t, transport} and adds what it reaches, through t's service
+  // class where the chain cannot tell t from the other members.
+  Status Probe(Sweep& sweep, const nodes::ServiceInfo& t, v1::Transport transport,
+               std::vector<Flow>* flows, std::vector<State>* next);
 
   Prober& prober_;
   ReachOptions options_;
   // Per search: states already expanded, and flows already listed.
   std::unordered_set<std::string> seen_;
   std::unordered_set<std::string> listed_;
+  // Per search, by (outcome, service class, transport): the members already added with
+  // that outcome, whose Add would change nothing again.
+  std::unordered_map<std::string, std::vector<bool>> carried_;
 };
 
 }  // namespace delegsim::analysis
