@@ -64,34 +64,18 @@ struct Reach::State {
   std::string via;
 };
 
-// Calls from one place (a chain so far, on a host, as an identity) to many services.
+// Calls from one place (a chain so far, as an identity) to many services.
 struct Reach::Sweep {
-  Sweep(Prober& prober, const Chain& p, std::string host, const std::string& identity,
-        std::string v)
-      : prefix(p), from_host(std::move(host)), via(std::move(v)) {
-    const kdc::Directory& dir = prober.directory();
-    auto add = [&](const std::string& name) {
-      if (std::optional<PrincipalId> id = dir.Find(name)) accounts.push_back(*id);
-    };
-    add(prefix.user);
-    add(identity);
-    for (const HopPlan& h : prefix.hops) {
-      if (const nodes::ServiceInfo* s = prober.Service(h.service)) accounts.push_back(s->account);
-      add(h.on_behalf_of);
-      add(h.logon_user);
+  Sweep(Prober& prober, const Chain& p, const std::string& identity, std::string v)
+      : prefix(p), via(std::move(v)), view(prober.ViewOf(p, p.hops.size())) {
+    if (std::optional<PrincipalId> id = prober.directory().Find(identity)) {
+      view.accounts.push_back(*id);
     }
-  }
-  // Whether this chain tells `t` apart from the other members of its class: a caller on
-  // its host (ncalrpc, LC-1), or an identity or earlier hop under its account (TK-8).
-  bool TellsApart(const nodes::ServiceInfo& t) const {
-    return t.host == from_host ||
-           std::find(accounts.begin(), accounts.end(), t.account) != accounts.end();
   }
 
   const Chain& prefix;
-  std::string from_host;
   std::string via;
-  std::vector<PrincipalId> accounts;  // the chain's principals and its hops' accounts
+  ServiceClasses::View view;  // what the chain holds that may tell a service apart
   struct ClassAnswer {
     std::vector<HopOutcome> hops;  // of prefix + {a member, transport}
     std::vector<bool>* carried = nullptr;
@@ -101,28 +85,26 @@ struct Reach::Sweep {
 
 Status Reach::Probe(Sweep& sweep, const nodes::ServiceInfo& t, v1::Transport transport,
                     std::vector<Flow>* flows, std::vector<State>* next) {
-  Chain c = sweep.prefix;
-  c.hops.push_back({t.name, transport});
-  if (!options_.service_classes || sweep.TellsApart(t)) {
-    return Add(c, prober_.Run(c), sweep.via, flows, next);
-  }
+  auto chain_to_t = [&] {
+    Chain c = sweep.prefix;
+    c.hops.push_back({t.name, transport});
+    return c;
+  };
   const ServiceClasses& classes = prober_.service_classes();
   const size_t index = prober_.IndexOf(t);
+  if (!prober_.uses_service_classes() || classes.Distinguishes(sweep.view, index)) {
+    Chain c = chain_to_t();
+    return Add(c, prober_.Run(c), sweep.via, flows, next);
+  }
   const ServiceClassId cls = classes.Of(index);
   auto [it, fresh] = sweep.answers.try_emplace((uint64_t{cls} << 8) | transport);
   Sweep::ClassAnswer& answer = it->second;
   if (fresh) {
     // The first member the chain does not tell apart stands for the class (t at worst).
-    const nodes::ServiceInfo* rep = &t;
-    for (size_t m : classes.Members(cls)) {
-      const nodes::ServiceInfo& candidate = prober_.topology().services()[m];
-      if (!sweep.TellsApart(candidate)) {
-        rep = &candidate;
-        break;
-      }
-    }
+    const nodes::ServiceInfo& rep =
+        prober_.topology().services()[classes.StandIn(sweep.view, index)];
     Chain r = sweep.prefix;
-    r.hops.push_back({rep->name, transport});
+    r.hops.push_back({rep.name, transport});
     answer.hops = prober_.Run(r);
     if (!answer.hops.empty()) {
       const HopOutcome& last = answer.hops.back();
@@ -137,7 +119,7 @@ Status Reach::Probe(Sweep& sweep, const nodes::ServiceInfo& t, v1::Transport tra
   }
   // Added before with this very outcome: its flow is listed and its state seen.
   if (answer.carried && (*answer.carried)[index]) return Status::Ok();
-  Status st = Add(c, answer.hops, sweep.via, flows, next);
+  Status st = Add(chain_to_t(), answer.hops, sweep.via, flows, next);
   if (st.ok() && answer.carried) (*answer.carried)[index] = true;
   return st;
 }
@@ -203,7 +185,7 @@ Status Reach::Search(std::vector<State> frontier, std::vector<Flow>* flows) {
       const std::string& held = s.last.net_creds;
       if (held == "tgt" || held == "own_session") {
         // IL-5 / LC-1: the credentials go anywhere the next hop's rules let them.
-        Sweep sweep(prober_, s.chain, at->host, s.last.identity, s.via);
+        Sweep sweep(prober_, s.chain, s.last.identity, s.via);
         for (const nodes::ServiceInfo& t : topo.services()) {
           if (&t == at) continue;
           for (v1::Transport tr : TransportsFrom(t, at->host)) {
@@ -257,7 +239,7 @@ StatusOr<std::vector<Flow>> Reach::ForIdentity(PrincipalId who) {
   size_t done = 0;
   const kdc::Domain& home = dir.GetDomain(dir.Get(who).domain);
   const Chain from_workstation{name, prober_.Workstation(who), {}};
-  Sweep sweep(prober_, from_workstation, from_workstation.from_host, name, "");
+  Sweep sweep(prober_, from_workstation, name, "");
   for (const nodes::ServiceInfo& t : topo.services()) {
     std::vector<v1::Transport> order = t.transports;  // over the network first
     std::stable_partition(order.begin(), order.end(),

@@ -46,10 +46,6 @@ struct ReachOptions {
   // ForCompromised: false returns one flow per identity class (its representative's);
   // ForEachMember then walks the members. --blast-radius counts this way.
   bool expand_classes = true;
-  // Simulate one member of each service class (analysis/service_classes.h) where a hop may
-  // go to any service, and carry its answer to the others; false simulates every service
-  // (the reference tests/analysis/service_classes_test.cc compares with).
-  bool service_classes = true;
   // Called after each unit of work with (done, total), for a progress display.
   std::function<void(size_t, size_t)> progress;
 };
@@ -95,8 +91,9 @@ class Reach {
   Status Search(std::vector<State> start, std::vector<Flow>* flows);
   Status Add(const Chain& chain, const std::vector<HopOutcome>& hops, const std::string& via,
              std::vector<Flow>* flows, std::vector<State>* next);
-  // Probes sweep.prefix + {t, transport} and adds what it reaches, through t's service
-  // class where the chain cannot tell t from the other members.
+  // Probes sweep.prefix + {t, transport} and adds what it reaches. Where the prober uses
+  // service classes and the chain cannot tell t from the other members of its class, one
+  // answer per class serves them all.
   Status Probe(Sweep& sweep, const nodes::ServiceInfo& t, v1::Transport transport,
                std::vector<Flow>* flows, std::vector<State>* next);
 

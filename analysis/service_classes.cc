@@ -3,6 +3,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <tuple>
@@ -41,22 +42,35 @@ void CollectStrings(const google::protobuf::Message& m, std::unordered_set<std::
   }
 }
 
+// "app/host5.corp.example" -> "*/.corp.example": the realm suffix, which a KDC may read;
+// the service class matters only as "krbtgt" (the only one a rule reads), and the host name
+// only identifies.
+std::string SpnShape(const std::string& spn) {
+  const std::string lower = kdc::ToLower(spn);
+  const size_t slash = lower.find('/');
+  if (slash == std::string::npos) return lower;
+  const std::string service_class = lower.substr(0, slash) == "krbtgt" ? "krbtgt" : "*";
+  const size_t dot = lower.find('.', slash);
+  return service_class + "/" + (dot == std::string::npos ? "" : lower.substr(dot));
+}
+
+template <typename T>
+std::vector<T> Sorted(std::vector<T> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
 }  // namespace
 
 ServiceClasses::ServiceClasses(const kdc::Directory& dir, const nodes::Topology& topology,
-                               const sim::Scenario& scenario) {
+                               const sim::Scenario& scenario)
+    : dir_(dir), topology_(topology) {
   const std::vector<nodes::ServiceInfo>& services = topology.services();
   const size_t n = dir.principal_count() + 1;
 
-  // Accounts some rule input names directly, and the SPNs someone's A2D2 names.
+  // Accounts a rule input outside any chain names (A2D2, RBCD and allowed-to-authenticate
+  // entries relate an account to a chain's accounts: Distinguishes reads them).
   std::vector<bool> named(n, false);
-  std::unordered_set<kdc::SpnId> a2d2_targets;
-  for (PrincipalId id = 1; id < n; ++id) {
-    const kdc::Principal& p = dir.Get(id);
-    for (PrincipalId listed : p.allowed_to_act) named[listed] = true;
-    for (PrincipalId listed : p.allowed_to_authenticate) named[listed] = true;
-    a2d2_targets.insert(p.a2d2.begin(), p.a2d2.end());
-  }
   for (const sim::ObjectSpec& o : scenario.objects) {
     if (std::optional<PrincipalId> id = dir.Find(o.owner)) named[*id] = true;
     for (const sim::AceSpec& a : o.acl) {
@@ -82,16 +96,7 @@ ServiceClasses::ServiceClasses(const kdc::Directory& dir, const nodes::Topology&
     if (s.account == kdc::kNobody || named[s.account]) return true;
     if (services_of_account[s.account] > 1 || special_hosts.count(s.host)) return true;
     const kdc::Principal& a = dir.Get(s.account);
-    if (!a.a2d2.empty() || !a.allowed_to_act.empty() || !a.allowed_to_authenticate.empty() ||
-        !a.password.empty()) {
-      return true;
-    }
-    for (const std::string& spn : a.spns) {
-      std::optional<kdc::SpnId> id = dir.FindSpn(spn);
-      if (id && a2d2_targets.count(*id)) return true;
-    }
-    std::optional<kdc::SpnId> own = s.spn.empty() ? std::nullopt : dir.FindSpn(s.spn);
-    if (own && a2d2_targets.count(*own)) return true;
+    if (!a.password.empty()) return true;
     for (const std::string* name : {&s.name, &s.host, &s.spn, &a.name, &a.full_name}) {
       if (in_steps.count(kdc::ToLower(*name))) return true;
     }
@@ -101,12 +106,15 @@ ServiceClasses::ServiceClasses(const kdc::Directory& dir, const nodes::Topology&
     return false;
   };
 
-  // Key: the host's domain, the service's transports, privileges and whether it has an
-  // SPN, then the account's kind, domain, uac, Protected Users, privileges and groups; a
-  // service that stands alone keys on its own index.
-  using Key = std::tuple<size_t, kdc::DomainId, bool, std::vector<v1::Transport>,
-                         std::vector<std::string>, bool, kdc::PrincipalKind, kdc::DomainId,
-                         uint32_t, bool, std::vector<std::string>, std::vector<PrincipalId>>;
+  // Key: the host's domain, the service's transports, privileges and SPN shape, then the
+  // account's kind, domain, uac, Protected Users, privileges, groups, SPN shapes, A2D2,
+  // RBCD and allowed-to-authenticate lists; a service that stands alone keys on its own
+  // index.
+  using Key =
+      std::tuple<size_t, kdc::DomainId, bool, std::vector<v1::Transport>, std::vector<std::string>,
+                 std::string, kdc::PrincipalKind, kdc::DomainId, uint32_t, bool,
+                 std::vector<std::string>, std::vector<PrincipalId>, std::vector<std::string>,
+                 std::vector<kdc::SpnId>, std::vector<PrincipalId>, std::vector<PrincipalId>>;
   std::unordered_map<std::string, const nodes::HostInfo*> host_by_name;
   for (const nodes::HostInfo& h : topology.hosts()) host_by_name.emplace(h.name, &h);
   std::map<Key, ServiceClassId> index;
@@ -120,18 +128,24 @@ ServiceClasses::ServiceClasses(const kdc::Directory& dir, const nodes::Topology&
       const kdc::Principal& a = dir.Get(s.account);
       auto host = host_by_name.find(s.host);
       const bool known_host = host != host_by_name.end();
+      std::vector<std::string> spn_shapes;
+      for (const std::string& spn : a.spns) spn_shapes.push_back(SpnShape(spn));
       key = Key{0,
                 known_host ? host->second->domain : kdc::kNoDomain,
                 known_host && host->second->workgroup,
                 s.transports,
                 s.privileges,
-                s.spn.empty(),
+                s.spn.empty() ? std::string("-") : SpnShape(s.spn),
                 a.kind,
                 a.domain,
                 a.uac,
                 a.protected_user,
                 a.privileges,
-                a.groups};
+                a.groups,
+                Sorted(spn_shapes),
+                Sorted(a.a2d2),
+                Sorted(a.allowed_to_act),
+                Sorted(a.allowed_to_authenticate)};
     }
     auto [it, inserted] =
         index.emplace(std::move(key), static_cast<ServiceClassId>(members_.size()));
@@ -139,6 +153,50 @@ ServiceClasses::ServiceClasses(const kdc::Directory& dir, const nodes::Topology&
     class_of_[i] = it->second;
     members_[it->second].push_back(i);
   }
+}
+
+bool ServiceClasses::Distinguishes(const View& view, size_t service) const {
+  const nodes::ServiceInfo& t = topology_.services()[service];
+  if (members_[class_of_[service]].size() == 1) return true;
+  if (std::find(view.hosts.begin(), view.hosts.end(), t.host) != view.hosts.end()) return true;
+  auto in_view = [&](PrincipalId id) {
+    return std::find(view.accounts.begin(), view.accounts.end(), id) != view.accounts.end();
+  };
+  if (in_view(t.account)) return true;
+  const kdc::Principal& a = dir_.Get(t.account);
+  // Entries relating the service's account and the chain's accounts (or their groups),
+  // in either direction.
+  auto lists = [&](const std::vector<PrincipalId>& list, const kdc::Principal& who) {
+    for (PrincipalId listed : list) {
+      if (listed == who.id || std::binary_search(who.groups.begin(), who.groups.end(), listed)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (PrincipalId id : view.accounts) {
+    if (id == kdc::kNobody) continue;
+    const kdc::Principal& other = dir_.Get(id);
+    for (kdc::SpnId spn : other.a2d2) {
+      if (dir_.SpnOwner(spn) == t.account) return true;
+    }
+    for (kdc::SpnId spn : a.a2d2) {
+      if (dir_.SpnOwner(spn) == id) return true;
+    }
+    if (lists(a.allowed_to_act, other) || lists(other.allowed_to_act, a) ||
+        lists(a.allowed_to_authenticate, other) || lists(other.allowed_to_authenticate, a)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+size_t ServiceClasses::StandIn(const View& view, size_t service) const {
+  if (Distinguishes(view, service)) return service;
+  for (size_t m : members_[class_of_[service]]) {
+    if (!Distinguishes(view, m)) return m;
+  }
+  return service;
 }
 
 }  // namespace delegsim::analysis

@@ -1,26 +1,29 @@
-// Service classes: services that every rule treats alike as the target of a hop.
+// Service classes: services that every rule treats alike wherever a chain passes.
 //
-// A hop to a service reads the service's transports, privileges and whether it has an
-// SPN; its account's kind, domain, userAccountControl bits, groups, Protected Users
-// membership and privileges; and its host's domain. It reads the service by name only
-// where a rule input names it or its account: an A2D2 entry naming one of the account's
-// SPNs (KCD-7), the account's own A2D2, RBCD or allowed-to-authenticate entries, an ACL,
-// a step, a fault on its host or a domain controller there, a password (TK-6), or an
-// account running several services.
-// Such services are classes of their own. Two members of a class called from the same
-// place by the same identity get the same verdict, level, net_creds and rules, except
-// where the chain itself tells them apart: a caller on the member's own host (ncalrpc,
-// LC-1) or an identity or earlier hop running under the member's account (TK-8).
-// `delegsim reach` simulates one member per class and carries the answer to the others
-// (analysis/reach.cc); tests/analysis/service_classes_test.cc compares that with
+// A hop to (or from) a service reads the service's transports, privileges and SPN shape
+// (its realm suffix, and whether it is a krbtgt); its account's kind, domain, userAccountControl
+// bits, groups, Protected Users membership, privileges, and its own A2D2, RBCD and
+// allowed-to-authenticate lists; and its host's domain. Beyond those, a chain can tell two
+// such services apart only through its relations with the rest of the chain: a host it
+// shares with another hop or the caller (ncalrpc, LC-1), an account it shares with the
+// identity or another hop (TK-8), an A2D2 entry of the chain naming one of its SPNs
+// (KCD-7), or an RBCD or allowed-to-authenticate entry relating it to the chain's
+// accounts (RB-1, XR-3). Services that rule inputs name from outside any chain (an ACL,
+// a step, a fault on their host, a domain controller there, a password for LogonUser
+// (TK-6), an account running several services) are classes of their own.
+// The prober (analysis/prober.h) simulates each chain with its services replaced by
+// stand-ins that the chain does not tell apart, and reach carries one answer to a
+// class's other members; tests/analysis/service_classes_test.cc compares both with
 // simulating every service.
 //
 //   ServiceClasses classes(world.directory(), world.topology(), scenario);
-//   ServiceClassId c = classes.Of(service_index);
+//   ServiceClasses::View view = ...;           // the chain's hosts and principals
+//   size_t s = classes.StandIn(view, index);   // a member the chain cannot tell apart
 #ifndef DELEGSIM_ANALYSIS_SERVICE_CLASSES_H_
 #define DELEGSIM_ANALYSIS_SERVICE_CLASSES_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "kdc/directory.h"
@@ -35,7 +38,7 @@ using ServiceClassId = uint32_t;
 class ServiceClasses {
  public:
   // Classes of topology.services(), by index. `scenario` is the scenario as written (its
-  // steps and faults name services, hosts and accounts). Borrows nothing.
+  // steps and faults name services, hosts and accounts). Borrows `dir` and `topology`.
   ServiceClasses(const kdc::Directory& dir, const nodes::Topology& topology,
                  const sim::Scenario& scenario);
 
@@ -44,7 +47,21 @@ class ServiceClasses {
   const std::vector<size_t>& Members(ServiceClassId c) const { return members_[c]; }
   size_t size() const { return members_.size(); }
 
+  // What the rest of a chain holds: the hosts it runs on or calls from, and its
+  // principals (caller, identity, on_behalf_of and LogonUser accounts, hops' accounts).
+  struct View {
+    std::vector<std::string> hosts;
+    std::vector<PrincipalId> accounts;
+  };
+  // Whether a chain whose rest is `view` tells `service` apart from its class.
+  bool Distinguishes(const View& view, size_t service) const;
+  // The first member of `service`'s class that `view` does not tell apart, or `service`
+  // itself when the view tells it apart.
+  size_t StandIn(const View& view, size_t service) const;
+
  private:
+  const kdc::Directory& dir_;
+  const nodes::Topology& topology_;
   std::vector<ServiceClassId> class_of_;  // by service index
   std::vector<std::vector<size_t>> members_;
 };

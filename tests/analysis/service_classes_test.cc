@@ -43,13 +43,12 @@ struct Answers {
 
 // Reach for every identity class, then for every key holder's keys followed onward.
 Answers Everything(const sim::Scenario& scenario, bool service_classes, int max_hops) {
-  Prober prober(scenario);
+  Prober prober(scenario, service_classes);
   EXPECT_TRUE(prober.status().ok()) << prober.status().ToString();
   Answers out;
   if (!prober.status().ok()) return out;
   ReachOptions options;
   options.max_hops = max_hops;
-  options.service_classes = service_classes;
   Reach reach(prober, options);
   auto take = [&](const std::string& what, StatusOr<std::vector<Flow>> flows) {
     if (!flows.ok()) {
@@ -135,7 +134,7 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, Library, ::testing::ValuesIn(LibraryFiles())
                          });
 
 // The classes themselves: plain services on different hosts share one; what a rule reads
-// or names sets a service apart.
+// sets a service apart, and so do its relations with a chain.
 TEST(ServiceClasses, WhatSetsAServiceApart) {
   sim::Scenario s = Generated(7);
   Prober prober(s);
@@ -146,15 +145,26 @@ TEST(ServiceClasses, WhatSetsAServiceApart) {
   const kdc::Directory& dir = prober.directory();
   for (size_t i = 0; i < services.size(); ++i) {
     const kdc::Principal& a = dir.Get(services[i].account);
-    const bool own_class = classes.Members(classes.Of(i)).size() == 1;
-    if (!a.a2d2.empty() || !a.allowed_to_act.empty()) {
-      EXPECT_TRUE(own_class) << services[i].name << " has A2D2 or RBCD entries";
-    }
     for (size_t m : classes.Members(classes.Of(i))) {
       const kdc::Principal& b = dir.Get(services[m].account);
       EXPECT_EQ(a.uac, b.uac) << services[i].name << " and " << services[m].name;
       EXPECT_EQ(a.domain, b.domain) << services[i].name << " and " << services[m].name;
+      EXPECT_EQ(a.a2d2.size(), b.a2d2.size()) << services[i].name << " and " << services[m].name;
       EXPECT_EQ(services[i].transports, services[m].transports);
+    }
+    // A chain holding an account whose A2D2 names this service tells it apart (KCD-7), as
+    // does a chain on its host or under its account.
+    ServiceClasses::View on_host{{services[i].host}, {}};
+    EXPECT_TRUE(classes.Distinguishes(on_host, i)) << services[i].name;
+    ServiceClasses::View as_account{{}, {services[i].account}};
+    EXPECT_TRUE(classes.Distinguishes(as_account, i)) << services[i].name;
+    for (kdc::PrincipalId id = 1; id <= dir.principal_count(); ++id) {
+      for (kdc::SpnId spn : dir.Get(id).a2d2) {
+        if (dir.SpnOwner(spn) != services[i].account) continue;
+        ServiceClasses::View delegating{{}, {id}};
+        EXPECT_TRUE(classes.Distinguishes(delegating, i))
+            << dir.FullName(id) << " may delegate to " << services[i].name;
+      }
     }
   }
 }
