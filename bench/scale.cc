@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -35,6 +36,15 @@ constexpr int kTraceMeasureMaxSize = 10'000;
 
 double Since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// CPU seconds this process has used (every thread). The phases run on one thread: on an
+// idle machine this is their wall time, and on a shared one it leaves out the waits for a
+// core, which the wall time counts.
+double CpuSeconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
 }
 
 // Resident set size now, in MiB (Linux /proc/self/statm; 0 when unavailable).
@@ -120,11 +130,13 @@ int ParseChild(const std::string& file) {
   std::string text;
   if (!ReadFile(file, &text)) return 2;
   auto start = Clock::now();
+  double cpu = CpuSeconds();
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   double parse_s = Since(start);
+  double parse_cpu_s = CpuSeconds() - cpu;
   if (doc.is_discarded()) return 2;
-  std::printf("ok=1 bytes=%zu parse_s=%.6f rss_parsed_mib=%.1f\n", text.size(), parse_s,
-              ResidentMiB());
+  std::printf("ok=1 bytes=%zu parse_s=%.6f parse_cpu_s=%.6f rss_parsed_mib=%.1f\n", text.size(),
+              parse_s, parse_cpu_s, ResidentMiB());
   return 0;
 }
 
@@ -134,8 +146,10 @@ int DelegsimChild(const std::string& file, bool keep_trace) {
   if (!ReadFile(file, &text)) return 2;
   const size_t bytes = text.size();
   auto start = Clock::now();
+  double cpu = CpuSeconds();
   sim::LoadResult loaded = sim::LoadScenarioText(text, file, bytes);
   const double load_s = Since(start);
+  const double load_cpu_s = CpuSeconds() - cpu;
   if (!loaded.ok()) {
     for (const sim::Problem& p : loaded.problems)
       std::fprintf(stderr, "%s\n", p.ToString().c_str());
@@ -146,9 +160,11 @@ int DelegsimChild(const std::string& file, bool keep_trace) {
   const size_t calls = loaded.scenario->steps.size();
 
   start = Clock::now();
+  cpu = CpuSeconds();
   StatusOr<std::unique_ptr<sim::World>> world =
       sim::World::Build(std::move(*loaded.scenario), std::make_unique<sim::VirtualRuntime>());
   const double build_s = Since(start);
+  const double build_cpu_s = CpuSeconds() - cpu;
   if (!world.ok()) {
     std::fprintf(stderr, "build: %s\n", world.status().ToString().c_str());
     return 2;
@@ -158,10 +174,12 @@ int DelegsimChild(const std::string& file, bool keep_trace) {
   // the expectations are checked.
   (*world)->KeepTrace(keep_trace);
   start = Clock::now();
+  cpu = CpuSeconds();
   Status st = (*world)->Run();
   sim::ExpectationReport report =
       sim::CheckExpectations((*world)->scenario(), (*world)->outcomes());
   const double run_s = Since(start);
+  const double run_cpu_s = CpuSeconds() - cpu;
   if (!st.ok()) {
     std::fprintf(stderr, "run: %s\n", st.ToString().c_str());
     return 2;
@@ -177,10 +195,12 @@ int DelegsimChild(const std::string& file, bool keep_trace) {
   const bool ok = incomplete == 0 && report.failed == 0;
   std::printf(
       "ok=%d bytes=%zu calls=%zu hops=%zu allowed=%zu incomplete=%zu expect_passed=%d "
-      "expect_failed=%d load_s=%.6f build_s=%.6f run_s=%.6f rss_loaded_mib=%.1f "
-      "rss_built_mib=%.1f rss_run_mib=%.1f trace_records=%zu\n",
+      "expect_failed=%d load_s=%.6f build_s=%.6f run_s=%.6f load_cpu_s=%.6f build_cpu_s=%.6f "
+      "run_cpu_s=%.6f rss_loaded_mib=%.1f rss_built_mib=%.1f rss_run_mib=%.1f "
+      "trace_records=%zu\n",
       ok ? 1 : 0, bytes, calls, hops, allowed, incomplete, report.passed, report.failed, load_s,
-      build_s, run_s, rss_loaded, rss_built, ResidentMiB(), (*world)->trace().size());
+      build_s, run_s, load_cpu_s, build_cpu_s, run_cpu_s, rss_loaded, rss_built, ResidentMiB(),
+      (*world)->trace().size());
   return ok ? 0 : 1;
 }
 
@@ -228,14 +248,21 @@ int RunScale(const std::string& self, const std::vector<int>& sizes) {
       "comes from a fresh process. \"parse\": nlohmann::json::parse of the file (the\n"
       "baseline); \"load\": parse + validate into a Scenario; \"build\": the World (directory,\n"
       "keys, topology, nodes); \"run\": every call in virtual time, hop trees assembled and\n"
-      "expectations checked, no trace kept. Peak = peak resident set size of the process.\n"
+      "expectations checked, no trace kept. Times are CPU seconds of the measuring process\n"
+      "(one thread: its wall time on an idle machine; \"wall\" is load+build+run by the\n"
+      "clock). Peak = peak resident set size of the process.\n"
       "\"trace KB/hop\": the same run keeping every trace record (as run --show-trace), its\n"
       "extra peak memory per hop (up to 10,000 hosts). Goals: load+build+run <= 2x parse time; "
       "delegsim peak\n"
       "<= 1.5x parse peak; a kept trace <= 1 KB per hop.\n\n");
-  std::printf("%8s %8s %8s %9s | %8s %8s %8s %8s %6s | %9s %9s %6s | %12s | %s\n", "hosts", "hops",
-              "MB", "parse s", "load s", "build s", "run s", "total s", "/parse", "parse MB",
-              "peak MB", "/parse", "trace KB/hop", "ok");
+  double load_average[3] = {0, 0, 0};
+  if (getloadavg(load_average, 3) == 3) {
+    std::printf("load average at the start: %.2f %.2f %.2f\n\n", load_average[0], load_average[1],
+                load_average[2]);
+  }
+  std::printf("%8s %8s %8s %9s | %8s %8s %8s %8s %6s %8s | %9s %9s %6s | %12s | %s\n", "hosts",
+              "hops", "MB", "parse s", "load s", "build s", "run s", "total s", "/parse", "wall s",
+              "parse MB", "peak MB", "/parse", "trace KB/hop", "ok");
   struct Row {
     double size, parse_s, total_s, parse_peak, peak, load_s, build_s, run_s;
   };
@@ -256,15 +283,23 @@ int RunScale(const std::string& self, const std::vector<int>& sizes) {
     const double trace_kib_per_hop =
         measure_trace && hops > 0 ? (traced.peak_mib - run.peak_mib) * 1024 / hops : 0;
     all_ok = all_ok && ok;
-    Row r{run.Get("calls"),   parse.Get("parse_s"), 0,
-          parse.peak_mib,     run.peak_mib,         run.Get("load_s"),
-          run.Get("build_s"), run.Get("run_s")};
+    Row r{run.Get("calls"),
+          parse.Get("parse_cpu_s"),
+          0,
+          parse.peak_mib,
+          run.peak_mib,
+          run.Get("load_cpu_s"),
+          run.Get("build_cpu_s"),
+          run.Get("run_cpu_s")};
     r.total_s = r.load_s + r.build_s + r.run_s;
+    const double wall_s = run.Get("load_s") + run.Get("build_s") + run.Get("run_s");
     rows.push_back(r);
     std::printf(
-        "%8d %8.0f %8.1f %9.3f | %8.3f %8.3f %8.3f %8.3f %6.2f | %9.1f %9.1f %6.2f | %12.2f | %s\n",
+        "%8d %8.0f %8.1f %9.3f | %8.3f %8.3f %8.3f %8.3f %6.2f %8.3f | %9.1f %9.1f %6.2f | %12.2f "
+        "| "
+        "%s\n",
         size, hops, parse.Get("bytes") / 1e6, r.parse_s, r.load_s, r.build_s, r.run_s, r.total_s,
-        r.parse_s > 0 ? r.total_s / r.parse_s : 0, r.parse_peak, r.peak,
+        r.parse_s > 0 ? r.total_s / r.parse_s : 0, wall_s, r.parse_peak, r.peak,
         r.parse_peak > 0 ? r.peak / r.parse_peak : 0, trace_kib_per_hop, ok ? "ok" : "FAILED");
     std::fflush(stdout);
   }

@@ -68,7 +68,7 @@ LoadResult LoadScenarioText(std::string_view text, std::string file_name, size_t
   }
   std::vector<Raw> problems;
   try {
-    ParsedText parsed = ParseWithLines(text);
+    ParsedText parsed = ReadScenarioJson(text);
     if (parsed.fatal) return Finish(std::move(file_name), {*parsed.fatal});
     problems = std::move(parsed.soft);
     const PathLines& lines = parsed.lines;

@@ -198,15 +198,38 @@ inline std::string Suggestion(std::string_view word, const std::vector<Candidate
 // Where the parser met each JSON value: an object member is placed on the line of its
 // key, an array element on the line where its value starts. Arrays keep one line per
 // element (4 bytes each), so that long arrays cost no path strings.
-struct PathLines {
+struct LineTable {
   std::unordered_map<std::string, int> members;                // the root and members
   std::unordered_map<std::string, std::vector<int>> elements;  // array path -> lines
 };
 
 // The line recorded for exactly `path`, or 0.
-int ExactLine(const PathLines& lines, const std::string& path);
+int ExactLine(const LineTable& lines, const std::string& path);
 // The line of `path`, or of its nearest ancestor with a recorded line; 0 if none.
-int LineOfPath(const PathLines& lines, std::string path);
+int LineOfPath(const LineTable& lines, std::string path);
+
+// The lines of a document's paths, as LineOfPath gives them. Either complete (the text
+// was parsed with every line kept), or holding only the lines of the elements of
+// top-level arrays ("$.steps[3]", what a valid file's steps and expectations record)
+// and completed on the first question about another path by parsing the text again:
+// a file without problems never pays for lines it does not report.
+class PathLines {
+ public:
+  explicit PathLines(LineTable all) : table_(std::move(all)), complete_(true) {}
+  // `text` must outlive this object; `top_elements` holds PathLines::elements for the
+  // top-level arrays only.
+  PathLines(std::string_view text, LineTable top_elements)
+      : text_(text), table_(std::move(top_elements)), complete_(false) {}
+
+  int Line(const std::string& path) const;
+
+ private:
+  std::string_view text_;
+  mutable LineTable table_;
+  mutable bool complete_;
+};
+
+inline int LineOfPath(const PathLines& lines, const std::string& path) { return lines.Line(path); }
 
 // A problem found before the file name is attached.
 struct Raw {

@@ -10,7 +10,7 @@
 namespace delegsim::sim::loader_internal {
 
 // The line recorded for exactly `path`, or 0.
-int ExactLine(const PathLines& lines, const std::string& path) {
+int ExactLine(const LineTable& lines, const std::string& path) {
   if (auto it = lines.members.find(path); it != lines.members.end()) return it->second;
   if (path.empty() || path.back() != ']') return 0;
   size_t open = path.find_last_of('[');
@@ -26,7 +26,7 @@ int ExactLine(const PathLines& lines, const std::string& path) {
 }
 
 // The line of `path`, or of its nearest ancestor with a recorded line; 0 if none.
-int LineOfPath(const PathLines& lines, std::string path) {
+int LineOfPath(const LineTable& lines, std::string path) {
   while (!path.empty()) {
     if (int line = ExactLine(lines, path); line > 0) return line;
     size_t cut = path.find_last_of(".[");
@@ -100,7 +100,7 @@ class TreeBuilder {
   using string_t = Json::string_t;
   using binary_t = Json::binary_t;
 
-  TreeBuilder(std::string_view text, const size_t* consumed, PathLines* lines)
+  TreeBuilder(std::string_view text, const size_t* consumed, LineTable* lines)
       : text_(text), index_(text), consumed_(consumed), lines_(lines) {}
   TreeBuilder(const TreeBuilder&) = delete;
   TreeBuilder& operator=(const TreeBuilder&) = delete;
@@ -172,7 +172,7 @@ class TreeBuilder {
     std::string key;  // objects: the key whose value comes next, and its line
     int key_line = 0;
     bool has_key = false;
-    std::vector<int>* element_lines = nullptr;  // arrays: PathLines::elements[path]
+    std::vector<int>* element_lines = nullptr;  // arrays: LineTable::elements[path]
   };
 
   // Records the line of object member `path`, unless LineOfPath can find it from the
@@ -269,7 +269,7 @@ class TreeBuilder {
   std::string_view text_;
   LineIndex index_;
   const size_t* consumed_;
-  PathLines* lines_;
+  LineTable* lines_;
   Json root_;
   std::vector<Frame> stack_;
   std::optional<Raw> fatal_;
@@ -280,14 +280,166 @@ class TreeBuilder {
 
 ParsedText ParseWithLines(std::string_view text) {
   ParsedText out;
+  LineTable lines;
   size_t consumed = 0;
-  TreeBuilder builder(text, &consumed, &out.lines);
+  TreeBuilder builder(text, &consumed, &lines);
   TrackingIterator first(text.data(), text.data(), &consumed);
   TrackingIterator last(text.data(), text.data() + text.size(), &consumed);
   Json::sax_parse(first, last, &builder);
   out.fatal = builder.fatal();
   out.soft = std::move(builder.soft());
   out.root = std::move(builder.root());
+  out.lines = PathLines(std::move(lines));
+  return out;
+}
+
+int PathLines::Line(const std::string& path) const {
+  if (complete_) return LineOfPath(table_, path);
+  // Every recorded path starts at the root, "$": nothing else has a line.
+  if (path.empty() || path[0] != '$') return 0;
+  // "$.steps[3]": the elements of top-level arrays are known.
+  if (path.back() == ']' && path.find('[') == path.find_last_of('[') &&
+      path.find('.', 2) == std::string::npos) {
+    if (int line = ExactLine(table_, path); line > 0) return line;
+  }
+  table_ = std::move(ParseWithLines(text_).lines.table_);
+  complete_ = true;
+  return LineOfPath(table_, path);
+}
+
+namespace {
+
+// SAX handler for the quick read: builds the same document as TreeBuilder, recording only
+// the lines of top-level array elements, and gives up (returns false) at the first
+// duplicate key, syntax error or nesting beyond kMaxJsonDepth, which ParseWithLines then
+// reports.
+class QuickBuilder {
+ public:
+  using number_integer_t = Json::number_integer_t;
+  using number_unsigned_t = Json::number_unsigned_t;
+  using number_float_t = Json::number_float_t;
+  using string_t = Json::string_t;
+  using binary_t = Json::binary_t;
+
+  QuickBuilder(std::string_view text, const size_t* consumed, LineTable* lines)
+      : text_(text), consumed_(consumed), lines_(lines) {}
+  QuickBuilder(const QuickBuilder&) = delete;
+  QuickBuilder& operator=(const QuickBuilder&) = delete;
+
+  bool null() { return Scalar(nullptr, false); }
+  bool boolean(bool v) { return Scalar(v, false); }
+  bool number_integer(number_integer_t v) { return Scalar(v, true); }
+  bool number_unsigned(number_unsigned_t v) { return Scalar(v, true); }
+  bool number_float(number_float_t v, const string_t&) { return Scalar(v, true); }
+  bool string(string_t& v) { return Scalar(std::move(v), false); }
+  bool binary(binary_t&) { return false; }
+  bool start_object(std::size_t) { return Open(Json::object()); }
+  bool start_array(std::size_t) { return Open(Json::array()); }
+  bool end_object() { return Close(); }
+  bool end_array() { return Close(); }
+
+  bool key(string_t& k) {
+    Frame& top = stack_.back();
+    auto [it, inserted] = top.value->get_ref<Json::object_t&>().emplace(std::move(k), nullptr);
+    if (!inserted) return false;  // a duplicate key: ParseWithLines reports it
+    top.slot = &it->second;
+    if (stack_.size() == 1) top_key_ = &it->first;
+    return true;
+  }
+
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    return false;
+  }
+
+  Json& root() { return root_; }
+
+ private:
+  struct Frame {
+    Json* value;
+    Json* slot = nullptr;                       // objects: where the next value goes
+    std::vector<int>* element_lines = nullptr;  // top-level arrays: their elements' lines
+  };
+
+  // TreeBuilder::CurrentLine, counting lines forward from the last offset asked.
+  int CurrentLine(bool number) {
+    size_t offset = *consumed_ > 0 ? *consumed_ - 1 : 0;
+    if (number && offset > 0 && offset < text_.size()) {
+      char c = text_[offset];
+      bool part = std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E' ||
+                  c == '+' || c == '-';
+      if (!part) --offset;
+    }
+    offset = std::min(offset, text_.size());
+    if (offset >= counted_to_) {
+      line_ +=
+          static_cast<int>(std::count(text_.begin() + counted_to_, text_.begin() + offset, '\n'));
+    } else {
+      line_ -=
+          static_cast<int>(std::count(text_.begin() + offset, text_.begin() + counted_to_, '\n'));
+    }
+    counted_to_ = offset;
+    return line_;
+  }
+
+  Json* Place(Json&& v, bool number) {
+    if (stack_.empty()) {
+      root_ = std::move(v);
+      return &root_;
+    }
+    Frame& top = stack_.back();
+    if (top.value->is_array()) {
+      if (top.element_lines) top.element_lines->push_back(CurrentLine(number));
+      top.value->push_back(std::move(v));
+      return &top.value->back();
+    }
+    *top.slot = std::move(v);
+    return top.slot;
+  }
+
+  bool Scalar(Json&& v, bool number) {
+    Place(std::move(v), number);
+    return true;
+  }
+
+  bool Open(Json&& container) {
+    if (stack_.size() >= static_cast<size_t>(kMaxJsonDepth)) return false;
+    bool array = container.is_array();
+    // A top-level array: the root is an object, and this is one of its members.
+    bool top_array = array && stack_.size() == 1 && stack_.back().value->is_object();
+    Json* where = Place(std::move(container), false);
+    Frame f{where};
+    if (top_array) f.element_lines = &lines_->elements[Member("$", *top_key_)];
+    stack_.push_back(f);
+    return true;
+  }
+
+  bool Close() {
+    stack_.pop_back();
+    return true;
+  }
+
+  std::string_view text_;
+  const size_t* consumed_;
+  LineTable* lines_;
+  Json root_;
+  std::vector<Frame> stack_;
+  const std::string* top_key_ = nullptr;  // the root object's member being read
+  size_t counted_to_ = 0;                 // CurrentLine: newlines counted up to here
+  int line_ = 1;                          // ...and the line there
+};
+
+}  // namespace
+
+ParsedText ReadScenarioJson(std::string_view text) {
+  LineTable top_elements;
+  size_t consumed = 0;
+  QuickBuilder builder(text, &consumed, &top_elements);
+  TrackingIterator first(text.data(), text.data(), &consumed);
+  TrackingIterator last(text.data(), text.data() + text.size(), &consumed);
+  if (!Json::sax_parse(first, last, &builder)) return ParseWithLines(text);
+  ParsedText out;
+  out.root = std::move(builder.root());
+  out.lines = PathLines(text, std::move(top_elements));
   return out;
 }
 

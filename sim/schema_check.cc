@@ -15,6 +15,7 @@
 
 #include "sim/json_path.h"
 #include "sim/scenario_schema.h"
+#include "sim/schema_shape.h"
 #include "sim/suggest.h"
 
 namespace delegsim::sim {
@@ -124,12 +125,15 @@ struct CompiledSchema {
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
     valijson::adapters::NlohmannJsonAdapter adapter(shape);
     parser.populateSchema(adapter, compiled);
+    quick = ShapeSchema::Compile(shape);
   }
   CompiledSchema(const CompiledSchema&) = delete;
   CompiledSchema& operator=(const CompiledSchema&) = delete;
 
   Json full;
   valijson::Schema compiled;
+  // The same shape for a quick yes/no (nullopt if it uses a keyword ShapeSchema lacks).
+  std::optional<ShapeSchema> quick;
 };
 
 const CompiledSchema& Schema() {
@@ -602,8 +606,23 @@ class Translator {
 
 }  // namespace
 
+bool ValijsonAccepts(const nlohmann::json& document) {
+  valijson::Validator validator(valijson::Validator::kStrongTypes);
+  valijson::adapters::NlohmannJsonAdapter adapter(document);
+  return validator.validate(Schema().compiled, adapter, nullptr);
+}
+
+std::optional<bool> QuickShapeAccepts(const nlohmann::json& document) {
+  const CompiledSchema& schema = Schema();
+  if (!schema.quick) return std::nullopt;
+  return schema.quick->Matches(document);
+}
+
 std::vector<SchemaProblem> CheckAgainstSchema(const nlohmann::json& document) {
   const CompiledSchema& schema = Schema();
+  // valijson copies its error context for every value it visits, matching or not: a
+  // document that matches is told so by the quick check alone (sim/schema_shape.h).
+  if (schema.quick && schema.quick->Matches(document)) return {};
   valijson::Validator validator(valijson::Validator::kStrongTypes);
   valijson::adapters::NlohmannJsonAdapter adapter(document);
   valijson::ValidationResults results;

@@ -14,6 +14,7 @@
 #define DELEGSIM_SIM_SCHEMA_CHECK_H_
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,14 @@ struct SchemaProblem {
 // value may take one of several forms (`oneOf`), the form the value was meant to be is
 // chosen (by its type, by the field that names its kind, ...) and only that form's
 // problems are reported. Never throws for any document.
+// A document that matches is told so by a quick check (sim/schema_shape.h); valijson
+// runs only on one that does not, for its errors.
 std::vector<SchemaProblem> CheckAgainstSchema(const nlohmann::json& document);
+
+// For tests, the two verdicts CheckAgainstSchema rests on: valijson's, and the quick
+// check's (nullopt when the schema did not compile for it). They must agree.
+bool ValijsonAccepts(const nlohmann::json& document);
+std::optional<bool> QuickShapeAccepts(const nlohmann::json& document);
 
 }  // namespace delegsim::sim
 

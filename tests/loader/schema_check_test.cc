@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -127,6 +128,98 @@ TEST(SchemaCheckTest, ShippedScenariosMatchTheSchema) {
       problems.push_back(p.path + ": " + p.message);
     EXPECT_THAT(problems, IsEmpty()) << name;
   }
+}
+
+// CheckAgainstSchema trusts the quick check (sim/schema_shape.h) when it says a document
+// matches, and asks valijson otherwise: the two must give the same verdict. Every shipped
+// scenario and test file, and each with values replaced, removed, renamed and added at
+// nodes spread over it.
+TEST(SchemaCheckTest, TheQuickCheckAgreesWithValijson) {
+  namespace fs = std::filesystem;
+  ASSERT_TRUE(QuickShapeAccepts(nlohmann::json::object()).has_value())
+      << "the schema uses a keyword the quick check does not know: every load runs valijson";
+  std::vector<std::string> files;
+  for (const char* dir : {"/scenarios", "/tests/loader/data"}) {
+    for (const auto& e : fs::directory_iterator(SourceDir() + dir)) {
+      if (e.path().extension() == ".json") files.push_back(e.path().string());
+    }
+  }
+  ASSERT_GT(files.size(), 10u);
+  const std::vector<nlohmann::json> values = {1,
+                                              -2,
+                                              2.5,
+                                              "x",
+                                              "",
+                                              true,
+                                              false,
+                                              nullptr,
+                                              nlohmann::json::array(),
+                                              nlohmann::json::object(),
+                                              "allowed",
+                                              "kerberos",
+                                              "delegate",
+                                              nlohmann::json::array({"x"})};
+  int compared = 0, accepted = 0;
+  auto agree = [&](const nlohmann::json& doc, const std::string& what) {
+    bool valijson = ValijsonAccepts(doc);
+    EXPECT_EQ(QuickShapeAccepts(doc), std::optional<bool>(valijson)) << what;
+    ++compared;
+    accepted += valijson ? 1 : 0;
+  };
+  uint64_t seed = 12345;
+  auto next = [&seed](size_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>((seed >> 33) % n);
+  };
+  for (const std::string& file : files) {
+    nlohmann::json doc = nlohmann::json::parse(ReadFile(file), nullptr, false);
+    if (doc.is_discarded()) continue;
+    agree(doc, file);
+    std::vector<std::string> pointers;
+    const nlohmann::json flat = doc.flatten();
+    for (const auto& item : flat.items()) {
+      const std::string& pointer = item.key();
+      // Every prefix of a leaf's pointer is a node (objects and arrays too).
+      for (size_t cut = pointer.find('/', 1); cut != std::string::npos;
+           cut = pointer.find('/', cut + 1)) {
+        pointers.push_back(pointer.substr(0, cut));
+      }
+      pointers.push_back(pointer);
+    }
+    for (int k = 0; k < 8 && !pointers.empty(); ++k) {
+      nlohmann::json::json_pointer at(pointers[next(pointers.size())]);
+      if (!doc.contains(at)) continue;
+      std::string where = file + " at " + at.to_string();
+      for (const nlohmann::json& v : values) {
+        nlohmann::json m = doc;
+        m[at] = v;
+        agree(m, where + " = " + v.dump());
+      }
+      nlohmann::json& node = doc[at];
+      if (node.is_object()) {
+        nlohmann::json m = doc;
+        m[at]["bogus"] = 1;
+        agree(m, where + " + bogus");
+        for (const char* kind : {"open", "call", "then", "kind", "tgs", "no_reach"}) {
+          nlohmann::json n = doc;
+          n[at][kind] = "x";
+          agree(n, where + " + " + kind);
+        }
+      }
+      nlohmann::json::json_pointer parent = at.parent_pointer();
+      if (!at.empty() && doc[parent].is_object()) {
+        nlohmann::json m = doc;
+        m[parent].erase(at.back());
+        agree(m, where + " removed");
+        nlohmann::json r = doc;
+        r[parent][at.back() + "s"] = doc[at];
+        r[parent].erase(at.back());
+        agree(r, where + " renamed");
+      }
+    }
+  }
+  EXPECT_GT(compared, 1000);
+  EXPECT_GT(accepted, compared / 10);  // both verdicts are exercised
 }
 
 }  // namespace
