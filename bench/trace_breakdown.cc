@@ -60,9 +60,10 @@ int PrintTraceBreakdown(const std::string& file) {
   std::map<std::string, size_t> bytes;
   std::map<std::string, size_t> records;
   const nodes::TraceLog::Memory log = trace.MemoryBytes();
-  bytes["entries (kind, ids, time, seq)"] = log.entries + log.blocks;
+  bytes["entries (kind, ids, time, seq)"] = log.entries;
   bytes["string pool (node, path, summary)"] = log.strings;
-  bytes["payload index and pointers"] = log.payloads;
+  bytes["payload tables (index, pointer)"] = log.payloads;
+  bytes["tickets (serialized)"] = log.tickets;
   // Each payload object once, however many records share it.
   std::set<const void*> seen;
   auto first = [&seen](const void* p) { return p != nullptr && seen.insert(p).second; };
@@ -74,7 +75,6 @@ int PrintTraceBreakdown(const std::string& file) {
     if (trace.OwnsHop(i) && first(r.hop())) {
       bytes["hop result (not in a call tree)"] += kSharedPtr + r.hop()->SpaceUsedLong();
     }
-    if (first(r.ticket())) bytes["ticket"] += kSharedPtr + r.ticket()->SpaceUsedLong();
     if (first(r.token())) {
       const nodes::TokenView& t = *r.token();
       bytes["token"] += kSharedPtr + sizeof(nodes::TokenView) +
@@ -88,10 +88,10 @@ int PrintTraceBreakdown(const std::string& file) {
   size_t total = 0;
   for (const auto& [part, n] : bytes) total += n;
   std::printf(
-      "%s: %zu hops, %zu trace records (%.1f per hop), about %.0f bytes per hop "
-      "(goal 1,000)\n",
+      "%s: %zu hops, %zu trace records (%.1f per hop, %.1f distinct strings per hop), about "
+      "%.0f bytes per hop (goal 1,000)\n",
       file.c_str(), hops, trace.size(), static_cast<double>(trace.size()) / hops,
-      static_cast<double>(total) / hops);
+      static_cast<double>(trace.distinct_strings()) / hops, static_cast<double>(total) / hops);
   for (const auto& [part, n] : bytes) {
     std::printf("  %-30s %7.0f bytes/hop  %4.1f%%\n", part.c_str(), static_cast<double>(n) / hops,
                 100.0 * n / total);

@@ -6,21 +6,27 @@
 
 namespace delegsim::nodes {
 
-// ---- StringPool ----------------------------------------------------------------------
+// ---- ByteArena, StringPool -------------------------------------------------------------
 
-std::string_view StringPool::Store(std::string_view s) {
-  if (s.empty()) return std::string_view();
-  if (chunks_.empty() || chunk_used_ + s.size() > chunk_sizes_.back()) {
-    // A string larger than a quarter chunk gets a chunk of its own size.
-    size_t size = s.size() > kChunkBytes / 4 ? s.size() : kChunkBytes;
+std::string_view ByteArena::Store(std::string_view bytes) {
+  if (bytes.empty()) return std::string_view();
+  if (chunks_.empty() || chunk_used_ + bytes.size() > chunk_sizes_.back()) {
+    // Bytes larger than a quarter chunk get a chunk of their own size.
+    size_t size = bytes.size() > kChunkBytes / 4 ? bytes.size() : kChunkBytes;
     chunks_.push_back(std::make_unique<char[]>(size));
     chunk_sizes_.push_back(size);
     chunk_used_ = 0;
   }
   char* at = chunks_.back().get() + chunk_used_;
-  std::memcpy(at, s.data(), s.size());
-  chunk_used_ += s.size();
-  return std::string_view(at, s.size());
+  std::memcpy(at, bytes.data(), bytes.size());
+  chunk_used_ += bytes.size();
+  return std::string_view(at, bytes.size());
+}
+
+size_t ByteArena::MemoryBytes() const {
+  size_t bytes = chunks_.capacity() * sizeof(chunks_[0]) + chunk_sizes_.capacity() * sizeof(size_t);
+  for (size_t size : chunk_sizes_) bytes += size;
+  return bytes;
 }
 
 void StringPool::Grow() {
@@ -43,57 +49,59 @@ uint32_t StringPool::Intern(std::string_view s) {
     i = (i + 1) & mask;
   }
   uint32_t id = static_cast<uint32_t>(strings_.size());
-  strings_.push_back(Store(s));
+  strings_.push_back(text_.Store(s));
   slots_[i] = id + 1;
   return id;
 }
 
 size_t StringPool::MemoryBytes() const {
-  size_t bytes =
-      chunks_.capacity() * sizeof(chunks_[0]) + chunk_sizes_.capacity() * sizeof(size_t) +
-      strings_.capacity() * sizeof(std::string_view) + slots_.capacity() * sizeof(uint32_t);
-  for (size_t size : chunk_sizes_) bytes += size;
-  return bytes;
+  return text_.MemoryBytes() + strings_.capacity() * sizeof(std::string_view) +
+         slots_.capacity() * sizeof(uint32_t);
 }
 
 // ---- TraceLog ------------------------------------------------------------------------
 
+template <typename T>
+ptrdiff_t TraceLog::Payloads<T>::Find(size_t index) const {
+  auto it = std::lower_bound(entry.begin(), entry.end(), index,
+                             [](uint32_t e, size_t i) { return e < i; });
+  return it != entry.end() && *it == index ? it - entry.begin() : -1;
+}
+
 size_t TraceLog::Append(TraceRecord record) {
-  const size_t index = entries_.size();
-  // A new block every kBlockEntries entries, or when a delta does not fit 32 bits.
+  const size_t index = size_;
+  // A new block every kBlockEntries entries, or when a delta does not fit 16 bits.
   bool new_block = blocks_.empty() || index - blocks_.back().first >= kBlockEntries;
   if (!new_block) {
     const Block& b = blocks_.back();
     new_block = record.time < b.time || record.seq < b.seq ||
-                static_cast<uint64_t>(record.time - b.time) > UINT32_MAX ||
-                record.seq - b.seq > UINT32_MAX;
+                static_cast<uint64_t>(record.time - b.time) > UINT16_MAX ||
+                record.seq - b.seq > UINT16_MAX;
   }
   if (new_block) blocks_.push_back({index, record.time, record.seq});
   const Block& b = blocks_.back();
-  Entry e;
-  e.time_delta = static_cast<uint32_t>(record.time - b.time);
-  e.seq_delta = static_cast<uint32_t>(record.seq - b.seq);
+  if (index % kChunkEntries == 0) chunks_.push_back(std::make_unique<Entry[]>(kChunkEntries));
+  Entry& e = chunks_.back()[index % kChunkEntries];
+  e.time_delta = static_cast<uint16_t>(record.time - b.time);
+  e.seq_delta = static_cast<uint16_t>(record.seq - b.seq);
   e.node = strings_.Intern(record.node);
   e.path = strings_.Intern(record.path);
   e.summary = strings_.Intern(record.summary);
   e.kind = record.kind;
-  e.payload = kNone;
-  if (record.decision || record.hop || record.ticket || record.token || record.message) {
-    PayloadRow row;
-    auto keep = [](auto& from, auto& into, uint32_t& at) {
-      if (!from) return;
-      at = static_cast<uint32_t>(into.size());
-      into.push_back(std::move(from));
-    };
-    keep(record.decision, decisions_, row.decision);
-    keep(record.hop, hops_, row.hop);
-    keep(record.ticket, tickets_, row.ticket);
-    keep(record.token, tokens_, row.token);
-    keep(record.message, messages_, row.message);
-    e.payload = static_cast<uint32_t>(payload_rows_.size());
-    payload_rows_.push_back(row);
+  auto keep = [index](auto& from, auto& into) {
+    if (!from) return;
+    into.entry.push_back(static_cast<uint32_t>(index));
+    into.value.push_back(std::move(from));
+  };
+  keep(record.decision, decisions_);
+  keep(record.hop, hops_);
+  keep(record.token, tokens_);
+  keep(record.message, messages_);
+  if (record.ticket) {
+    tickets_.entry.push_back(static_cast<uint32_t>(index));
+    tickets_.value.push_back(ticket_bytes_.Store(record.ticket->SerializeAsString()));
   }
-  entries_.push_back(e);
+  ++size_;
   return index;
 }
 
@@ -103,32 +111,26 @@ const TraceLog::Block& TraceLog::BlockOf(size_t index) const {
   return *(after - 1);
 }
 
-const TraceLog::PayloadRow* TraceLog::Row(size_t index) const {
-  uint32_t p = entries_[index].payload;
-  return p == kNone ? nullptr : &payload_rows_[p];
-}
-
 void TraceLog::ShareHop(size_t index, const v1::HopResult* in_tree) {
-  const PayloadRow* row = Row(index);
-  if (row == nullptr || row->hop == kNone || in_tree == nullptr) return;
+  ptrdiff_t at = hops_.Find(index);
+  if (at < 0 || in_tree == nullptr) return;
   // Aliasing constructor with an empty owner: points at the tree node, owns nothing.
-  hops_[row->hop] = std::shared_ptr<const v1::HopResult>(std::shared_ptr<void>(), in_tree);
+  hops_.value[at] = std::shared_ptr<const v1::HopResult>(std::shared_ptr<void>(), in_tree);
 }
 
 bool TraceLog::OwnsHop(size_t index) const {
-  const PayloadRow* row = Row(index);
-  return row != nullptr && row->hop != kNone && hops_[row->hop].use_count() > 0;
+  ptrdiff_t at = hops_.Find(index);
+  return at >= 0 && hops_.value[at].use_count() > 0;
 }
 
 TraceLog::Memory TraceLog::MemoryBytes() const {
   Memory m;
-  m.entries = entries_.capacity() * sizeof(Entry);
-  m.blocks = blocks_.capacity() * sizeof(Block);
+  m.entries = chunks_.capacity() * sizeof(chunks_[0]) +
+              chunks_.size() * kChunkEntries * sizeof(Entry) + blocks_.capacity() * sizeof(Block);
   m.strings = strings_.MemoryBytes();
-  m.payloads = payload_rows_.capacity() * sizeof(PayloadRow) +
-               decisions_.capacity() * sizeof(decisions_[0]) + hops_.capacity() * sizeof(hops_[0]) +
-               tickets_.capacity() * sizeof(tickets_[0]) + tokens_.capacity() * sizeof(tokens_[0]) +
-               messages_.capacity() * sizeof(messages_[0]);
+  m.payloads = decisions_.MemoryBytes() + hops_.MemoryBytes() + tokens_.MemoryBytes() +
+               messages_.MemoryBytes() + tickets_.MemoryBytes();
+  m.tickets = ticket_bytes_.MemoryBytes();
   return m;
 }
 
@@ -161,41 +163,39 @@ std::string_view TraceView::summary() const {
 
 namespace {
 
-template <typename T>
-const T* At(const std::vector<std::shared_ptr<const T>>& v, uint32_t i, uint32_t none) {
-  return i == none ? nullptr : v[i].get();
+template <typename P>
+auto Get(const P& payloads, size_t index) -> decltype(payloads.value[0].get()) {
+  ptrdiff_t at = payloads.Find(index);
+  return at < 0 ? nullptr : payloads.value[at].get();
 }
 
 }  // namespace
 
 const Decision* TraceView::decision() const {
-  if (record_) return record_->decision.get();
-  const TraceLog::PayloadRow* row = log_->Row(index_);
-  return row ? At(log_->decisions_, row->decision, TraceLog::kNone) : nullptr;
+  return record_ ? record_->decision.get() : Get(log_->decisions_, index_);
 }
 
 const v1::HopResult* TraceView::hop() const {
-  if (record_) return record_->hop.get();
-  const TraceLog::PayloadRow* row = log_->Row(index_);
-  return row ? At(log_->hops_, row->hop, TraceLog::kNone) : nullptr;
+  return record_ ? record_->hop.get() : Get(log_->hops_, index_);
 }
 
-const v1::TicketBody* TraceView::ticket() const {
-  if (record_) return record_->ticket.get();
-  const TraceLog::PayloadRow* row = log_->Row(index_);
-  return row ? At(log_->tickets_, row->ticket, TraceLog::kNone) : nullptr;
+std::shared_ptr<const v1::TicketBody> TraceView::ticket() const {
+  if (record_) return record_->ticket;
+  ptrdiff_t at = log_->tickets_.Find(index_);
+  if (at < 0) return nullptr;
+  std::string_view bytes = log_->tickets_.value[at];
+  auto ticket = std::make_shared<v1::TicketBody>();
+  // The log serialized it itself: it parses.
+  ticket->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+  return ticket;
 }
 
 const TokenView* TraceView::token() const {
-  if (record_) return record_->token.get();
-  const TraceLog::PayloadRow* row = log_->Row(index_);
-  return row ? At(log_->tokens_, row->token, TraceLog::kNone) : nullptr;
+  return record_ ? record_->token.get() : Get(log_->tokens_, index_);
 }
 
 const v1::Envelope* TraceView::message() const {
-  if (record_) return record_->message.get();
-  const TraceLog::PayloadRow* row = log_->Row(index_);
-  return row ? At(log_->messages_, row->message, TraceLog::kNone) : nullptr;
+  return record_ ? record_->message.get() : Get(log_->messages_, index_);
 }
 
 std::vector<std::string> TraceView::Rules() const {
@@ -230,11 +230,11 @@ TraceRecord TraceView::ToRecord() const {
   out.node = std::string(node());
   out.path = std::string(path());
   out.summary = std::string(summary());
-  const TraceLog::PayloadRow* row = log_->Row(index_);
-  if (row == nullptr) return out;
-  if (row->decision != TraceLog::kNone) out.decision = log_->decisions_[row->decision];
-  if (row->hop != TraceLog::kNone) {
-    const auto& hop = log_->hops_[row->hop];
+  if (ptrdiff_t at = log_->decisions_.Find(index_); at >= 0) {
+    out.decision = log_->decisions_.value[at];
+  }
+  if (ptrdiff_t at = log_->hops_.Find(index_); at >= 0) {
+    const auto& hop = log_->hops_.value[at];
     if (hop.use_count() > 0) {
       out.hop = hop;
     } else {
@@ -243,9 +243,11 @@ TraceRecord TraceView::ToRecord() const {
       out.hop = std::move(copy);
     }
   }
-  if (row->ticket != TraceLog::kNone) out.ticket = log_->tickets_[row->ticket];
-  if (row->token != TraceLog::kNone) out.token = log_->tokens_[row->token];
-  if (row->message != TraceLog::kNone) out.message = log_->messages_[row->message];
+  out.ticket = ticket();
+  if (ptrdiff_t at = log_->tokens_.Find(index_); at >= 0) out.token = log_->tokens_.value[at];
+  if (ptrdiff_t at = log_->messages_.Find(index_); at >= 0) {
+    out.message = log_->messages_.value[at];
+  }
   return out;
 }
 

@@ -1,15 +1,17 @@
-// A kept trace, compact: every record a runtime produced, stored as a small fixed-size
-// entry (kind, interned node, path and summary ids, time and sequence number as deltas
-// from a block base, one index of its payloads), read back through TraceView.
+// A kept trace, compact: every record a runtime produced, stored as a 20-byte entry
+// (kind, interned node, path and summary ids, time and sequence number as 16-bit deltas
+// from a block base), its payloads in side tables keyed by entry index, read back
+// through TraceView.
 //
 //   nodes::TraceLog log;
 //   log.Append(std::move(record));                      // from a runtime's trace sink
 //   for (nodes::TraceView r : log) out << r.node() << " " << r.summary() << "\n";
 //
 // TraceView reads a kept entry or a live TraceRecord alike, so one rendering serves the
-// kept trace and a sink. Payloads (decision, ticket, token, envelope) stay shared with
-// whoever else holds them; a HOP entry's hop result can be pointed at the node of a
-// call's hop tree that holds the same hop (ShareHop), so that the hop is kept once.
+// kept trace and a sink. Decisions, tokens and envelopes stay shared with whoever else
+// holds them; an issued ticket is kept serialized (parsed again when read); a HOP entry's
+// hop result can be pointed at the node of a call's hop tree that holds the same hop
+// (ShareHop), so that the hop is kept once.
 //
 // Threading: not thread-safe. Views, and the strings and payloads they return, stay
 // valid while the log lives (appending moves none of them).
@@ -28,8 +30,20 @@
 
 namespace delegsim::nodes {
 
-// Interned strings: each distinct string stored once, named by a dense id. Strings live
-// in chunks that never move, so a returned view stays valid while the pool lives.
+// Bytes in chunks that never move: a stored view stays valid while the arena lives.
+class ByteArena {
+ public:
+  std::string_view Store(std::string_view bytes);
+  size_t MemoryBytes() const;  // the chunks and their table
+
+ private:
+  static constexpr size_t kChunkBytes = 64 * 1024;
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  std::vector<size_t> chunk_sizes_;  // capacity of each chunk
+  size_t chunk_used_ = 0;            // bytes used in the last chunk
+};
+
+// Interned strings: each distinct string stored once, named by a dense id.
 class StringPool {
  public:
   StringPool() = default;
@@ -42,17 +56,13 @@ class StringPool {
   uint32_t Intern(std::string_view s);
   std::string_view Get(uint32_t id) const { return strings_[id]; }
   size_t size() const { return strings_.size(); }
-  // Heap bytes held: the chunks, the id -> string table and the hash index.
+  // Heap bytes held: the text, the id -> string table and the hash index.
   size_t MemoryBytes() const;
 
  private:
-  static constexpr size_t kChunkBytes = 64 * 1024;
-  std::string_view Store(std::string_view s);
   void Grow();
 
-  std::vector<std::unique_ptr<char[]>> chunks_;
-  std::vector<size_t> chunk_sizes_;  // capacity of each chunk
-  size_t chunk_used_ = 0;            // bytes used in the last chunk
+  ByteArena text_;
   std::vector<std::string_view> strings_;
   std::vector<uint32_t> slots_;  // open addressing: id + 1, 0 for an empty slot
 };
@@ -74,10 +84,10 @@ class TraceView {
   std::string_view summary() const;
   // Payloads, null when the record has none (see TraceRecord for which records carry
   // which). hop(): the hop's own fields; when the log shares it with a call's tree, its
-  // children are the tree's.
+  // children are the tree's. ticket(): parsed anew from the log on each call.
   const Decision* decision() const;
   const v1::HopResult* hop() const;
-  const v1::TicketBody* ticket() const;
+  std::shared_ptr<const v1::TicketBody> ticket() const;
   const TokenView* token() const;
   const v1::Envelope* message() const;
 
@@ -104,12 +114,13 @@ class TraceLog {
   TraceLog(const TraceLog&) = delete;
   TraceLog& operator=(const TraceLog&) = delete;
 
-  // Keeps `record` (its strings interned, its payloads shared). Returns its index.
+  // Keeps `record` (its strings interned, its payloads shared, its ticket serialized).
+  // Returns its index.
   size_t Append(TraceRecord record);
-  size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
   TraceView operator[](size_t index) const { return TraceView(*this, index); }
-  TraceView back() const { return TraceView(*this, entries_.size() - 1); }
+  TraceView back() const { return TraceView(*this, size_ - 1); }
 
   // Points HOP entry `index` at `in_tree`, a node of a call's hop tree holding the same
   // hop, and drops the entry's own copy. The caller keeps `in_tree` alive, unmoved, for
@@ -120,7 +131,7 @@ class TraceLog {
 
   class Iterator {
    public:
-    using iterator_category = std::random_access_iterator_tag;
+    using iterator_category = std::forward_iterator_tag;
     using value_type = TraceView;
     using difference_type = std::ptrdiff_t;
     using pointer = void;
@@ -139,31 +150,32 @@ class TraceLog {
     size_t index_;
   };
   Iterator begin() const { return Iterator(this, 0); }
-  Iterator end() const { return Iterator(this, entries_.size()); }
+  Iterator end() const { return Iterator(this, size_); }
 
-  // Heap bytes the log itself holds, by part: entries, blocks, the string pool and the
-  // payload index with its pointers. Payload objects are not included (they may be
-  // shared); the caller sizes them from the views.
+  // Heap bytes the log itself holds, by part. Shared payload objects (decisions, tokens,
+  // envelopes, hops not shared with a tree) are not included: the caller sizes them from
+  // the views, each once.
   struct Memory {
-    size_t entries = 0;   // the fixed-size entries
-    size_t blocks = 0;    // time and sequence bases
+    size_t entries = 0;   // the fixed-size entries, with their time and sequence bases
     size_t strings = 0;   // the string pool, with its index
-    size_t payloads = 0;  // payload rows and the shared pointers they name
+    size_t payloads = 0;  // the payload tables: entry indexes and shared pointers
+    size_t tickets = 0;   // issued tickets, serialized
   };
   Memory MemoryBytes() const;
+  // Distinct strings interned (node names, paths, summaries).
+  size_t distinct_strings() const { return strings_.size(); }
 
  private:
   friend class TraceView;
-  static constexpr uint32_t kNone = UINT32_MAX;
+  static constexpr size_t kChunkEntries = 4096;
   static constexpr size_t kBlockEntries = 256;
-  // 28 bytes: time and seq relative to the entry's block.
+  // 20 bytes: time and seq relative to the entry's block.
   struct Entry {
-    uint32_t time_delta;
-    uint32_t seq_delta;
+    uint16_t time_delta;
+    uint16_t seq_delta;
     uint32_t node;
     uint32_t path;
     uint32_t summary;
-    uint32_t payload;  // row of payload_rows_, or kNone
     TraceKind kind;
   };
   struct Block {
@@ -171,29 +183,34 @@ class TraceLog {
     Time time;
     uint64_t seq;
   };
-  // Indexes into the payload vectors, kNone for each payload the record lacks.
-  struct PayloadRow {
-    uint32_t decision = kNone;
-    uint32_t hop = kNone;
-    uint32_t ticket = kNone;
-    uint32_t token = kNone;
-    uint32_t message = kNone;
+  // Payloads of one type, by ascending entry index.
+  template <typename T>
+  struct Payloads {
+    std::vector<uint32_t> entry;
+    std::vector<T> value;
+    // Position of entry `index`'s payload, or -1.
+    ptrdiff_t Find(size_t index) const;
+    size_t MemoryBytes() const {
+      return entry.capacity() * sizeof(uint32_t) + value.capacity() * sizeof(T);
+    }
   };
-  const Entry& entry(size_t index) const { return entries_[index]; }
+  const Entry& entry(size_t index) const {
+    return chunks_[index / kChunkEntries][index % kChunkEntries];
+  }
   const Block& BlockOf(size_t index) const;
-  const PayloadRow* Row(size_t index) const;
 
-  std::vector<Entry> entries_;
+  std::vector<std::unique_ptr<Entry[]>> chunks_;
+  size_t size_ = 0;
   std::vector<Block> blocks_;
   StringPool strings_;
-  std::vector<PayloadRow> payload_rows_;
-  std::vector<std::shared_ptr<const Decision>> decisions_;
+  Payloads<std::shared_ptr<const Decision>> decisions_;
   // A hop shared with a tree is held without ownership (an aliasing pointer with no
   // control block).
-  std::vector<std::shared_ptr<const v1::HopResult>> hops_;
-  std::vector<std::shared_ptr<const v1::TicketBody>> tickets_;
-  std::vector<std::shared_ptr<const TokenView>> tokens_;
-  std::vector<std::shared_ptr<const v1::Envelope>> messages_;
+  Payloads<std::shared_ptr<const v1::HopResult>> hops_;
+  Payloads<std::string_view> tickets_;  // serialized v1::TicketBody, in ticket_bytes_
+  ByteArena ticket_bytes_;
+  Payloads<std::shared_ptr<const TokenView>> tokens_;
+  Payloads<std::shared_ptr<const v1::Envelope>> messages_;
 };
 
 }  // namespace delegsim::nodes

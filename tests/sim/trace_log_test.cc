@@ -84,6 +84,10 @@ TEST(TraceLog, KeepsStringsAndPayloads) {
   auto view = std::make_shared<TokenView>();
   view->level = "delegate";
   token.token = view;
+  auto ticket = std::make_shared<v1::TicketBody>();
+  ticket->set_sname("http/web1.corp.example");
+  ticket->set_end_ms(36'000'000);
+  token.ticket = ticket;
   log.Append(Record(1, 2, "alice@ws1", "", "AS-REQ alice -> kdc"));
   log.Append(std::move(hop));
   log.Append(std::move(token));
@@ -99,6 +103,10 @@ TEST(TraceLog, KeepsStringsAndPayloads) {
   EXPECT_TRUE(log.OwnsHop(1));
   EXPECT_EQ(log[2].token(), view.get());
   EXPECT_EQ(log[2].hop(), nullptr);
+  ASSERT_NE(log[2].ticket(), nullptr);  // kept serialized, parsed when read
+  EXPECT_EQ(log[2].ticket()->sname(), "http/web1.corp.example");
+  EXPECT_EQ(log[2].ticket()->end_ms(), 36'000'000);
+  EXPECT_EQ(log[0].ticket(), nullptr);
   EXPECT_EQ(log.back().seq(), 10u);
 }
 
@@ -145,7 +153,12 @@ TEST(TraceLog, KeptTraceRendersAsTheLiveRecordsOfEveryLibraryScenario) {
       ASSERT_EQ(sim::TraceLineText(log[i]), sim::TraceLineText(live[i])) << file << " #" << i;
       ASSERT_EQ(sim::TraceLineJson(log[i]), sim::TraceLineJson(live[i])) << file << " #" << i;
       EXPECT_EQ(log[i].message(), live[i].message.get());
-      EXPECT_EQ(log[i].ticket(), live[i].ticket.get());
+      if (live[i].ticket) {
+        ASSERT_NE(log[i].ticket(), nullptr);
+        EXPECT_EQ(log[i].ticket()->SerializeAsString(), live[i].ticket->SerializeAsString());
+      } else {
+        EXPECT_EQ(log[i].ticket(), nullptr);
+      }
       EXPECT_EQ(log[i].token(), live[i].token.get());
       if (!live[i].hop) {
         EXPECT_EQ(log[i].hop(), nullptr);
