@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <set>
 
+#include "nodes/trace_log.h"
 #include "sim/loader.h"
 #include "sim/results.h"
 #include "sim/virtual_runtime.h"
@@ -54,29 +56,42 @@ int PrintTraceBreakdown(const std::string& file) {
     return 2;
   }
   constexpr size_t kSharedPtr = 16;  // the control block of each shared part, about
+  const nodes::TraceLog& trace = (*world)->trace();
   std::map<std::string, size_t> bytes;
   std::map<std::string, size_t> records;
-  for (const nodes::TraceRecord& r : (*world)->trace()) {
-    ++records[std::string(nodes::TraceKindName(r.kind))];
-    bytes["record"] += sizeof(nodes::TraceRecord);
-    bytes["strings (node, path, summary)"] +=
-        HeapBytes(r.node) + HeapBytes(r.path) + HeapBytes(r.summary);
-    if (r.decision) bytes["decision"] += kSharedPtr + DecisionBytes(*r.decision);
-    if (r.hop) bytes["hop result"] += kSharedPtr + r.hop->SpaceUsedLong();
-    if (r.ticket) bytes["ticket"] += kSharedPtr + r.ticket->SpaceUsedLong();
-    if (r.token) {
-      bytes["token"] +=
-          kSharedPtr + sizeof(nodes::TokenView) + r.token->groups.capacity() * sizeof(uint32_t);
+  const nodes::TraceLog::Memory log = trace.MemoryBytes();
+  bytes["entries (kind, ids, time, seq)"] = log.entries;
+  bytes["string pool (node, path, summary)"] = log.strings;
+  bytes["payload tables (index, pointer)"] = log.payloads;
+  bytes["tickets (serialized)"] = log.tickets;
+  // Each payload object once, however many records share it.
+  std::set<const void*> seen;
+  auto first = [&seen](const void* p) { return p != nullptr && seen.insert(p).second; };
+  for (size_t i = 0; i < trace.size(); ++i) {
+    nodes::TraceView r = trace[i];
+    ++records[std::string(nodes::TraceKindName(r.kind()))];
+    if (first(r.decision())) bytes["decision"] += kSharedPtr + DecisionBytes(*r.decision());
+    // A hop shared with its call's tree is the tree's (outcomes), not the trace's.
+    if (trace.OwnsHop(i) && first(r.hop())) {
+      bytes["hop result (not in a call tree)"] += kSharedPtr + r.hop()->SpaceUsedLong();
     }
-    if (r.message) bytes["message"] += kSharedPtr + r.message->SpaceUsedLong();
+    if (first(r.token())) {
+      const nodes::TokenView& t = *r.token();
+      bytes["token"] += kSharedPtr + sizeof(nodes::TokenView) +
+                        t.groups.capacity() * sizeof(uint32_t) +
+                        t.privileges.capacity() * sizeof(std::string) + HeapBytes(t.level) +
+                        HeapBytes(t.net_creds) + HeapBytes(t.net_creds_rule) + HeapBytes(t.host);
+      for (const std::string& p : t.privileges) bytes["token"] += HeapBytes(p);
+    }
+    if (first(r.message())) bytes["message"] += kSharedPtr + r.message()->SpaceUsedLong();
   }
   size_t total = 0;
   for (const auto& [part, n] : bytes) total += n;
   std::printf(
-      "%s: %zu hops, %zu trace records (%.1f per hop), about %.0f bytes per hop "
-      "(goal 1,000)\n",
-      file.c_str(), hops, (*world)->trace().size(),
-      static_cast<double>((*world)->trace().size()) / hops, static_cast<double>(total) / hops);
+      "%s: %zu hops, %zu trace records (%.1f per hop, %.1f distinct strings per hop), about "
+      "%.0f bytes per hop (goal 1,000)\n",
+      file.c_str(), hops, trace.size(), static_cast<double>(trace.size()) / hops,
+      static_cast<double>(trace.distinct_strings()) / hops, static_cast<double>(total) / hops);
   for (const auto& [part, n] : bytes) {
     std::printf("  %-30s %7.0f bytes/hop  %4.1f%%\n", part.c_str(), static_cast<double>(n) / hops,
                 100.0 * n / total);

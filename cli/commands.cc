@@ -209,7 +209,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     if (trace) (void)trace->Commit();
     if (options.show_trace) {
       out << "trace (" << o.world->trace().size() << " records)\n";
-      for (const nodes::TraceRecord& r : o.world->trace()) out << sim::TraceLineText(r) << "\n";
+      for (nodes::TraceView r : o.world->trace()) out << sim::TraceLineText(r) << "\n";
     }
     err << options.file << ": the run did not complete: " << EscapeUnsafe(o.error) << "\n";
     err << EscapeUnsafe(ProcessHostsText(*o.world), /*keep_line_breaks=*/true);
@@ -250,7 +250,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     out << EscapeUnsafe(ProcessHostsText(*o.world), /*keep_line_breaks=*/true);
     if (options.show_trace) {
       out << "\ntrace (" << o.world->trace().size() << " records)\n";
-      for (const nodes::TraceRecord& r : o.world->trace()) out << sim::TraceLineText(r) << "\n";
+      for (nodes::TraceView r : o.world->trace()) out << sim::TraceLineText(r) << "\n";
     }
   }
   return o.expectations.failed > 0 ? kExitExpectationFailed : kExitOk;

@@ -9,14 +9,15 @@ namespace delegsim::diagrams {
 namespace {
 
 using nodes::TraceKind;
-using nodes::TraceRecord;
+using nodes::TraceView;
 
 // A call step's first hop ends with a HOP record whose path is "LABEL/SERVICE".
-bool IsFirstHopOf(const TraceRecord& r, const std::string* label) {
-  if (r.kind != TraceKind::kHop) return false;
-  size_t slash = r.path.find('/');
-  if (slash == std::string::npos || r.path.find('/', slash + 1) != std::string::npos) return false;
-  return label == nullptr || r.path.compare(0, slash, *label) == 0;
+bool IsFirstHopOf(TraceView r, const std::string* label) {
+  if (r.kind() != TraceKind::kHop) return false;
+  size_t slash = r.path().find('/');
+  if (slash == std::string_view::npos || r.path().find('/', slash + 1) != std::string_view::npos)
+    return false;
+  return label == nullptr || r.path().substr(0, slash) == *label;
 }
 
 bool IsDecision(TraceKind k) {
@@ -25,10 +26,10 @@ bool IsDecision(TraceKind k) {
          k == TraceKind::kCallRefused || k == TraceKind::kProcess || k == TraceKind::kRevert;
 }
 
-std::string DecisionNote(const TraceRecord& r) {
-  std::string text(nodes::TraceKindName(r.kind));
-  if (!r.path.empty()) text += " " + r.path;
-  const Decision& d = *r.decision;
+std::string DecisionNote(TraceView r) {
+  std::string text(nodes::TraceKindName(r.kind()));
+  if (!r.path().empty()) text.append(" ").append(r.path());
+  const Decision& d = *r.decision();
   std::vector<std::string> rules = r.Rules();
   text += d.allowed() ? ": allowed" : ": denied";
   if (!rules.empty()) text += " by " + rules.front();
@@ -52,8 +53,8 @@ class Builder {
 
 }  // namespace
 
-StatusOr<SequenceDiagram> BuildSequence(const std::vector<TraceRecord>& trace,
-                                        const sim::Scenario& scenario, const std::string& label) {
+StatusOr<SequenceDiagram> BuildSequence(const nodes::TraceLog& trace, const sim::Scenario& scenario,
+                                        const std::string& label) {
   // Which call step this is (k-th call step), and the calls before it.
   int position = -1;
   int calls = 0;
@@ -71,11 +72,11 @@ StatusOr<SequenceDiagram> BuildSequence(const std::vector<TraceRecord>& trace,
   // record by its receiver.
   std::map<uint32_t, std::string> names;
   bool captured = false;
-  for (const TraceRecord& r : trace) {
-    if (!r.message) continue;
+  for (TraceView r : trace) {
+    if (!r.message()) continue;
     captured = true;
-    if (r.kind == TraceKind::kSend) names.emplace(r.message->from(), r.node);
-    if (r.kind == TraceKind::kDeliver) names.emplace(r.message->to(), r.node);
+    if (r.kind() == TraceKind::kSend) names.emplace(r.message()->from(), std::string(r.node()));
+    if (r.kind() == TraceKind::kDeliver) names.emplace(r.message()->to(), std::string(r.node()));
   }
   if (!captured) return FailedPrecondition("the trace carries no messages (capture was off)");
   // The call's records: after the previous call's first-hop HOP record, up to its own.
@@ -97,33 +98,33 @@ StatusOr<SequenceDiagram> BuildSequence(const std::vector<TraceRecord>& trace,
   Builder b;
   b.diagram().title = scenario.name + ": call " + label;
   for (size_t i = begin; i < end; ++i) {
-    const TraceRecord& r = trace[i];
+    const TraceView r = trace[i];
     SequenceEvent e;
-    if (r.kind == TraceKind::kSend && r.message) {
+    if (r.kind() == TraceKind::kSend && r.message()) {
       e.kind = SequenceEvent::Kind::kMessage;
-      e.from = b.Participant(r.node);
-      auto to = names.find(r.message->to());
-      e.to =
-          b.Participant(to != names.end() ? to->second : "node " + std::to_string(r.message->to()));
-      e.text = nodes::DescribeEnvelope(*r.message);
-      e.reply = nodes::IsReply(*r.message);
-      e.denied =
-          r.message->has_kdc_error() ||
-          (r.message->has_call_reply() && r.message->call_reply().result().verdict() == "denied");
-    } else if (IsDecision(r.kind) && r.decision) {
+      e.from = b.Participant(std::string(r.node()));
+      auto to = names.find(r.message()->to());
+      e.to = b.Participant(to != names.end() ? to->second
+                                             : "node " + std::to_string(r.message()->to()));
+      e.text = nodes::DescribeEnvelope(*r.message());
+      e.reply = nodes::IsReply(*r.message());
+      e.denied = r.message()->has_kdc_error() ||
+                 (r.message()->has_call_reply() &&
+                  r.message()->call_reply().result().verdict() == "denied");
+    } else if (IsDecision(r.kind()) && r.decision()) {
       e.kind = SequenceEvent::Kind::kNote;
-      e.from = e.to = b.Participant(r.node);
+      e.from = e.to = b.Participant(std::string(r.node()));
       e.text = DecisionNote(r);
-      e.denied = !r.decision->allowed();
-    } else if (r.kind == TraceKind::kTicketIssued && r.ticket) {
+      e.denied = !r.decision()->allowed();
+    } else if (r.kind() == TraceKind::kTicketIssued && r.ticket()) {
       e.kind = SequenceEvent::Kind::kNote;
-      e.from = e.to = b.Participant(r.node);
-      e.text = "TICKET_ISSUED " + r.ticket->sname();
-    } else if (r.kind == TraceKind::kDrop || r.kind == TraceKind::kTimeout ||
-               r.kind == TraceKind::kWireDecodeError) {
+      e.from = e.to = b.Participant(std::string(r.node()));
+      e.text = "TICKET_ISSUED " + r.ticket()->sname();
+    } else if (r.kind() == TraceKind::kDrop || r.kind() == TraceKind::kTimeout ||
+               r.kind() == TraceKind::kWireDecodeError) {
       e.kind = SequenceEvent::Kind::kNote;
-      e.from = e.to = b.Participant(r.node);
-      e.text = std::string(nodes::TraceKindName(r.kind));
+      e.from = e.to = b.Participant(std::string(r.node()));
+      e.text = std::string(nodes::TraceKindName(r.kind()));
       e.denied = true;
     } else {
       continue;

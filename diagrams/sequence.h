@@ -14,6 +14,7 @@
 
 #include "common/status.h"
 #include "nodes/context.h"
+#include "nodes/trace_log.h"
 #include "sim/scenario.h"
 
 namespace delegsim::diagrams {
@@ -37,8 +38,8 @@ struct SequenceDiagram {
 // (records from the previous call's end to this call's first-hop HOP record). The run
 // must have captured messages (Runtime::CaptureMessages). NotFound when `label` names no
 // call step; FailedPrecondition when the trace has no envelopes or the call never ended.
-StatusOr<SequenceDiagram> BuildSequence(const std::vector<nodes::TraceRecord>& trace,
-                                        const sim::Scenario& scenario, const std::string& label);
+StatusOr<SequenceDiagram> BuildSequence(const nodes::TraceLog& trace, const sim::Scenario& scenario,
+                                        const std::string& label);
 
 // A Mermaid sequenceDiagram.
 std::string RenderSequenceMermaid(const SequenceDiagram& diagram);

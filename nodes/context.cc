@@ -1,5 +1,7 @@
 #include "nodes/context.h"
 
+#include "nodes/trace_log.h"
+
 namespace delegsim::nodes {
 
 std::string_view TraceKindName(TraceKind kind) {
@@ -40,24 +42,10 @@ std::string_view TraceKindName(TraceKind kind) {
   return "?";
 }
 
-std::vector<std::string> TraceRecord::Rules() const {
-  std::vector<std::string> out;
-  if (decision) {
-    for (RuleId r : decision->Rules()) out.emplace_back(RuleCode(r));
-  } else if (hop && !hop->decision().rule().empty()) {
-    out.push_back(hop->decision().rule());
-  }
-  return out;
-}
+std::vector<std::string> TraceRecord::Rules() const { return TraceView(*this).Rules(); }
 
-std::vector<std::string> TraceRecord::Facts() const {
-  std::vector<std::string> out;
-  if (decision) {
-    for (const Fact& f : decision->Facts()) out.push_back(f.ToString());
-  }
-  return out;
-}
+std::vector<std::string> TraceRecord::Facts() const { return TraceView(*this).Facts(); }
 
-std::string TraceRecord::Explain() const { return decision ? decision->Explain() : std::string(); }
+std::string TraceRecord::Explain() const { return TraceView(*this).Explain(); }
 
 }  // namespace delegsim::nodes

@@ -233,35 +233,35 @@ std::string DumpAscii(const nlohmann::ordered_json& j, int indent) {
 
 }  // namespace
 
-std::string TraceLineText(const nodes::TraceRecord& r) {
+std::string TraceLineText(nodes::TraceView r) {
   char head[64];
-  std::snprintf(head, sizeof head, "[%8lld ms] #%04llu ", static_cast<long long>(r.time),
-                static_cast<unsigned long long>(r.seq));
-  std::string kind(nodes::TraceKindName(r.kind));
+  std::snprintf(head, sizeof head, "[%8lld ms] #%04llu ", static_cast<long long>(r.time()),
+                static_cast<unsigned long long>(r.seq()));
+  std::string kind(nodes::TraceKindName(r.kind()));
   kind.resize(std::max<size_t>(kind.size(), 17), ' ');
-  std::string node = r.node;
+  std::string node(r.node());
   node.resize(std::max<size_t>(node.size(), 22), ' ');
   std::string out = head + node + " " + kind + " ";
-  if (!r.path.empty()) out += r.path + "  ";
-  out += r.summary;
-  if (r.decision) out += ": " + r.Explain();
+  if (!r.path().empty()) out.append(r.path()).append("  ");
+  out += r.summary();
+  if (r.decision()) out += ": " + r.Explain();
   std::vector<std::string> rules = r.Rules();
   if (!rules.empty()) out += "  [" + Join(rules, ",") + "]";
   // Summaries quote names from the wire, where a peer may send anything.
   return EscapeUnsafe(out);
 }
 
-std::string TraceLineJson(const nodes::TraceRecord& r) {
+std::string TraceLineJson(nodes::TraceView r) {
   nlohmann::ordered_json j;
-  j["time"] = r.time;
-  j["seq"] = r.seq;
-  j["node"] = r.node;
-  j["kind"] = std::string(nodes::TraceKindName(r.kind));
-  j["path"] = r.path;
-  j["summary"] = r.summary;
+  j["time"] = r.time();
+  j["seq"] = r.seq();
+  j["node"] = std::string(r.node());
+  j["kind"] = std::string(nodes::TraceKindName(r.kind()));
+  j["path"] = std::string(r.path());
+  j["summary"] = std::string(r.summary());
   j["rules"] = r.Rules();
   j["facts"] = r.Facts();
-  if (r.decision) j["explain"] = r.Explain();
+  if (r.decision()) j["explain"] = r.Explain();
   return DumpAscii(j, -1);
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "nodes/context.h"
+#include "nodes/trace_log.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
 
@@ -44,8 +45,8 @@ ExpectationReport CheckExpectations(const Scenario& scenario,
 // Trace renderings: one line per record ("[   12 ms] #0034 web  IMPERSONATE c1/web ...")
 // and JSON Lines (one object per record: time, seq, node, kind, path, summary, rules,
 // facts, explain).
-std::string TraceLineText(const nodes::TraceRecord& r);
-std::string TraceLineJson(const nodes::TraceRecord& r);
+std::string TraceLineText(nodes::TraceView r);
+std::string TraceLineJson(nodes::TraceView r);
 
 // The readable report of `delegsim run`: each call as a tree with each hop's identity,
 // level, net_creds, verdict and deciding rules, then the expectation failures.

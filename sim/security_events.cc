@@ -11,7 +11,6 @@ namespace delegsim::sim {
 namespace {
 
 using nodes::TraceKind;
-using nodes::TraceRecord;
 
 std::string Hex(uint32_t v) {
   char buf[16];
@@ -196,40 +195,43 @@ std::string SecurityEvent::ToJson() const {
 
 std::vector<SecurityEvent> PredictSecurityEvents(const World& world) {
   std::vector<SecurityEvent> out;
-  const std::vector<TraceRecord>& trace = world.trace();
+  const nodes::TraceLog& trace = world.trace();
   // Requests to a KDC by (sender node, correlation), answered by the KDC's reply.
-  std::map<std::pair<uint32_t, uint64_t>, const TraceRecord*> requests;
+  std::map<std::pair<uint32_t, uint64_t>, nodes::TraceView> requests;
   std::map<std::string, const v1::Call*> calls_sent;  // hop path -> the call as sent
   std::map<std::string, uint64_t> call_seq;           // hop path -> its SEND record
   std::map<std::string, uint64_t> hop_seq;            // hop path -> its HOP record
   std::vector<const v1::HopResult*> hops;
-  for (const TraceRecord& r : trace) {
-    if (r.kind == TraceKind::kHop && r.hop) {
-      hop_seq[r.hop->path()] = r.seq;
-      hops.push_back(r.hop.get());
+  for (nodes::TraceView r : trace) {
+    if (r.kind() == TraceKind::kHop && r.hop()) {
+      hop_seq[r.hop()->path()] = r.seq();
+      hops.push_back(r.hop());
     }
-    if (r.kind != TraceKind::kSend || !r.message) continue;
-    const v1::Envelope& env = *r.message;
-    if (env.has_as_req() || env.has_tgs_req()) requests[{env.from(), env.correlation()}] = &r;
+    if (r.kind() != TraceKind::kSend || !r.message()) continue;
+    const v1::Envelope& env = *r.message();
+    if (env.has_as_req() || env.has_tgs_req()) {
+      requests.insert_or_assign({env.from(), env.correlation()}, r);
+    }
     if (env.has_call()) {
       calls_sent.emplace(env.call().path(), &env.call());
-      call_seq.emplace(env.call().path(), r.seq);
+      call_seq.emplace(env.call().path(), r.seq());
     }
     if (!env.has_kdc_rep() && !env.has_kdc_error()) continue;
     auto req = requests.find({env.to(), env.correlation()});
     if (req == requests.end()) continue;
-    const v1::Envelope& request = *req->second->message;
+    const nodes::TraceView& sent = req->second;
+    const v1::Envelope& request = *sent.message();
     std::string error = env.has_kdc_error() ? env.kdc_error().error() : "";
     SecurityEvent e;
-    e.computer = r.node;
-    e.path = req->second->path;
-    e.seq = r.seq;
+    e.computer = std::string(r.node());
+    e.path = std::string(sent.path());
+    e.seq = r.seq();
     if (request.has_as_req()) {
       const v1::AsReq& as = request.as_req();
       e.id = 4768;
       e.fields = {{"Account Name", as.client()},
                   {"Service Name", "krbtgt"},
-                  {"Client Address", HostOfNode(req->second->node, world.scenario())},
+                  {"Client Address", HostOfNode(std::string(sent.node()), world.scenario())},
                   {"Ticket Options", TicketOptions(as.options())},
                   {"Result Code", KerberosResultCode(error)},
                   {"Pre-Authentication Type", as.preauth().empty() ? "0" : "2"}};
@@ -245,7 +247,7 @@ std::vector<SecurityEvent> PredictSecurityEvents(const World& world) {
       }
       e.fields = {{"Account Name", TicketClient(tgs.tgt(), world.directory())},
                   {"Service Name", tgs.sname()},
-                  {"Client Address", HostOfNode(req->second->node, world.scenario())},
+                  {"Client Address", HostOfNode(std::string(sent.node()), world.scenario())},
                   {"Ticket Options", TicketOptions(tgs.options())},
                   {"Failure Code", KerberosResultCode(error)},
                   {"Transited Services", transited}};

@@ -20,14 +20,14 @@ std::string HostOfNode(const std::string& node, const Scenario& scenario) {
   return node;
 }
 
-std::string TraceLineJsonForTools(const nodes::TraceRecord& r, World& world) {
+std::string TraceLineJsonForTools(nodes::TraceView r, World& world) {
   std::string line = TraceLineJson(r);
-  if (!r.message) return line;
+  if (!r.message()) return line;
   nlohmann::ordered_json j = nlohmann::ordered_json::parse(line, nullptr, false);
   if (j.is_discarded()) return line;
-  const v1::Envelope& env = *r.message;
+  const v1::Envelope& env = *r.message();
   auto end = [&](uint32_t id, bool own) {
-    std::string name = own       ? r.node
+    std::string name = own       ? std::string(r.node())
                        : id == 0 ? ""
                                  : std::string(world.runtime().GetNode(id).name());
     nlohmann::ordered_json e;
@@ -35,9 +35,9 @@ std::string TraceLineJsonForTools(const nodes::TraceRecord& r, World& world) {
     e["host"] = HostOfNode(name, world.scenario());
     return e;
   };
-  bool sent = r.kind == nodes::TraceKind::kSend;
+  bool sent = r.kind() == nodes::TraceKind::kSend;
   j["from"] = end(env.from(), sent);
-  j["to"] = end(env.to(), !sent && r.kind == nodes::TraceKind::kDeliver);
+  j["to"] = end(env.to(), !sent && r.kind() == nodes::TraceKind::kDeliver);
   j["message"] = nodes::BodyName(env);
   j["correlation"] = env.correlation();
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

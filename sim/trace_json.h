@@ -19,7 +19,7 @@
 namespace delegsim::sim {
 
 // One line (no newline). `world` names the nodes at the envelope's ends.
-std::string TraceLineJsonForTools(const nodes::TraceRecord& record, World& world);
+std::string TraceLineJsonForTools(nodes::TraceView record, World& world);
 
 // The simulated host a node lives on: "alice@ws1" -> "ws1", a service -> its host, a
 // domain's KDC -> its DC host; the node name itself when none applies.

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <string_view>
+#include <type_traits>
 #include <unordered_set>
 
 #include "common/saturating.h"
@@ -292,33 +293,54 @@ nodes::NodeId World::ClientNode(std::string_view user, std::string_view host) co
   return it == clients_.end() ? 0 : it->second;
 }
 
-v1::HopResult AssembleHops(const std::string& label,
-                           const std::vector<std::shared_ptr<const v1::HopResult>>& hops) {
+namespace {
+
+// Builds the tree of call `label` from `hops` into `out` (see AssembleHops); when
+// `placed` is given, (*placed)[i] receives the tree node built from hops[i] (nullptr for
+// a hop left out of the tree). False when the call has no first hop.
+bool AssembleHopsInto(const std::string& label, const std::vector<const v1::HopResult*>& hops,
+                      v1::HopResult* out, std::vector<const v1::HopResult*>* placed) {
   // Children complete before their parent, so walk from the end: each hop takes, in
   // order, the earlier records whose parent path is its own.
-  std::map<std::string, std::vector<const v1::HopResult*>> by_parent;
-  for (const auto& h : hops) {
-    const std::string& path = h->path();
+  std::map<std::string, std::vector<size_t>> by_parent;
+  for (size_t i = 0; i < hops.size(); ++i) {
+    const std::string& path = hops[i]->path();
     size_t slash = path.rfind('/');
     if (slash == std::string::npos) continue;
-    by_parent[path.substr(0, slash)].push_back(h.get());
+    by_parent[path.substr(0, slash)].push_back(i);
   }
-  std::function<v1::HopResult(const v1::HopResult&)> build = [&](const v1::HopResult& h) {
-    v1::HopResult out = h;
-    out.clear_children();
-    auto it = by_parent.find(h.path());
-    if (it != by_parent.end()) {
-      for (const v1::HopResult* c : it->second) *out.add_children() = build(*c);
-    }
-    return out;
+  if (placed) placed->assign(hops.size(), nullptr);
+  std::function<void(size_t, v1::HopResult*)> build = [&](size_t i, v1::HopResult* into) {
+    *into = *hops[i];
+    into->clear_children();
+    if (placed) (*placed)[i] = into;
+    auto it = by_parent.find(hops[i]->path());
+    if (it == by_parent.end()) return;
+    for (size_t c : it->second) build(c, into->add_children());
   };
   auto roots = by_parent.find(label);
-  if (roots == by_parent.end() || roots->second.empty()) return v1::HopResult();
+  if (roots == by_parent.end() || roots->second.empty()) return false;
   // A step's replayed call (DS-16, "<label>#replay") is not the step's outcome.
   for (auto r = roots->second.rbegin(); r != roots->second.rend(); ++r) {
-    if (!(*r)->path().ends_with("#replay")) return build(**r);
+    if (!hops[*r]->path().ends_with("#replay")) {
+      build(*r, out);
+      return true;
+    }
   }
-  return build(*roots->second.back());
+  build(roots->second.back(), out);
+  return true;
+}
+
+}  // namespace
+
+v1::HopResult AssembleHops(const std::string& label,
+                           const std::vector<std::shared_ptr<const v1::HopResult>>& hops) {
+  std::vector<const v1::HopResult*> raw;
+  raw.reserve(hops.size());
+  for (const auto& h : hops) raw.push_back(h.get());
+  v1::HopResult out;
+  AssembleHopsInto(label, raw, &out, nullptr);
+  return out;
 }
 
 Status World::Start() {
@@ -328,10 +350,12 @@ Status World::Start() {
     runtime_->SetTraceSink([this](nodes::TraceRecord& rec) {
       if (rec.hop && assemble_) {
         const std::string& path = rec.hop->path();
-        hops_[path.substr(0, path.find('/'))].push_back(rec.hop);
+        // Append below returns trace_.size(): the sink adds nothing in between.
+        hops_[path.substr(0, path.find('/'))].push_back(
+            {rec.hop, keep_trace_ ? trace_.size() : kNotKept});
       }
       if (extra_sink_) extra_sink_(rec);
-      if (keep_trace_) trace_.push_back(std::move(rec));  // last: it empties `rec`
+      if (keep_trace_) trace_.Append(std::move(rec));  // last: it empties `rec`
     });
   } else {
     runtime_->SetTraceSink(nullptr);
@@ -344,6 +368,12 @@ Status World::Start() {
 Status World::Run() {
   if (Status st = Start(); !st.ok()) return st;
   const std::vector<StepSpec>& steps = scenario_.steps;
+  // One outcome per call step: reserved, so that outcomes do not move while the trace's
+  // HOP records point into their trees (ShareHopsWithTree re-points them if they do).
+  outcomes_.reserve(outcomes_.size() + static_cast<size_t>(std::count_if(
+                                           steps.begin(), steps.end(), [](const StepSpec& s) {
+                                             return s.kind == StepSpec::Kind::kCall;
+                                           })));
   for (size_t i = 0; i < steps.size();) {
     if (steps[i].kind == StepSpec::Kind::kAdvanceClock) {
       runtime_->AdvanceClock(steps[i].advance_ms);
@@ -394,6 +424,7 @@ Status World::RunCalls(size_t begin, size_t end) {
     // Outcomes in step order, as far as they are known.
     while (reported < end && finished[reported - begin]) {
       outcomes_.push_back(std::move(*finished[reported - begin]));
+      ShareHopsWithTree();
       ++reported;
     }
     if (failed) {
@@ -406,6 +437,29 @@ Status World::RunCalls(size_t begin, size_t end) {
   }
   hops_.clear();  // records of calls that never completed arrive no more than late
   return Status::Ok();
+}
+
+void World::ShareHopsWithTree() {
+  static_assert(std::is_nothrow_move_constructible_v<CallOutcome>,
+                "outcomes must move (keeping their trees' nodes), not copy");
+  const CallOutcome& outcome = outcomes_.back();
+  size_t root_entry = kNotKept;
+  if (auto it = placed_.find(outcome.label); it != placed_.end()) {
+    for (const auto& [entry, node] : it->second) {
+      trace_.ShareHop(entry, node ? node : &outcome.result);
+      if (node == nullptr) root_entry = entry;
+    }
+    placed_.erase(it);
+  }
+  root_entries_.resize(outcomes_.size(), kNotKept);
+  root_entries_.back() = root_entry;
+  if (outcomes_data_ != nullptr && outcomes_data_ != outcomes_.data()) {
+    // outcomes_ grew past its reservation and moved: its roots moved with it.
+    for (size_t i = 0; i + 1 < outcomes_.size(); ++i) {
+      if (root_entries_[i] != kNotKept) trace_.ShareHop(root_entries_[i], &outcomes_[i].result);
+    }
+  }
+  outcomes_data_ = outcomes_.data();
 }
 
 StatusOr<nodes::NodeId> World::Session(const std::string& user, const std::string& host) {
@@ -432,6 +486,7 @@ CallOutcome World::Call(const StepSpec& step, nodes::NodeId client) {
   Status st = runtime_->RunUntil([&] { return state->done; }, CallBudgetMs());
   CallOutcome outcome = FinishCall(step, *state, st);
   hops_.clear();
+  placed_.erase(step.label);  // returned to the caller: its trace records keep their hops
   return outcome;
 }
 
@@ -454,7 +509,20 @@ CallOutcome World::FinishCall(const StepSpec& step, const CallState& state,
   if (assemble_) {
     auto hops = hops_.find(step.label);
     if (hops != hops_.end()) {
-      outcome.result = AssembleHops(step.label, hops->second);
+      std::vector<const v1::HopResult*> raw;
+      raw.reserve(hops->second.size());
+      for (const PendingHop& h : hops->second) raw.push_back(h.hop.get());
+      std::vector<const v1::HopResult*> placed;
+      AssembleHopsInto(step.label, raw, &outcome.result, &placed);
+      // Children keep their addresses when the outcome moves (protobuf moves swap), the
+      // root does not: it is marked nullptr and found in outcomes_ once there.
+      std::vector<std::pair<size_t, const v1::HopResult*>>& share = placed_[step.label];
+      share.clear();
+      for (size_t i = 0; i < placed.size(); ++i) {
+        if (placed[i] == nullptr || hops->second[i].entry == kNotKept) continue;
+        share.emplace_back(hops->second[i].entry,
+                           placed[i] == &outcome.result ? nullptr : placed[i]);
+      }
       hops_.erase(hops);
     }
   }

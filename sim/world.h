@@ -18,6 +18,7 @@
 #include "kdc/kdc.h"
 #include "nodes/runtime.h"
 #include "nodes/topology.h"
+#include "nodes/trace_log.h"
 #include "sim/scenario.h"
 
 namespace delegsim::sim {
@@ -71,7 +72,9 @@ class World {
   // only measure throughput turn it off; outcomes() then carry labels and statuses only.
   void AssembleOutcomes(bool assemble) { assemble_ = assemble; }
   const std::vector<CallOutcome>& outcomes() const { return outcomes_; }
-  const std::vector<nodes::TraceRecord>& trace() const { return trace_; }
+  // The kept trace. A HOP record's hop result is shared with the node of its call's tree
+  // in outcomes() that holds the same hop, so the world must outlive any view of it.
+  const nodes::TraceLog& trace() const { return trace_; }
   const kdc::Directory& directory() const { return *dir_; }
   const nodes::Topology& topology() const { return *topology_; }
   nodes::Runtime& runtime() { return *runtime_; }
@@ -95,6 +98,10 @@ class World {
   };
   std::shared_ptr<CallState> StartCall(const StepSpec& step, nodes::NodeId client);
   CallOutcome FinishCall(const StepSpec& step, const CallState& state, const Status& run_status);
+  // Points the kept HOP records of outcomes_.back() at the nodes of its tree (hops kept
+  // once), as FinishCall placed them; re-points the roots of earlier outcomes when
+  // outcomes_ moved.
+  void ShareHopsWithTree();
   // Runs the call steps [begin, end) of the scenario, parallel_calls_ at a time.
   Status RunCalls(size_t begin, size_t end);
 
@@ -105,15 +112,27 @@ class World {
   std::unique_ptr<nodes::Runtime> runtime_;
   std::unordered_map<std::string, nodes::NodeId> clients_;  // "user@host" -> node (looked up)
   std::vector<CallOutcome> outcomes_;
-  std::vector<nodes::TraceRecord> trace_;
+  nodes::TraceLog trace_;
   std::function<void(const nodes::TraceRecord&)> extra_sink_;
   bool keep_trace_ = true;
   bool assemble_ = true;
   bool started_ = false;
   size_t parallel_calls_ = 1;
   // HOP records of the calls under way, by call label (the first element of their
-  // paths), assembled into each call's tree when it completes.
-  std::unordered_map<std::string, std::vector<std::shared_ptr<const v1::HopResult>>> hops_;
+  // paths), assembled into each call's tree when it completes; with each, the index of
+  // its kept record in trace_ (kNotKept when the trace is not kept).
+  static constexpr size_t kNotKept = SIZE_MAX;
+  struct PendingHop {
+    std::shared_ptr<const v1::HopResult> hop;
+    size_t entry = kNotKept;
+  };
+  std::unordered_map<std::string, std::vector<PendingHop>> hops_;
+  // For each finished call not yet in outcomes_, by label: its kept HOP records and the
+  // tree node each went to (nullptr: the root, whose address is final once in outcomes_).
+  std::unordered_map<std::string, std::vector<std::pair<size_t, const v1::HopResult*>>> placed_;
+  // For each outcome, the kept HOP record of its root (kNotKept if none).
+  std::vector<size_t> root_entries_;
+  const CallOutcome* outcomes_data_ = nullptr;  // where outcomes_ lived at the last share
 };
 
 // Builds the hop tree of call `label` from its HOP records (children in completion

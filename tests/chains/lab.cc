@@ -144,10 +144,10 @@ std::string LevelOf(const v1::HopResult& hop) {
 
 std::string TraceText(const sim::World& world) {
   std::string out;
-  for (const nodes::TraceRecord& r : world.trace()) {
-    if (r.kind == nodes::TraceKind::kSend || r.kind == nodes::TraceKind::kDeliver) continue;
-    out += std::to_string(r.time) + " " + r.node + " " + std::string(nodes::TraceKindName(r.kind)) +
-           " " + r.summary + "\n";
+  for (nodes::TraceView r : world.trace()) {
+    if (r.kind() == nodes::TraceKind::kSend || r.kind() == nodes::TraceKind::kDeliver) continue;
+    out += std::to_string(r.time()) + " " + std::string(r.node()) + " " +
+           std::string(nodes::TraceKindName(r.kind())) + " " + std::string(r.summary()) + "\n";
   }
   return out;
 }

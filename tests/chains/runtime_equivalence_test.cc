@@ -89,8 +89,8 @@ TEST(RuntimeEquivalence, VirtualRunsAreByteIdentical) {
   ASSERT_NE(one, nullptr);
   ASSERT_NE(two, nullptr);
   std::string a, b;
-  for (const nodes::TraceRecord& r : one->trace()) a += sim::TraceLineJson(r) + "\n";
-  for (const nodes::TraceRecord& r : two->trace()) b += sim::TraceLineJson(r) + "\n";
+  for (nodes::TraceView r : one->trace()) a += sim::TraceLineJson(r) + "\n";
+  for (nodes::TraceView r : two->trace()) b += sim::TraceLineJson(r) + "\n";
   EXPECT_EQ(a, b);
 }
 

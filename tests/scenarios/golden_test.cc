@@ -31,7 +31,7 @@ std::string TraceOf(const Scenario& s) {
   std::string out =
       "# scenario " + s.name + " seed " + std::to_string(s.seed) + " runtime virtual\n";
   if (!st.ok()) out += "# run failed: " + st.ToString() + "\n";
-  for (const nodes::TraceRecord& r : (*w)->trace()) out += TraceLineText(r) + "\n";
+  for (nodes::TraceView r : (*w)->trace()) out += TraceLineText(r) + "\n";
   return out;
 }
 

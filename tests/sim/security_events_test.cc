@@ -119,15 +119,15 @@ TEST(SecurityEvents, JsonCarriesTheEvents) {
 
 TEST(TraceForTools, MessageRecordsSayWhereTheyGo) {
   EventRun run = RunScenario("two-hop");
-  const nodes::TraceRecord& first = run.world->trace().front();
-  ASSERT_EQ(first.kind, nodes::TraceKind::kSend);
+  const nodes::TraceView first = run.world->trace()[0];
+  ASSERT_EQ(first.kind(), nodes::TraceKind::kSend);
   std::string line = TraceLineJsonForTools(first, *run.world);
   EXPECT_THAT(line, HasSubstr("\"from\":{\"node\":\"alice@ws1\",\"host\":\"ws1\"},"
                               "\"to\":{\"node\":\"kdc.corp.example\",\"host\":"
                               "\"dc.corp.example\"},\"message\":\"as_req\",\"correlation\":"));
   // A decision record carries no message and gains nothing.
-  for (const nodes::TraceRecord& r : run.world->trace()) {
-    if (r.kind != nodes::TraceKind::kKdcDecision) continue;
+  for (nodes::TraceView r : run.world->trace()) {
+    if (r.kind() != nodes::TraceKind::kKdcDecision) continue;
     EXPECT_EQ(TraceLineJsonForTools(r, *run.world), TraceLineJson(r));
     break;
   }
