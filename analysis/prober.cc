@@ -59,7 +59,8 @@ std::string_view MechanismName(Mechanism m) {
   return "direct";
 }
 
-Prober::Prober(const sim::Scenario& scenario) : scenario_(scenario), steps_(scenario.steps) {
+Prober::Prober(const sim::Scenario& scenario, bool service_classes)
+    : scenario_(scenario), steps_(scenario.steps), use_service_classes_(service_classes) {
   scenario_.steps.clear();
   scenario_.expectations.clear();
   // A domain-joined workstation per domain: where the domain's users log on.
@@ -86,6 +87,7 @@ Prober::Prober(const sim::Scenario& scenario) : scenario_(scenario), steps_(scen
   }
   // The classes read the original scenario: its steps name LogonUser and S4U users.
   classes_ = std::make_unique<IdentityClasses>(dir, scenario);
+  service_classes_ = std::make_unique<ServiceClasses>(dir, world_->topology(), scenario);
 
   const nodes::Topology& topo = world_->topology();
   size_t n = dir.principal_count() + 1;
@@ -277,15 +279,51 @@ size_t Prober::AdoptAnswers(const Prober& before,
   return adopted;
 }
 
+ServiceClasses::View Prober::ViewOf(const Chain& chain, size_t except_hop) const {
+  const kdc::Directory& dir = directory();
+  ServiceClasses::View view;
+  view.hosts.push_back(chain.from_host);
+  auto add = [&](const std::string& name) {
+    if (name.empty()) return;
+    if (std::optional<PrincipalId> id = dir.Find(name)) view.accounts.push_back(*id);
+  };
+  add(chain.user);
+  for (size_t k = 0; k < chain.hops.size(); ++k) {
+    const HopPlan& h = chain.hops[k];
+    add(h.on_behalf_of);
+    add(h.logon_user);
+    if (k == except_hop) continue;
+    if (const nodes::ServiceInfo* s = Service(h.service)) {
+      view.hosts.push_back(s->host);
+      view.accounts.push_back(s->account);
+    }
+  }
+  return view;
+}
+
+void Prober::UseStandIns(Chain* chain) const {
+  const std::vector<nodes::ServiceInfo>& services = topology().services();
+  for (size_t k = 0; k < chain->hops.size(); ++k) {
+    const nodes::ServiceInfo* s = Service(chain->hops[k].service);
+    if (!s) continue;
+    const size_t stand_in = service_classes_->StandIn(ViewOf(*chain, k), IndexOf(*s));
+    chain->hops[k].service = services[stand_in].name;
+  }
+}
+
 std::vector<HopOutcome> Prober::Run(const Chain& chain) {
   ++answered_;
   const kdc::Directory& dir = directory();
   // Simulate the chain for the representatives of the user's (and on_behalf_of's) class.
   std::vector<std::pair<std::string, std::string>> renames;  // representative -> member
+  // The services replaced by stand-ins the chain cannot tell apart (their answers are the
+  // same; no outcome names a service).
+  Chain sim = chain;
+  if (use_service_classes_) UseStandIns(&sim);
   // Accounts that run a hop of this chain, or call it: an identity equal to one of them is
   // compared with it (TK-8), so it stands for no one but itself.
   std::vector<PrincipalId> on_chain;
-  for (const HopPlan& h : chain.hops) {
+  for (const HopPlan& h : sim.hops) {
     if (const nodes::ServiceInfo* s = Service(h.service)) {
       on_chain.push_back(s->account);
     }
@@ -303,7 +341,6 @@ std::vector<HopOutcome> Prober::Run(const Chain& chain) {
     if (rep != *id) renames.emplace_back(dir.FullName(rep), dir.FullName(*id));
     return dir.FullName(rep);
   };
-  Chain sim = chain;
   // A session that acts for someone else (S4U2self) uses its own account's delegation
   // settings, which no class shares: only a plain caller stands for its class.
   bool acts_for_others = !chain.hops.empty() && !chain.hops[0].on_behalf_of.empty();

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "analysis/identity_classes.h"
+#include "analysis/service_classes.h"
 #include "common/status.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
@@ -75,7 +76,11 @@ struct HopOutcome {
 
 class Prober {
  public:
-  explicit Prober(const sim::Scenario& scenario);
+  // With `service_classes`, each chain is simulated with its services replaced by
+  // stand-ins it cannot tell apart (analysis/service_classes.h), so that chains through
+  // alike services share one simulation; false simulates every chain as given (the
+  // reference the tests compare with).
+  explicit Prober(const sim::Scenario& scenario, bool service_classes = true);
   Prober(const Prober&) = delete;
   Prober& operator=(const Prober&) = delete;
 
@@ -84,6 +89,12 @@ class Prober {
   const kdc::Directory& directory() const { return world_->directory(); }
   const nodes::Topology& topology() const { return world_->topology(); }
   const IdentityClasses& classes() const { return *classes_; }
+  const ServiceClasses& service_classes() const { return *service_classes_; }
+  bool uses_service_classes() const { return use_service_classes_; }
+  // What `chain` holds apart from its hop `except_hop` (pass chain.hops.size() for all).
+  ServiceClasses::View ViewOf(const Chain& chain, size_t except_hop) const;
+  // The index of `s` in topology().services().
+  size_t IndexOf(const nodes::ServiceInfo& s) const { return &s - topology().services().data(); }
   // The directory as simulated: the scenario without its steps, plus the workstations.
   const sim::Scenario& scenario() const { return scenario_; }
   // The scenario's own steps (where they hold passwords for LogonUser, TK-6).
@@ -137,10 +148,13 @@ class Prober {
   sim::Scenario scenario_;
   std::vector<sim::StepSpec> steps_;
   Status status_;
+  bool use_service_classes_ = true;
   std::unique_ptr<sim::World> world_;
   std::unique_ptr<IdentityClasses> classes_;
+  std::unique_ptr<ServiceClasses> service_classes_;
   std::vector<std::string> workstation_of_domain_;
   Reads ReadsOf(const Chain& chain) const;
+  void UseStandIns(Chain* chain) const;
   void AddHostReads(const std::string& host, Reads* reads) const;
   void AddPrincipalReads(const std::string& name, Reads* reads) const;
 

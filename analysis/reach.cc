@@ -64,6 +64,66 @@ struct Reach::State {
   std::string via;
 };
 
+// Calls from one place (a chain so far, as an identity) to many services.
+struct Reach::Sweep {
+  Sweep(Prober& prober, const Chain& p, const std::string& identity, std::string v)
+      : prefix(p), via(std::move(v)), view(prober.ViewOf(p, p.hops.size())) {
+    if (std::optional<PrincipalId> id = prober.directory().Find(identity)) {
+      view.accounts.push_back(*id);
+    }
+  }
+
+  const Chain& prefix;
+  std::string via;
+  ServiceClasses::View view;  // what the chain holds that may tell a service apart
+  struct ClassAnswer {
+    std::vector<HopOutcome> hops;  // of prefix + {a member, transport}
+    std::vector<bool>* carried = nullptr;
+  };
+  std::unordered_map<uint64_t, ClassAnswer> answers;  // by class and transport
+};
+
+Status Reach::Probe(Sweep& sweep, const nodes::ServiceInfo& t, v1::Transport transport,
+                    std::vector<Flow>* flows, std::vector<State>* next) {
+  auto chain_to_t = [&] {
+    Chain c = sweep.prefix;
+    c.hops.push_back({t.name, transport});
+    return c;
+  };
+  const ServiceClasses& classes = prober_.service_classes();
+  const size_t index = prober_.IndexOf(t);
+  if (!prober_.uses_service_classes() || classes.Distinguishes(sweep.view, index)) {
+    Chain c = chain_to_t();
+    return Add(c, prober_.Run(c), sweep.via, flows, next);
+  }
+  const ServiceClassId cls = classes.Of(index);
+  auto [it, fresh] = sweep.answers.try_emplace((uint64_t{cls} << 8) | transport);
+  Sweep::ClassAnswer& answer = it->second;
+  if (fresh) {
+    // The first member the chain does not tell apart stands for the class (t at worst).
+    const nodes::ServiceInfo& rep =
+        prober_.topology().services()[classes.StandIn(sweep.view, index)];
+    Chain r = sweep.prefix;
+    r.hops.push_back({rep.name, transport});
+    answer.hops = prober_.Run(r);
+    if (!answer.hops.empty()) {
+      const HopOutcome& last = answer.hops.back();
+      std::string key = std::to_string(answer.hops.size()) + "|" + last.identity + "|" +
+                        (last.allowed ? "1" : "0") + "|" + last.level + "|" + last.net_creds + "|" +
+                        std::string(MechanismName(last.mechanism)) + "|" + sweep.via + "|" +
+                        std::to_string(cls) + "|" + std::to_string(transport);
+      std::vector<bool>& carried = carried_[key];
+      carried.resize(prober_.topology().services().size());
+      answer.carried = &carried;
+    }
+  }
+  // Added before with this very outcome: its flow is listed and its state seen.
+  if (answer.carried && (*answer.carried)[index]) return Status::Ok();
+  Status st = Add(chain_to_t(), answer.hops, sweep.via, flows, next);
+  if (st.ok() && answer.carried) (*answer.carried)[index] = true;
+  return st;
+}
+
 std::vector<PrincipalId> Reach::KeyHolders() const {
   std::set<PrincipalId> out;
   for (const nodes::ServiceInfo& s : prober_.topology().services()) out.insert(s.account);
@@ -125,10 +185,11 @@ Status Reach::Search(std::vector<State> frontier, std::vector<Flow>* flows) {
       const std::string& held = s.last.net_creds;
       if (held == "tgt" || held == "own_session") {
         // IL-5 / LC-1: the credentials go anywhere the next hop's rules let them.
+        Sweep sweep(prober_, s.chain, s.last.identity, s.via);
         for (const nodes::ServiceInfo& t : topo.services()) {
           if (&t == at) continue;
           for (v1::Transport tr : TransportsFrom(t, at->host)) {
-            if (Status st = probe({t.name, tr}); !st.ok()) return st;
+            if (Status st = Probe(sweep, t, tr, flows, &next); !st.ok()) return st;
           }
         }
       } else if (IsS4uProxy(held) && !prober_.S4uTargets(at->account).empty()) {
@@ -169,6 +230,7 @@ Status Reach::Search(std::vector<State> frontier, std::vector<Flow>* flows) {
 StatusOr<std::vector<Flow>> Reach::ForIdentity(PrincipalId who) {
   seen_.clear();
   listed_.clear();
+  carried_.clear();
   const kdc::Directory& dir = prober_.directory();
   const nodes::Topology& topo = prober_.topology();
   std::string name = dir.FullName(who);
@@ -176,6 +238,8 @@ StatusOr<std::vector<Flow>> Reach::ForIdentity(PrincipalId who) {
   std::vector<State> start;
   size_t done = 0;
   const kdc::Domain& home = dir.GetDomain(dir.Get(who).domain);
+  const Chain from_workstation{name, prober_.Workstation(who), {}};
+  Sweep sweep(prober_, from_workstation, name, "");
   for (const nodes::ServiceInfo& t : topo.services()) {
     std::vector<v1::Transport> order = t.transports;  // over the network first
     std::stable_partition(order.begin(), order.end(),
@@ -185,7 +249,11 @@ StatusOr<std::vector<Flow>> Reach::ForIdentity(PrincipalId who) {
       // account can do only on its own host; otherwise from a workstation.
       bool local = tr == v1::TRANSPORT_NCALRPC;
       if (local && home.workgroup && home.realm != t.host) continue;
-      Chain c{name, local ? t.host : prober_.Workstation(who), {{t.name, tr}}};
+      if (!local) {
+        if (Status st = Probe(sweep, t, tr, &flows, &start); !st.ok()) return st;
+        continue;
+      }
+      Chain c{name, t.host, {{t.name, tr}}};
       if (Status st = Add(c, prober_.Run(c), "", &flows, &start); !st.ok()) return st;
     }
     if (options_.progress) options_.progress(++done, topo.services().size());
@@ -232,6 +300,7 @@ StatusOr<std::vector<Flow>> Reach::ForIdentity(PrincipalId who) {
 StatusOr<std::vector<Flow>> Reach::ForCompromised(const std::vector<PrincipalId>& accounts) {
   seen_.clear();
   listed_.clear();
+  carried_.clear();
   const kdc::Directory& dir = prober_.directory();
   const nodes::Topology& topo = prober_.topology();
   const IdentityClasses& classes = prober_.classes();

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -86,15 +87,24 @@ class Reach {
 
  private:
   struct State;
+  struct Sweep;
   Status Search(std::vector<State> start, std::vector<Flow>* flows);
   Status Add(const Chain& chain, const std::vector<HopOutcome>& hops, const std::string& via,
              std::vector<Flow>* flows, std::vector<State>* next);
+  // Probes sweep.prefix + {t, transport} and adds what it reaches. Where the prober uses
+  // service classes and the chain cannot tell t from the other members of its class, one
+  // answer per class serves them all.
+  Status Probe(Sweep& sweep, const nodes::ServiceInfo& t, v1::Transport transport,
+               std::vector<Flow>* flows, std::vector<State>* next);
 
   Prober& prober_;
   ReachOptions options_;
   // Per search: states already expanded, and flows already listed.
   std::unordered_set<std::string> seen_;
   std::unordered_set<std::string> listed_;
+  // Per search, by (outcome, service class, transport): the members already added with
+  // that outcome, whose Add would change nothing again.
+  std::unordered_map<std::string, std::vector<bool>> carried_;
 };
 
 }  // namespace delegsim::analysis

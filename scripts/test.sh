@@ -9,8 +9,6 @@ build=$(bash scripts/build.sh "$@")
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # The real-KDC interop tests (label interop) provision a Samba domain, about 90 s; they run
 # in the normal build only: the sanitizers add nothing to what the real KDCs answer.
-# The netns test is left out until an intermittent failure under load is understood; run
-# it with: ctest --test-dir build -R Netns
-exclude=(-E 'procs\.Library/Netns\.')
+exclude=()
 if [[ "${1:-}" == "--sanitize" ]]; then exclude+=(-LE interop); fi
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 300 "${exclude[@]}"
