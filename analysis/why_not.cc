@@ -24,17 +24,6 @@ int LevelRank(const std::string& level) {
   return l ? static_cast<int>(*l) : -1;
 }
 
-std::vector<std::string> Prefixes(const std::string& path) {
-  std::vector<std::string> out;
-  size_t slash = path.find('/');
-  while (slash != std::string::npos) {
-    size_t next = path.find('/', slash + 1);
-    out.push_back(path.substr(0, next));
-    slash = next;
-  }
-  return out;
-}
-
 // Splits "name=value" at the '=' that ends the name (names may hold "(...)").
 std::pair<std::string, std::string> SplitFact(const std::string& f) {
   size_t close = f.rfind(')', f.find('='));
@@ -82,7 +71,7 @@ void KeepStepsUpTo(const std::string& label, sim::Scenario* s) {
 Attempt Evaluate(const std::vector<sim::CallOutcome>& outcomes, const WhyNotGoal& goal) {
   Attempt a;
   const v1::HopResult* target = sim::FindHop(outcomes, goal.path);
-  for (const std::string& p : Prefixes(goal.path)) {
+  for (const std::string& p : HopPathPrefixes(goal.path)) {
     const v1::HopResult* h = sim::FindHop(outcomes, p);
     if (!h) break;
     for (const std::string& step : h->steps()) AddRecordFacts(kdc::DecodeRecord(step), p, &a.facts);

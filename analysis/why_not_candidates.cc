@@ -150,13 +150,13 @@ class Deriver {
                name == "source.level" || name == "default_level" ||
                (name == "gss.deleg" && v == "false") || name == "delegated") {
       // The level a call asks for caps what every later hop can do with the identity.
-      for (const std::string& p : Prefixes(f.path)) RaiseLevel(p, "delegate");
+      for (const std::string& p : HopPathPrefixes(f.path)) RaiseLevel(p, "delegate");
     } else if ((name == "caller.net_creds" || name == "source.net_creds") && v == "none") {
       // The caller holds no credentials to present: protocol transition gets its own (S4U-3).
       if (call && !call->protocol_transition() && Depth(f.path) > 1) {
         Add("calls", f.path, "protocol_transition", "true");
       }
-      for (const std::string& p : Prefixes(f.path)) {
+      for (const std::string& p : HopPathPrefixes(f.path)) {
         if (p != f.path) RaiseLevel(p, "delegate");
       }
     } else if (name == "legacy_rbcd_nonforwardable_ok" && v == "false") {
@@ -181,7 +181,7 @@ class Deriver {
 
   void Goal() {
     if (goal_.level) RaiseLevel(goal_.path, *goal_.level);
-    for (const std::string& p : Prefixes(goal_.path)) {
+    for (const std::string& p : HopPathPrefixes(goal_.path)) {
       if (p != goal_.path && (goal_.level || goal_.net_creds)) RaiseLevel(p, "delegate");
     }
     if (goal_.net_creds && goal_.net_creds->rfind("s4u_proxy", 0) == 0) {
@@ -193,18 +193,6 @@ class Deriver {
   std::vector<Edit> Take() {
     FinishAcl();
     return std::move(out_);
-  }
-
-  // Every hop path prefix of `path`, shortest first ("c1/web", "c1/web/db").
-  static std::vector<std::string> Prefixes(const std::string& path) {
-    std::vector<std::string> out;
-    size_t slash = path.find('/');
-    while (slash != std::string::npos) {
-      size_t next = path.find('/', slash + 1);
-      out.push_back(path.substr(0, next));
-      slash = next;
-    }
-    return out;
   }
 
  private:
@@ -420,6 +408,17 @@ std::vector<Edit> DeriveCandidates(const sim::Scenario& scenario, const std::vec
   for (const FactRef& f : facts) d.Fact(f);
   d.Goal();
   return d.Take();
+}
+
+std::vector<std::string> HopPathPrefixes(const std::string& path) {
+  std::vector<std::string> out;
+  size_t slash = path.find('/');
+  while (slash != std::string::npos) {
+    size_t next = path.find('/', slash + 1);
+    out.push_back(path.substr(0, next));
+    slash = next;
+  }
+  return out;
 }
 
 }  // namespace delegsim::analysis

@@ -31,6 +31,10 @@ struct FactRef {
 std::vector<Edit> DeriveCandidates(const sim::Scenario& scenario, const std::vector<FactRef>& facts,
                                    const WhyNotGoal& goal);
 
+// Every hop path prefix of `path` below the call, shortest first: "c1/web/db" ->
+// {"c1/web", "c1/web/db"}.
+std::vector<std::string> HopPathPrefixes(const std::string& path);
+
 }  // namespace delegsim::analysis
 
 #endif  // DELEGSIM_ANALYSIS_WHY_NOT_CANDIDATES_H_

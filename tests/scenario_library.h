@@ -6,6 +6,7 @@
 #define DELEGSIM_TESTS_SCENARIO_LIBRARY_H_
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -36,6 +37,19 @@ inline std::vector<std::filesystem::path> ScenarioFiles() {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// `text` as a gtest parameter name: every character but a letter or digit becomes '_'.
+inline std::string SafeTestName(std::string text) {
+  for (char& c : text) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return text;
+}
+
+// The name of a test over one scenario file: its stem, made safe ("two-hop" -> "two_hop").
+inline std::string ScenarioTestName(const std::filesystem::path& file) {
+  return SafeTestName(file.stem().string());
 }
 
 // The file's bytes; empty when it cannot be read.

@@ -29,6 +29,7 @@ namespace fs = std::filesystem;
 
 using delegsim::testing::ScenarioDir;
 using delegsim::testing::ScenarioFiles;
+using delegsim::testing::ScenarioTestName;
 
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -137,12 +138,7 @@ TEST_P(Library, EveryFlowReplaysWithTheSameOutcome) {
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, Library, ::testing::ValuesIn(ScenarioFiles()),
                          [](const ::testing::TestParamInfo<fs::path>& info) {
-                           std::string name = info.param.stem().string();
-                           std::replace_if(
-                               name.begin(), name.end(),
-                               [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); },
-                               '_');
-                           return name;
+                           return ScenarioTestName(info.param);
                          });
 
 }  // namespace

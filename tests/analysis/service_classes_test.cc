@@ -126,11 +126,7 @@ std::vector<std::string> LibraryFiles() {
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, Library, ::testing::ValuesIn(LibraryFiles()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = std::filesystem::path(info.param).stem().string();
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
+                           return delegsim::testing::ScenarioTestName(info.param);
                          });
 
 // The classes themselves: plain services on different hosts share one; what a rule reads

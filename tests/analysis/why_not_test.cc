@@ -161,11 +161,8 @@ INSTANTIATE_TEST_SUITE_P(
              "trusts[PARTNER.EXAMPLE->CORP.EXAMPLE].attributes = "
              "[\"forest_transitive\",\"enable_tgt_delegation\"]"}),
     [](const ::testing::TestParamInfo<Case>& info) {
-      std::string name = info.param.scenario + "_" + std::to_string(info.index);
-      for (char& ch : name) {
-        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      }
-      return name;
+      return delegsim::testing::SafeTestName(info.param.scenario + "_" +
+                                             std::to_string(info.index));
     });
 
 TEST(WhyNot, AGoalThatHoldsNeedsNothing) {

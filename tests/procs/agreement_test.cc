@@ -48,11 +48,7 @@ TEST_P(ProcsAgreement, ProcsTakesTheDecisionsOfVirtualTime) {
 
 INSTANTIATE_TEST_SUITE_P(Library, ProcsAgreement, ::testing::ValuesIn(ScenarioFiles()),
                          [](const ::testing::TestParamInfo<fs::path>& info) {
-                           std::string name = info.param.stem().string();
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
+                           return ScenarioTestName(info.param);
                          });
 
 }  // namespace

@@ -113,11 +113,7 @@ TEST_P(Netns, EveryHostInItsOwnNamespaceSameDecisionsNothingLeft) {
 
 INSTANTIATE_TEST_SUITE_P(Library, Netns, ::testing::Values("default.json", "network-faults.json"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = info.param.substr(0, info.param.find('.'));
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
+                           return ScenarioTestName(info.param);
                          });
 
 }  // namespace

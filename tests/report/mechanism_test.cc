@@ -12,6 +12,7 @@
 
 #include "sim/results.h"
 #include "tests/report/scenario_run.h"
+#include "tests/scenario_library.h"
 
 namespace delegsim::sim {
 namespace {
@@ -74,11 +75,8 @@ INSTANTIATE_TEST_SUITE_P(
              "logon_user",
              {"TK-6"}}),
     [](const ::testing::TestParamInfo<Case>& info) {
-      std::string name = std::string(info.param.path) + "_" + info.param.mechanism;
-      for (char& ch : name) {
-        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      }
-      return name;
+      return delegsim::testing::SafeTestName(std::string(info.param.path) + "_" +
+                                             info.param.mechanism);
     });
 
 TEST(MechanismLabel, NamesEachMechanism) {

@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 
 using delegsim::testing::ScenarioDir;
 using delegsim::testing::ScenarioFiles;
+using delegsim::testing::ScenarioTestName;
 
 std::string TraceOf(const Scenario& s) {
   StatusOr<std::unique_ptr<World>> w = World::Build(s, std::make_unique<VirtualRuntime>());
@@ -62,10 +63,7 @@ TEST_P(Golden, TwoRunsAreByteIdenticalAndMatchTheGoldenTrace) {
 }
 
 std::string Name(const ::testing::TestParamInfo<fs::path>& info) {
-  std::string n = info.param.stem().string();
-  std::replace_if(
-      n.begin(), n.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
-  return n;
+  return ScenarioTestName(info.param);
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, Golden, ::testing::ValuesIn(ScenarioFiles()), Name);

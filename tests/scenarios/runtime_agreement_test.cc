@@ -31,6 +31,7 @@ namespace fs = std::filesystem;
 
 using delegsim::testing::ScenarioDir;
 using delegsim::testing::ScenarioFiles;
+using delegsim::testing::ScenarioTestName;
 
 // The decisions of `scenario` on `runtime` (tests/hop_decisions.h), calls overlapping
 // `parallel_calls` at a time.
@@ -97,11 +98,7 @@ TEST_P(RuntimeAgreement, OverlappingCallsTakeTheDecisionsOfOneAtATime) {
 
 INSTANTIATE_TEST_SUITE_P(Library, RuntimeAgreement, ::testing::ValuesIn(ScenarioFiles()),
                          [](const ::testing::TestParamInfo<fs::path>& info) {
-                           std::string name = info.param.stem().string();
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
+                           return ScenarioTestName(info.param);
                          });
 
 }  // namespace
