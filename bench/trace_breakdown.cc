@@ -23,10 +23,10 @@ size_t DecisionBytes(const Decision& d) {
   size_t bytes = sizeof(Decision) + HeapBytes(d.error()) + HeapBytes(d.status());
   for (const Check& c : d.checks()) {
     bytes += sizeof(Check) + HeapBytes(c.what);
-    for (const Fact& f : c.facts) bytes += sizeof(Fact) + HeapBytes(f.name) + HeapBytes(f.value);
+    for (const Fact& f : c.facts) bytes += sizeof(Fact) + f.HeapBytes();
   }
   for (const Cause& c : d.causes()) {
-    bytes += sizeof(Cause) + HeapBytes(c.fact.name) + HeapBytes(c.fact.value);
+    bytes += sizeof(Cause) + c.fact.HeapBytes();
   }
   return bytes;
 }

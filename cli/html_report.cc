@@ -55,7 +55,7 @@ std::string VerdictBadge(const std::string& verdict) {
 
 std::string Explained(const v1::DecisionRecord& d) {
   return kdc::FromRecord(d).Explain(
-      [](const Fact& f) { return sim::ReadableFact(f.name, f.value); });
+      [](const Fact& f) { return sim::ReadableFact(f.name(), f.value()); });
 }
 
 // One decision: verdict, deciding rule, explanation, then each check with its facts.

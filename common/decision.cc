@@ -1,28 +1,94 @@
 #include "common/decision.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace delegsim {
 
 std::string_view VerdictName(Verdict v) { return v == Verdict::kAllowed ? "allowed" : "denied"; }
 
+namespace {
+// Bytes a string holds on the heap: none while it fits its inline buffer.
+size_t StringHeapBytes(const std::string& s) {
+  return s.capacity() > std::string().capacity() ? s.capacity() + 1 : 0;
+}
+}  // namespace
+
+void FactValue::AppendTo(std::string* out) const {
+  switch (kind_) {
+    case Kind::kBool:
+      *out += number_ ? "true" : "false";
+      return;
+    case Kind::kNumber: {
+      char buf[24];  // as std::to_string renders it
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, number_);
+      out->append(buf, end);
+      return;
+    }
+    case Kind::kText:
+      *out += text_;
+      return;
+  }
+}
+
+std::string FactValue::ToString() const {
+  std::string out;
+  AppendTo(&out);
+  return out;
+}
+
+size_t FactValue::HeapBytes() const { return StringHeapBytes(text_); }
+
+void Fact::AppendName(std::string* out) const {
+  *out += subject_;
+  if (attribute_) *out += attribute_;
+}
+
+std::string Fact::name() const {
+  std::string out;
+  AppendName(&out);
+  return out;
+}
+
+void Fact::AppendTo(std::string* out) const {
+  AppendName(out);
+  *out += '=';
+  value_.AppendTo(out);
+}
+
+std::string Fact::ToString() const {
+  std::string out;
+  AppendTo(&out);
+  return out;
+}
+
+size_t Fact::HeapBytes() const { return StringHeapBytes(subject_) + value_.HeapBytes(); }
+
+bool Fact::operator==(const Fact& other) const { return ToString() == other.ToString(); }
+
+// Most decisions run a handful of checks: one allocation holds them.
+void Decision::AddCheck(Check check) {
+  if (checks_.capacity() == 0) checks_.reserve(4);
+  checks_.push_back(std::move(check));
+}
+
 Decision& Decision::Read(RuleId rule, std::initializer_list<Fact> facts) {
-  checks_.push_back({rule, Effect::kRead, {}, std::vector<Fact>(facts)});
+  AddCheck({rule, Effect::kRead, {}, std::vector<Fact>(facts)});
   return *this;
 }
 
 Decision& Decision::Read(RuleId rule, std::vector<Fact> facts) {
-  checks_.push_back({rule, Effect::kRead, {}, std::move(facts)});
+  AddCheck({rule, Effect::kRead, {}, std::move(facts)});
   return *this;
 }
 
 Decision& Decision::Set(RuleId rule, std::string what, std::vector<Fact> facts) {
-  checks_.push_back({rule, Effect::kSet, std::move(what), std::move(facts)});
+  AddCheck({rule, Effect::kSet, std::move(what), std::move(facts)});
   return *this;
 }
 
 Decision& Decision::Clear(RuleId rule, std::string what, std::vector<Fact> facts) {
-  checks_.push_back({rule, Effect::kClear, std::move(what), std::move(facts)});
+  AddCheck({rule, Effect::kClear, std::move(what), std::move(facts)});
   return *this;
 }
 
@@ -41,7 +107,7 @@ Decision& Decision::Deny(RuleId rule, std::string error, std::string status,
   decided_ = true;
   error_ = std::move(error);
   status_ = std::move(status);
-  checks_.push_back({rule, Effect::kDeny, {}, std::move(facts)});
+  AddCheck({rule, Effect::kDeny, {}, std::move(facts)});
   return *this;
 }
 

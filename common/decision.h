@@ -14,6 +14,7 @@
 #ifndef DELEGSIM_COMMON_DECISION_H_
 #define DELEGSIM_COMMON_DECISION_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -29,20 +30,66 @@ namespace delegsim {
 enum class Verdict : uint8_t { kAllowed, kDenied };
 std::string_view VerdictName(Verdict v);  // "allowed" | "denied"
 
-// One input a check read, rendered as name=value ("alice.not_delegated=true").
-struct Fact {
-  Fact(std::string n, std::string v) : name(std::move(n)), value(std::move(v)) {}
-  Fact(std::string n, const char* v) : name(std::move(n)), value(v) {}
-  Fact(std::string n, std::string_view v) : name(std::move(n)), value(v) {}
-  Fact(std::string n, bool v) : name(std::move(n)), value(v ? "true" : "false") {}
-  Fact(std::string n, int64_t v) : name(std::move(n)), value(std::to_string(v)) {}
-  Fact(std::string n, int v) : name(std::move(n)), value(std::to_string(v)) {}
-  Fact(std::string n, uint32_t v) : name(std::move(n)), value(std::to_string(v)) {}
+// The value of a fact: a boolean, a number or a text, kept as it was read and rendered
+// ("true", "42", "svc_web") only when someone reads it.
+class FactValue {
+ public:
+  FactValue(bool v) : kind_(Kind::kBool), number_(v) {}
+  FactValue(int v) : kind_(Kind::kNumber), number_(v) {}
+  FactValue(int64_t v) : kind_(Kind::kNumber), number_(v) {}
+  FactValue(uint32_t v) : kind_(Kind::kNumber), number_(v) {}
+  FactValue(std::string v) : kind_(Kind::kText), text_(std::move(v)) {}
+  FactValue(std::string_view v) : kind_(Kind::kText), text_(v) {}
+  FactValue(const char* v) : kind_(Kind::kText), text_(v) {}
 
-  std::string name;
-  std::string value;
-  std::string ToString() const { return name + "=" + value; }
-  bool operator==(const Fact&) const = default;
+  // Appends the rendered value ("true", "42", the text).
+  void AppendTo(std::string* out) const;
+  std::string ToString() const;
+  // Bytes this value holds on the heap (a long text).
+  size_t HeapBytes() const;
+
+ private:
+  enum class Kind : uint8_t { kBool, kNumber, kText };
+  Kind kind_;
+  int64_t number_ = 0;
+  std::string text_;  // kText only
+};
+
+// One input a check read, rendered as name=value ("alice.not_delegated=true") when read.
+// Building one costs no text: a name is a string literal, or a subject (an account or
+// realm name, copied: a Decision outlives the request and may outlive the directory) and
+// an attribute literal, and the value is kept as read.
+//
+//   Fact("header.forwardable", true);                          // header.forwardable=true
+//   Fact(svc.name, ".trusted_for_delegation", false);          // svc_web.trusted_for_...
+//   Fact(svc.name + ".allowed_to_delegate_to(" + spn + ")", x);  // any name: owned text
+class Fact {
+ public:
+  // `name` is a string literal (kept by pointer: it must have static storage).
+  template <size_t N>
+  Fact(const char (&name)[N], FactValue value) : attribute_(name), value_(std::move(value)) {}
+  // `subject` followed by the string literal `attribute` (".trusted_for_delegation").
+  template <size_t N>
+  Fact(std::string subject, const char (&attribute)[N], FactValue value)
+      : subject_(std::move(subject)), attribute_(attribute), value_(std::move(value)) {}
+  // Any other name, owned.
+  Fact(std::string name, FactValue value) : subject_(std::move(name)), value_(std::move(value)) {}
+
+  std::string name() const;
+  std::string value() const { return value_.ToString(); }
+  std::string ToString() const;  // "name=value"
+  void AppendName(std::string* out) const;
+  void AppendValue(std::string* out) const { value_.AppendTo(out); }
+  void AppendTo(std::string* out) const;  // "name=value"
+  // Bytes this fact holds on the heap (a long subject, name or text value).
+  size_t HeapBytes() const;
+  // Facts are equal when they render the same.
+  bool operator==(const Fact& other) const;
+
+ private:
+  std::string subject_;              // owned part of the name (may be all of it)
+  const char* attribute_ = nullptr;  // static part of the name, after subject_
+  FactValue value_;
 };
 
 // What a check did to the outcome.
@@ -110,6 +157,8 @@ class Decision {
   std::string Explain(const std::function<std::string(const Fact&)>& render) const;
 
  private:
+  void AddCheck(Check check);
+
   Verdict verdict_ = Verdict::kAllowed;
   RuleId rule_ = RuleId::kCount;
   bool decided_ = false;

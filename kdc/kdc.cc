@@ -70,9 +70,9 @@ bool ProtectedUsersApply(const Exchange& x, PrincipalId id, std::vector<Fact>* f
   const Principal& p = x.P(id);
   int level = x.dir.GetDomain(p.domain).functional_level;
   if (facts) {
-    facts->emplace_back(p.name + ".protected_users_member", p.protected_user);
+    facts->emplace_back(p.name, ".protected_users_member", p.protected_user);
     if (p.protected_user) {
-      facts->emplace_back(x.dir.GetDomain(p.domain).realm + ".functional_level", level);
+      facts->emplace_back(x.dir.GetDomain(p.domain).realm, ".functional_level", level);
       if (!x.profile.protected_users) facts->emplace_back("profile", x.profile.name);
     }
   }
@@ -106,7 +106,7 @@ void DeriveRenewable(Exchange& x, const v1::TicketBody& from, const std::string&
   if (!HasFlag(from, TICKET_FLAG_RENEWABLE) || x.profile.max_renew_life_ms <= 0) {
     Fact f = HasFlag(from, TICKET_FLAG_RENEWABLE)
                  ? Fact("realm.max_renew_life_ms", x.profile.max_renew_life_ms)
-                 : Fact(which + ".renewable", false);
+                 : Fact(which, ".renewable", false);
     x.d.Clear(RuleId::kDS15, "renewable", {{"renewable_requested", true}, f});
     AddFlagCause(x.out, "renewable", RuleId::kDS15, f);
     return;
@@ -115,7 +115,7 @@ void DeriveRenewable(Exchange& x, const v1::TicketBody& from, const std::string&
   if (till <= x.now) return;
   if (x.profile.tgs_renewable_needs_renewal_room && x.out.end_ms() >= till) {
     // DS-15 (heimdal): nothing left to renew: the ticket ends when its renew-till does.
-    Fact f(which + ".renew_till_ms", from.renew_till_ms());
+    Fact f(which, ".renew_till_ms", from.renew_till_ms());
     x.d.Clear(RuleId::kDS15, "renewable",
               {{"renewable_requested", true},
                f,
@@ -129,7 +129,7 @@ void DeriveRenewable(Exchange& x, const v1::TicketBody& from, const std::string&
   x.out.set_renew_till_ms(till);
   x.out.set_end_ms(std::min(x.out.end_ms(), till));
   x.d.Set(RuleId::kDS15, "renewable",
-          {{"renewable_requested", true}, {which + ".renew_till_ms", from.renew_till_ms()}});
+          {{"renewable_requested", true}, {which, ".renew_till_ms", from.renew_till_ms()}});
 }
 
 bool IsSensitive(const Principal& p) { return p.uac & uf::kNotDelegated; }
@@ -163,7 +163,7 @@ bool CheckAsClientKnown(AsExchange& x) {
   x.client = *id;
   if (x.P(x.client).uac & uf::kAccountDisable) {
     x.d.Deny(RuleId::kDS8, "KDC_ERR_CLIENT_REVOKED", "STATUS_ACCOUNT_DISABLED",
-             {{x.N(x.client) + ".disabled", true}});
+             {{x.N(x.client), ".disabled", true}});
     return false;
   }
   return true;
@@ -174,7 +174,7 @@ bool CheckAsPreauth(AsExchange& x) {
   bool ok = MacEquals(PreauthProof(x.dir.KeyOf(x.client), x.as->timestamp_ms()), x.as->preauth());
   if (!ok) {
     x.d.Deny(RuleId::kDS12, "KDC_ERR_PREAUTH_FAILED", "STATUS_WRONG_PASSWORD",
-             {{x.N(x.client) + ".preauth_valid", false}});
+             {{x.N(x.client), ".preauth_valid", false}});
     return false;
   }
   return true;
@@ -185,7 +185,7 @@ bool CheckProtectedMachineAccount(AsExchange& x) {
   std::vector<Fact> facts;
   bool applies = ProtectedUsersApply(x, x.client, &facts);
   PrincipalKind kind = x.P(x.client).kind;
-  facts.emplace_back(x.N(x.client) + ".kind", PrincipalKindName(kind));
+  facts.emplace_back(x.N(x.client), ".kind", PrincipalKindName(kind));
   if (applies && (kind == PrincipalKind::kComputer || kind == PrincipalKind::kService)) {
     x.d.Deny(RuleId::kPU3, kPolicy, "STATUS_ACCOUNT_RESTRICTION", std::move(facts));
     return false;
@@ -200,7 +200,7 @@ bool CheckProtectedEtype(AsExchange& x) {
   bool weak = etype == v1::ETYPE_RC4 || etype == v1::ETYPE_DES;
   if (weak && ProtectedUsersApply(x, x.client, nullptr)) {
     x.d.Deny(RuleId::kPU2, "KDC_ERR_ETYPE_NOTSUPP", {},
-             {{x.N(x.client) + ".protected_users_member", true},
+             {{x.N(x.client), ".protected_users_member", true},
               {"preauth_etype", v1::Etype_Name(etype)}});
     return false;
   }
@@ -217,12 +217,12 @@ bool IssueTgt(AsExchange& x) {
   x.out.set_flags(TICKET_FLAG_INITIAL | TICKET_FLAG_PRE_AUTHENT);
   FillPac(x, x.client, x.out.mutable_pac());
   x.d.Read(RuleId::kAC2,
-           {{c.name + ".pac_uac", static_cast<uint32_t>(x.out.pac().user_account_control())}});
+           {{c.name, ".pac_uac", static_cast<uint32_t>(x.out.pac().user_account_control())}});
 
   // AC-1 / PU-1: sensitive accounts and Protected Users get no FORWARDABLE or PROXIABLE TGT.
   std::vector<Fact> pu_facts;
   bool is_protected = ProtectedUsersApply(x, x.client, &pu_facts);
-  Fact nd_fact(c.name + ".not_delegated", IsSensitive(c));
+  Fact nd_fact(c.name, ".not_delegated", IsSensitive(c));
   for (auto [flag, name, wanted] :
        {std::tuple{TICKET_FLAG_FORWARDABLE, "forwardable", x.as->options().forwardable()},
         std::tuple{TICKET_FLAG_PROXIABLE, "proxiable", x.as->options().proxiable()}}) {
@@ -238,10 +238,9 @@ bool IssueTgt(AsExchange& x) {
       x.d.Clear(RuleId::kPU1, name, pu_facts);
       x.d.Clear(RuleId::kUD6, std::string(name) + "_request",
                 {{std::string(name) + "_requested", true}});
-      AddFlagCause(x.out, name, RuleId::kPU1, Fact(c.name + ".protected_users_member", true));
+      AddFlagCause(x.out, name, RuleId::kPU1, Fact(c.name, ".protected_users_member", true));
     } else {
-      x.d.Set(RuleId::kDS8, name,
-              {nd_fact, {c.name + ".protected_users_member", c.protected_user}});
+      x.d.Set(RuleId::kDS8, name, {nd_fact, {c.name, ".protected_users_member", c.protected_user}});
       SetFlag(x.out, flag, true);
     }
   }
@@ -259,7 +258,7 @@ bool IssueTgt(AsExchange& x) {
   if (x.as->options().renewable()) {
     // DS-15: a renewable TGT when the realm allows renewal at all.
     std::vector<Fact> facts = {{"renewable_requested", true}, {"realm.max_renew_life_ms", renew}};
-    if (is_protected) facts.emplace_back(c.name + ".protected_users_member", true);
+    if (is_protected) facts.emplace_back(c.name, ".protected_users_member", true);
     if (renew > 0) {
       SetFlag(x.out, TICKET_FLAG_RENEWABLE, true);
       x.out.set_renew_till_ms(SaturatingAdd(x.now, renew));
@@ -303,12 +302,12 @@ bool CheckTicketTime(Exchange& x, const v1::TicketBody& t, const std::string& wh
   // DS-2: a ticket is honoured only inside its validity window.
   if (x.now < t.start_ms()) {
     x.d.Deny(RuleId::kDS2, "KRB_AP_ERR_TKT_NYV", {},
-             {{which + ".start_ms", t.start_ms()}, {"now_ms", x.now}});
+             {{which, ".start_ms", t.start_ms()}, {"now_ms", x.now}});
     return false;
   }
   if (x.now >= t.end_ms()) {
     x.d.Deny(RuleId::kDS2, "KRB_AP_ERR_TKT_EXPIRED", {},
-             {{which + ".end_ms", t.end_ms()}, {"now_ms", x.now}});
+             {{which, ".end_ms", t.end_ms()}, {"now_ms", x.now}});
     return false;
   }
   return true;
@@ -357,10 +356,10 @@ bool DeriveForwardable(Exchange& x, bool requested, bool explicit_request = true
     blocked.emplace(RuleId::kUD5, Fact("header.forwardable", false));
     causes = FlagCauses(x.tgt, "forwardable");
   } else if (IsSensitive(client)) {
-    blocked.emplace(RuleId::kAC1, Fact(client.name + ".not_delegated", true));
+    blocked.emplace(RuleId::kAC1, Fact(client.name, ".not_delegated", true));
   } else if (x.profile.server_nd_clears_forwardable && x.target != kNobody &&
              IsSensitive(x.P(x.target))) {
-    blocked.emplace(RuleId::kAC1, Fact(x.N(x.target) + ".not_delegated(server)", true));
+    blocked.emplace(RuleId::kAC1, Fact(x.N(x.target), ".not_delegated(server)", true));
   }
   if (!blocked) {
     x.d.Set(RuleId::kUD5, "forwardable", {{"header.forwardable", true}});
@@ -387,7 +386,12 @@ bool DeriveForwardable(Exchange& x, bool requested, bool explicit_request = true
 
 void StartDraftFromHeader(Exchange& x) {
   x.out.set_client(x.tgt.client());
-  *x.out.mutable_pac() = x.tgt.pac();
+  // The header's PAC moves to the draft: no check reads it from the header afterwards.
+  if (x.tgt.has_pac()) {
+    x.out.set_allocated_pac(x.tgt.release_pac());
+  } else {
+    x.out.mutable_pac();  // present and empty, as a copy of an absent PAC is
+  }
   x.out.set_start_ms(x.now);
   x.out.set_end_ms(std::min(x.tgt.end_ms(), SaturatingAdd(x.now, x.profile.max_ticket_life_ms)));
 }
@@ -430,7 +434,7 @@ bool IssueServiceTicket(Exchange& x) {
   // UD-1: OK-AS-DELEGATE on tickets to an account trusted for delegation.
   const Principal& server = x.P(x.target);
   bool td = server.uac & uf::kTrustedForDelegation;
-  std::vector<Fact> facts = {{server.name + ".trusted_for_delegation", td}};
+  std::vector<Fact> facts = {{server.name, ".trusted_for_delegation", td}};
   bool ok = td;
   if (td && x.profile.ok_as_delegate_needs_referral_flag && !x.tgt.referral_from().empty()) {
     bool header_ok = HasFlag(x.tgt, TICKET_FLAG_OK_AS_DELEGATE);
@@ -600,22 +604,22 @@ bool IssueS4U2Self(Exchange& x) {
   // S4U-2: is the S4U2self ticket forwardable?
   bool t2a4d = service.uac & uf::kTrustedToAuthForDelegation;
   bool a2d2 = !service.allowed_to_delegate_to.empty();
-  std::vector<Fact> facts = {{service.name + ".trusted_to_auth_for_delegation", t2a4d},
-                             {service.name + ".allowed_to_delegate_to.empty", !a2d2}};
+  std::vector<Fact> facts = {{service.name, ".trusted_to_auth_for_delegation", t2a4d},
+                             {service.name, ".allowed_to_delegate_to.empty", !a2d2}};
   std::optional<std::pair<RuleId, Fact>> no;
   if (!x.req->options().forwardable()) {
     no.emplace(RuleId::kS4U2, Fact("forwardable_requested", false));
   } else if (IsSensitive(u)) {
-    no.emplace(RuleId::kAC1, Fact(u.name + ".not_delegated", true));
+    no.emplace(RuleId::kAC1, Fact(u.name, ".not_delegated", true));
   } else if (ProtectedUsersApply(x, *user, nullptr) && x.profile.protected_users_at_s4u2self) {
-    no.emplace(RuleId::kPU1, Fact(u.name + ".protected_users_member", true));
+    no.emplace(RuleId::kPU1, Fact(u.name, ".protected_users_member", true));
   } else if (!HasFlag(x.tgt, TICKET_FLAG_FORWARDABLE)) {
     no.emplace(RuleId::kUD5, Fact("header.forwardable", false));
   } else if (x.profile.s4u2self_requires_t2a4d && !t2a4d) {
     facts.emplace_back("profile", x.profile.name);
-    no.emplace(RuleId::kS4U2, Fact(service.name + ".trusted_to_auth_for_delegation", false));
+    no.emplace(RuleId::kS4U2, Fact(service.name, ".trusted_to_auth_for_delegation", false));
   } else if (!t2a4d && a2d2) {
-    no.emplace(RuleId::kS4U2, Fact(service.name + ".allowed_to_delegate_to.empty", false));
+    no.emplace(RuleId::kS4U2, Fact(service.name, ".allowed_to_delegate_to.empty", false));
   }
   if (no) {
     facts.push_back(no->second);
@@ -626,7 +630,7 @@ bool IssueS4U2Self(Exchange& x) {
     // AC-3 names protocol transition when T2A4D is what made it forwardable.
     if (ProtectedUsersApply(x, *user, nullptr)) {
       // PU-1 (Samba): Protected Users was applied when the TGT was issued, not here.
-      x.d.Read(RuleId::kPU1, {{u.name + ".protected_users_member", true},
+      x.d.Read(RuleId::kPU1, {{u.name, ".protected_users_member", true},
                               {"profile.protected_users_at_s4u2self", false}});
     }
     x.d.Set(t2a4d ? RuleId::kAC3 : RuleId::kS4U2, "forwardable", facts);
@@ -636,7 +640,7 @@ bool IssueS4U2Self(Exchange& x) {
   // OK-AS-DELEGATE when that service is trusted for delegation (MIT get_ticket_flags(),
   // Heimdal tgs_make_reply(), KILE-TF).
   if (service.uac & uf::kTrustedForDelegation) {
-    x.d.Set(RuleId::kUD1, "ok_as_delegate", {{service.name + ".trusted_for_delegation", true}});
+    x.d.Set(RuleId::kUD1, "ok_as_delegate", {{service.name, ".trusted_for_delegation", true}});
     SetFlag(x.out, TICKET_FLAG_OK_AS_DELEGATE, true);
   }
   x.d.Allow(RuleId::kS4U1);
@@ -799,8 +803,8 @@ bool IssueS4U2Proxy(Exchange& x) {
     if (self && fwd && s1.allowed_to_delegate_to.empty() &&
         !(s1.uac & uf::kTrustedToAuthForDelegation)) {
       x.d.Set(RuleId::kRB4, "s4u2self_rbcd",
-              {{s1.name + ".allowed_to_delegate_to.empty", true},
-               {s1.name + ".trusted_to_auth_for_delegation", false}});
+              {{s1.name, ".allowed_to_delegate_to.empty", true},
+               {s1.name, ".trusted_to_auth_for_delegation", false}});
     }
   }
 
@@ -828,7 +832,7 @@ bool IssueS4U2Proxy(Exchange& x) {
               {fwd_fact, {"evidence.pac.user_not_delegated", user_sensitive}});
     AddFlagCause(x.out, "forwardable", RuleId::kKCD6, fwd_fact);
   } else if (x.profile.server_nd_clears_forwardable && IsSensitive(s2)) {
-    Fact f(s2.name + ".not_delegated(server)", true);
+    Fact f(s2.name, ".not_delegated(server)", true);
     x.d.Clear(RuleId::kAC1, "forwardable", {f, {"profile", x.profile.name}});
     AddFlagCause(x.out, "forwardable", RuleId::kAC1, f);
   } else {
@@ -836,7 +840,7 @@ bool IssueS4U2Proxy(Exchange& x) {
     SetFlag(x.out, TICKET_FLAG_FORWARDABLE, true);
   }
   if (s2.uac & uf::kTrustedForDelegation) {
-    x.d.Set(RuleId::kUD1, "ok_as_delegate", {{s2.name + ".trusted_for_delegation", true}});
+    x.d.Set(RuleId::kUD1, "ok_as_delegate", {{s2.name, ".trusted_for_delegation", true}});
     SetFlag(x.out, TICKET_FLAG_OK_AS_DELEGATE, true);
   }
   x.d.Allow(path == Path::kClassic ? RuleId::kKCD1 : RuleId::kRB1);
@@ -847,8 +851,12 @@ void Finish(const Directory& dir, KdcResult& result, Exchange& x) {
   result.decision = std::move(x.d);
   if (!result.decision.allowed()) return;
   result.ticket = std::move(x.out);
-  result.sealed = Seal(result.ticket, dir.TicketKey(result.ticket.realm(), result.ticket.sname()),
-                       KdcKey(dir, result.ticket.realm()));
+  // A ticket for the SPN the request named (resolved by ResolveTarget) is sealed with its
+  // owner's key, as Directory::TicketKey would find it again.
+  const std::string& key = x.target_spn && result.ticket.sname() == x.req->sname()
+                               ? dir.KeyOf(dir.SpnOwner(*x.target_spn))
+                               : dir.TicketKey(result.ticket.realm(), result.ticket.sname());
+  result.sealed = Seal(result.ticket, key, KdcKey(dir, result.ticket.realm()));
 }
 
 }  // namespace
@@ -912,7 +920,7 @@ NtlmResult Kdc::ValidateNtlm(const v1::NtlmAuthenticate& msg) const {
   bool proof_ok = MacEquals(NtlmProof(dir_.KeyOf(*user), msg.challenge()), msg.proof());
   if (!proof_ok) {
     r.decision.Deny(RuleId::kDS12, "STATUS_LOGON_FAILURE", "STATUS_WRONG_PASSWORD",
-                    {{msg.user() + ".ntlm_response_valid", false}});
+                    {{msg.user(), ".ntlm_response_valid", false}});
     return r;
   }
   Exchange x(dir_, profile_, *domain, 0);
@@ -953,9 +961,7 @@ void FillRecord(const Decision& d, v1::DecisionRecord& r) {
     std::string* facts = cr->mutable_facts();
     for (const Fact& f : c.facts) {
       if (!facts->empty()) *facts += '\n';
-      *facts += f.name;
-      *facts += '=';
-      *facts += f.value;
+      f.AppendTo(facts);
     }
   }
   for (const Cause& c : d.causes()) {

@@ -39,7 +39,7 @@ HopContext DeriveHopContext(const Inbound& in, const ServerFacts& server) {
     Level by_account = deleg ? Level::kDelegate : Level::kImpersonate;
     d.Set(RuleId::kTR2, lvl,
           {{"requested_level", name(level)},
-           {server.account + ".trusted_for_delegation", server.trusted_for_delegation},
+           {server.account, ".trusted_for_delegation", server.trusted_for_delegation},
            {"tgt_forwarded", in.tgt_forwarded},
            {"level", name(by_account)}});
     // TR-3: the SMB-layer level travels separately and is not what decides here.
@@ -83,9 +83,8 @@ HopContext DeriveHopContext(const Inbound& in, const ServerFacts& server) {
   if (level >= Level::kImpersonate && !server.has_impersonate_privilege &&
       !in.caller_is_service_account) {
     // TK-8: without SeImpersonatePrivilege the token is silently identify-level.
-    d.Clear(
-        RuleId::kTK8, lvl,
-        {{server.account + ".SeImpersonatePrivilege", false}, {"requested_level", name(level)}});
+    d.Clear(RuleId::kTK8, lvl,
+            {{server.account, ".SeImpersonatePrivilege", false}, {"requested_level", name(level)}});
     level = Level::kIdentify;
     level_rule = RuleId::kTK8;
   }

@@ -77,7 +77,7 @@ void ProcessNode::OpKdcRequest(const ExecPtr& x, const v1::KdcRequestSpec& op, N
     // The current identity's TGT: the forwarded TGT or logon session of an impersonated
     // client, or the process account's own.
     if (!as.primary && as.creds.tgt.body().empty()) {
-      return refuse(as.creds.why, "SEC_E_NO_CREDENTIALS", Fact(dir_.Name(as.user) + ".tgt", false),
+      return refuse(as.creds.why, "SEC_E_NO_CREDENTIALS", Fact(dir_.Name(as.user), ".tgt", false),
                     ctx);
     }
     auto with_tgt = [this, op, finish, path = x->path](const v1::SealedTicket& tgt,

@@ -117,10 +117,10 @@ void ProcessNode::StartOutbound(const ExecPtr& x, v1::CallSpec& spec, NodeContex
   // token has no credentials (TK-5).
   if (!same_host && ob->as->creds.kind == NetCredsKind::kNone && !spec.protocol_transition() &&
       spec.use_ticket().empty()) {
-    d.Read(ob->as->creds.why, {{who + ".net_creds", "none"}});
+    d.Read(ob->as->creds.why, {{who, ".net_creds", "none"}});
     d.Deny(RuleId::kLC5, "DOWNSTREAM_NO_CREDS", "SEC_E_NO_CREDENTIALS",
            {{"caller.net_creds", "none"}, {"to_host", ob->target->host}});
-    d.Because(ob->as->creds.why, Fact(who + ".net_creds", "none"));
+    d.Because(ob->as->creds.why, Fact(who, ".net_creds", "none"));
     if (ob->as->creds.why == RuleId::kLC2) {
       // LC-3: only a delegate-level call from the local server would have carried it on.
       d.Because(RuleId::kLC3, Fact("local_server_asked_delegate", false));
@@ -140,10 +140,10 @@ void ProcessNode::StartOutbound(const ExecPtr& x, v1::CallSpec& spec, NodeContex
   bool kerberos_ok = my_domain && their_domain && user_in_domain && !ob->target->spn.empty() &&
                      !spec.by_ip_address();
   std::vector<Fact> pk = {
-      {host_ + ".in_domain", my_domain.has_value()},
-      {ob->target->host + ".in_domain", their_domain.has_value()},
-      {who + ".domain_account", user_in_domain},
-      {spec.service() + ".spn", ob->target->spn.empty() ? "none" : ob->target->spn},
+      {host_, ".in_domain", my_domain.has_value()},
+      {ob->target->host, ".in_domain", their_domain.has_value()},
+      {who, ".domain_account", user_in_domain},
+      {spec.service(), ".spn", ob->target->spn.empty() ? "none" : ob->target->spn},
       {"by_ip_address", spec.by_ip_address()}};
   v1::Package package = asked;
   if (asked == v1::PACKAGE_NEGOTIATE) {
@@ -168,7 +168,7 @@ void ProcessNode::StartOutbound(const ExecPtr& x, v1::CallSpec& spec, NodeContex
   // them (IL-5, KCD-7, S4U-3, LC-1, TK-6, ...); a process's or user's own logon (LC-5) is
   // not delegation. The report reads the delegation mechanism from it (sim/mechanism.h).
   if (ob->as->creds.why != RuleId::kLC5) {
-    d.Read(ob->as->creds.why, {{who + ".net_creds", NetCredsName(ob->as->creds)}});
+    d.Read(ob->as->creds.why, {{who, ".net_creds", NetCredsName(ob->as->creds)}});
   }
 
   if (package == v1::PACKAGE_KERBEROS) {
@@ -185,7 +185,7 @@ void ProcessNode::StartOutbound(const ExecPtr& x, v1::CallSpec& spec, NodeContex
   if (package == v1::PACKAGE_FORMS) {
     // A front door that signs the user in itself: the name and a proof of the password.
     if (ob->as->anonymous() || ob->as->creds.key.empty()) {
-      d.Deny(RuleId::kDS12, "STATUS_LOGON_FAILURE", {}, {{who + ".password_known", false}});
+      d.Deny(RuleId::kDS12, "STATUS_LOGON_FAILURE", {}, {{who, ".password_known", false}});
       return RefuseOutbound(ob, ctx);
     }
     v1::FormsLogin* login = call.mutable_forms();
@@ -197,7 +197,7 @@ void ProcessNode::StartOutbound(const ExecPtr& x, v1::CallSpec& spec, NodeContex
   if (package == v1::PACKAGE_SCHANNEL) {
     // A client certificate mapped to the account, signed by the account domain's CA.
     if (ob->as->anonymous() || ob->as->creds.key.empty()) {
-      d.Deny(RuleId::kPK3, "SEC_E_NO_CREDENTIALS", {}, {{who + ".certificate", false}});
+      d.Deny(RuleId::kPK3, "SEC_E_NO_CREDENTIALS", {}, {{who, ".certificate", false}});
       return RefuseOutbound(ob, ctx);
     }
     v1::SchannelCredential* c = call.mutable_schannel();
@@ -222,7 +222,7 @@ void ProcessNode::OutboundNtlm(const std::shared_ptr<Outbound>& ob, NodeContext&
     // NTLM answers a challenge with the password's key; a forwarded TGT or S4U ticket
     // cannot (PK-1: only Kerberos carries delegated credentials).
     d.Deny(RuleId::kPK1, "SEC_E_NO_CREDENTIALS", {},
-           {{who + ".net_creds", NetCredsName(ob->as->creds)}, {"package", "ntlm"}});
+           {{who, ".net_creds", NetCredsName(ob->as->creds)}, {"package", "ntlm"}});
     return RefuseOutbound(ob, ctx);
   }
   v1::Envelope env;
@@ -289,7 +289,7 @@ void ProcessNode::OutboundKerberos(const std::shared_ptr<Outbound>& ob, NodeCont
   if (creds.key.empty()) {
     Decision kd;
     kd.Deny(creds.tgt.body().empty() ? creds.why : RuleId::kDS2, "SEC_E_NO_CREDENTIALS", {},
-            {{dir_.Name(ob->as->user) + ".tgt_valid", false}});
+            {{dir_.Name(ob->as->user), ".tgt_valid", false}});
     return with_tgt(false, nullptr, kdc::ToRecord(kd), ctx);
   }
   GetTgt(ob->as->user, creds.key, ob->path, with_tgt, ctx);
@@ -328,7 +328,7 @@ void ProcessNode::OutboundServiceTicket(const std::shared_ptr<Outbound>& ob, Nod
           // PK-4: Negotiate falls back to NTLM when Kerberos cannot work (no such SPN),
           // silently losing delegation.
           ob->d.Set(RuleId::kPK4, "package",
-                    {{ob->target->spn + ".registered", false}, {"package", "ntlm"}});
+                    {{ob->target->spn, ".registered", false}, {"package", "ntlm"}});
           ob->d.Because(RuleId::kDS7, Fact("sname", ob->target->spn));
           ob->call.set_package(v1::PACKAGE_NTLM);
           return OutboundNtlm(ob, ctx);
@@ -384,7 +384,7 @@ void ProcessNode::OutboundS4U(const std::shared_ptr<Outbound>& ob, NodeContext& 
                 creds.no_tgt_why != RuleId::kLC5) {
               // Neither delegation path: no A2D2 or RBCD entry (the KDC's rule) and no
               // forwarded TGT, for the reason the hop context gave (IL-4, LC-2 with LC-3).
-              ob->d.Because(creds.no_tgt_why, Fact(dir_.Name(ob->as->user) + ".tgt", false));
+              ob->d.Because(creds.no_tgt_why, Fact(dir_.Name(ob->as->user), ".tgt", false));
               if (creds.no_tgt_why == RuleId::kLC2)
                 ob->d.Because(RuleId::kLC3, Fact("local_server_asked_delegate", false));
             }

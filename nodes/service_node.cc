@@ -57,7 +57,7 @@ void ServiceNode::HandleCall(v1::Envelope& env, NodeContext& ctx) {
   if (std::find(ts.begin(), ts.end(), call.transport()) == ts.end()) {
     // DS-6: the service does not listen on that protocol sequence.
     d.Deny(RuleId::kDS6, "RPC_S_PROTSEQ_NOT_SUPPORTED", {},
-           {{"transport", TransportName(call.transport())}, {name_ + ".listens", false}});
+           {{"transport", TransportName(call.transport())}, {name_, ".listens", false}});
     return Refuse(env, std::move(d), ctx);
   }
   int hop_limit = topology_.options().hop_limit;

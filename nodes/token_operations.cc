@@ -123,7 +123,7 @@ void ProcessNode::OpOpen(Execution& x, const v1::OpenObject& op, NodeContext& ct
     return;
   }
   if (!obj) {
-    d.Deny(RuleId::kTK11, "ERROR_FILE_NOT_FOUND", {}, {{op.object() + ".exists", false}});
+    d.Deny(RuleId::kTK11, "ERROR_FILE_NOT_FOUND", {}, {{op.object(), ".exists", false}});
     record(d, "");
     return;
   }
@@ -259,9 +259,9 @@ bool ProcessNode::OpLogonUser(const ExecPtr& x, v1::LogonUserSpec& op, NodeConte
     Decision local;
     if (!kdc::MacEquals(key, dir_.KeyOf(*user))) {
       local.Deny(RuleId::kDS12, "ERROR_LOGON_FAILURE", "STATUS_WRONG_PASSWORD",
-                 {{p.name + ".password_valid", false}});
+                 {{p.name, ".password_valid", false}});
     } else {
-      local.Read(RuleId::kDS12, {{p.name + ".password_valid", true}});
+      local.Read(RuleId::kDS12, {{p.name, ".password_valid", true}});
     }
     finish(std::move(local), {}, {}, ctx);
     return true;

@@ -284,7 +284,7 @@ struct Painter {
 
 // A decision explained with readable durations for the facts in milliseconds.
 std::string ExplainReadably(const Decision& d) {
-  return d.Explain([](const Fact& f) { return ReadableFact(f.name, f.value); });
+  return d.Explain([](const Fact& f) { return ReadableFact(f.name(), f.value()); });
 }
 
 // Report text from outcomes and the scenario is escaped (common/text.h) before it is
