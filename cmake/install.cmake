@@ -3,6 +3,11 @@
 # docs; and a Debian package (cpack -G DEB).
 include(GNUInstallDirs)
 
+# cpack (and `make install`) install what is built and never build it first: the package
+# test (tests/install) runs cpack while other tests run the same build tree's binaries, and
+# a build started there would relink them under those tests' feet.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
+
 install(TARGETS delegsim RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # The man page: help2man (Debian help2man) reads `delegsim --help` and `--version` and adds
