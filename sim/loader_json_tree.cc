@@ -39,6 +39,20 @@ int LineOfPath(const LineTable& lines, std::string path) {
 namespace {
 
 // Where each line starts, to turn byte offsets into 1-based lines.
+// The offset of the last token read, `consumed` characters into `text`. A number is only
+// known to end when the lexer has read the character after it, so for numbers that
+// character is stepped over.
+size_t LastTokenOffset(std::string_view text, size_t consumed, bool number) {
+  size_t offset = consumed > 0 ? consumed - 1 : 0;
+  if (number && offset > 0 && offset < text.size()) {
+    char c = text[offset];
+    bool part = std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E' ||
+                c == '+' || c == '-';
+    if (!part) --offset;
+  }
+  return offset;
+}
+
 class LineIndex {
  public:
   explicit LineIndex(std::string_view text) {
@@ -185,17 +199,9 @@ class TreeBuilder {
     }
   }
 
-  // The line of the last token read. A number is only known to end when the lexer has
-  // read the character after it, so for numbers that character is stepped over.
+  // The line of the last token read.
   int CurrentLine(bool number) const {
-    size_t offset = *consumed_ > 0 ? *consumed_ - 1 : 0;
-    if (number && offset > 0 && offset < text_.size()) {
-      char c = text_[offset];
-      bool part = std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E' ||
-                  c == '+' || c == '-';
-      if (!part) --offset;
-    }
-    return index_.LineOf(offset);
+    return index_.LineOf(LastTokenOffset(text_, *consumed_, number));
   }
 
   // Stores `v` where the parser is and records its line; returns where it went.
@@ -360,16 +366,9 @@ class QuickBuilder {
     std::vector<int>* element_lines = nullptr;  // top-level arrays: their elements' lines
   };
 
-  // TreeBuilder::CurrentLine, counting lines forward from the last offset asked.
+  // The line of the last token read, counting lines forward from the last offset asked.
   int CurrentLine(bool number) {
-    size_t offset = *consumed_ > 0 ? *consumed_ - 1 : 0;
-    if (number && offset > 0 && offset < text_.size()) {
-      char c = text_[offset];
-      bool part = std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E' ||
-                  c == '+' || c == '-';
-      if (!part) --offset;
-    }
-    offset = std::min(offset, text_.size());
+    const size_t offset = std::min(LastTokenOffset(text_, *consumed_, number), text_.size());
     if (offset >= counted_to_) {
       line_ +=
           static_cast<int>(std::count(text_.begin() + counted_to_, text_.begin() + offset, '\n'));
