@@ -5,6 +5,7 @@
 #include <set>
 
 #include "kdc/directory.h"
+#include "kdc/trust_attribute_names.h"
 #include "nodes/token.h"
 
 namespace delegsim::analysis {
@@ -30,25 +31,10 @@ bool Names(const std::string& written, const std::string& name, const std::strin
   return false;
 }
 
-// Trust attribute names, as the scenario format spells them (docs/scenario-format.md).
-constexpr std::pair<uint32_t, std::string_view> kTrustAttributes[] = {
-    {kdc::trust_attr::kNonTransitive, "non_transitive"},
-    {kdc::trust_attr::kUplevelOnly, "uplevel_only"},
-    {kdc::trust_attr::kQuarantinedDomain, "quarantined"},
-    {kdc::trust_attr::kForestTransitive, "forest_transitive"},
-    {kdc::trust_attr::kCrossOrganization, "cross_organization"},
-    {kdc::trust_attr::kWithinForest, "within_forest"},
-    {kdc::trust_attr::kTreatAsExternal, "treat_as_external"},
-    {kdc::trust_attr::kUsesRc4Encryption, "uses_rc4"},
-    {kdc::trust_attr::kCrossOrganizationNoTgtDelegation, "no_tgt_delegation"},
-    {kdc::trust_attr::kPimTrust, "pim_trust"},
-    {kdc::trust_attr::kCrossOrganizationEnableTgtDelegation, "enable_tgt_delegation"},
-};
-
 std::string AttributeList(uint32_t bits) {
   Json list = Json::array();
-  for (const auto& [bit, name] : kTrustAttributes) {
-    if (bits & bit) list.push_back(std::string(name));
+  for (const kdc::TrustAttributeName& a : kdc::kTrustAttributeNames) {
+    if (bits & a.bit) list.push_back(std::string(a.name));
   }
   return list.dump();
 }

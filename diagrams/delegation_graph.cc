@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "kdc/directory.h"
+#include "kdc/trust_attribute_names.h"
 
 namespace delegsim::diagrams {
 namespace {
@@ -45,22 +46,14 @@ class PrincipalIndex {
 std::string SpnKey(std::string_view spn) { return Lower(spn.substr(0, spn.find('@'))); }
 
 std::string TrustLabel(const sim::TrustSpec& t) {
-  static const std::pair<uint32_t, const char*> kNames[] = {
-      {kdc::trust_attr::kNonTransitive, "non_transitive"},
-      {kdc::trust_attr::kUplevelOnly, "uplevel_only"},
-      {kdc::trust_attr::kQuarantinedDomain, "quarantined"},
-      {kdc::trust_attr::kForestTransitive, "forest_transitive"},
-      {kdc::trust_attr::kCrossOrganization, "selective_authentication"},
-      {kdc::trust_attr::kWithinForest, "within_forest"},
-      {kdc::trust_attr::kTreatAsExternal, "treat_as_external"},
-      {kdc::trust_attr::kUsesRc4Encryption, "uses_rc4"},
-      {kdc::trust_attr::kCrossOrganizationNoTgtDelegation, "no_tgt_delegation"},
-      {kdc::trust_attr::kPimTrust, "pim_trust"},
-      {kdc::trust_attr::kCrossOrganizationEnableTgtDelegation, "enable_tgt_delegation"}};
   std::string label = t.two_way ? "trust (two-way)" : "trusts";
   std::string attrs;
-  for (const auto& [bit, name] : kNames) {
-    if (t.attributes & bit) attrs += (attrs.empty() ? "" : ", ") + std::string(name);
+  for (const kdc::TrustAttributeName& a : kdc::kTrustAttributeNames) {
+    if (!(t.attributes & a.bit)) continue;
+    // The picture names cross_organization by what it does.
+    std::string_view name =
+        a.bit == kdc::trust_attr::kCrossOrganization ? kdc::kSelectiveAuthentication : a.name;
+    attrs += (attrs.empty() ? "" : ", ") + std::string(name);
   }
   return attrs.empty() ? label : label + "\n" + attrs;
 }

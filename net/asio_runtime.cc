@@ -263,17 +263,11 @@ NodeId AsioRuntime::Impl::AddNode(std::unique_ptr<Node> node, const std::string&
 Status AsioRuntime::Impl::Start() {
   if (started_) return FailedPrecondition("AsioRuntime::Start: already started");
   if (shut_down_) return FailedPrecondition("AsioRuntime::Start: runtime is shut down");
-  secret_ = options_.run_secret;
-  if (secret_.empty()) {
-    StatusOr<std::string> secret = NewRunSecret();
-    if (!secret.ok()) return secret.status();
-    secret_ = std::move(secret).value();
+  StatusOr<std::string> secret = RunSecretOrNew(options_.run_secret);
+  if (!secret.ok()) {
+    return Status(secret.status().code(), "AsioRuntime::Start: " + secret.status().message());
   }
-  if (secret_.size() < kRunSecretBytes) {
-    return InvalidArgument("AsioRuntime::Start: the run secret has " +
-                           std::to_string(secret_.size()) + " bytes, at least " +
-                           std::to_string(kRunSecretBytes) + " are needed");
-  }
+  secret_ = std::move(secret).value();
   if (host_mode()) return StartHost();
   for (size_t i = 0; i < nodes_.size(); ++i) {
     NodeSlot& slot = nodes_[i];

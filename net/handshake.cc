@@ -85,6 +85,15 @@ StatusOr<std::string> RandomBytes(size_t count) {
 
 StatusOr<std::string> NewRunSecret() { return RandomBytes(kRunSecretBytes); }
 
+StatusOr<std::string> RunSecretOrNew(std::string given) {
+  if (given.empty()) return NewRunSecret();
+  if (given.size() < kRunSecretBytes) {
+    return InvalidArgument("the run secret has " + std::to_string(given.size()) +
+                           " bytes, at least " + std::to_string(kRunSecretBytes) + " are needed");
+  }
+  return given;
+}
+
 StatusOr<std::string> HmacSha256(std::string_view key, std::string_view data) {
   EVP_MAC* algorithm = HmacAlgorithm();
   if (algorithm == nullptr) return Internal("OpenSSL has no HMAC (EVP_MAC_fetch failed)");

@@ -56,6 +56,9 @@ inline constexpr const char* kRunSecretEnv = "DELEGSIM_RUN_SECRET";
 StatusOr<std::string> RandomBytes(size_t count);
 // A fresh run secret (kRunSecretBytes random bytes).
 StatusOr<std::string> NewRunSecret();
+// The secret a runtime uses: `given`, or a fresh one when `given` is empty.
+// kInvalidArgument when `given` is shorter than kRunSecretBytes.
+StatusOr<std::string> RunSecretOrNew(std::string given);
 // HMAC-SHA256(key, data) through EVP_MAC; kInternal if OpenSSL fails.
 StatusOr<std::string> HmacSha256(std::string_view key, std::string_view data);
 // Lower-case hex, and back (kInvalidArgument for odd length or a non-hex digit).

@@ -240,16 +240,9 @@ Status ProcessRuntime::Impl::Start() {
     if (!network.ok()) return network.status();
     network_ = std::move(network).value();
   }
-  secret_ = options_.run_secret;
-  if (secret_.empty()) {
-    StatusOr<std::string> secret = NewRunSecret();
-    if (!secret.ok()) return secret.status();
-    secret_ = std::move(secret).value();
-  }
-  if (secret_.size() < kRunSecretBytes) {
-    return InvalidArgument("the run secret has " + std::to_string(secret_.size()) +
-                           " bytes, at least " + std::to_string(kRunSecretBytes) + " are needed");
-  }
+  StatusOr<std::string> secret = RunSecretOrNew(options_.run_secret);
+  if (!secret.ok()) return secret.status();
+  secret_ = std::move(secret).value();
   signals_ = std::make_unique<asio::signal_set>(io_, SIGINT, SIGTERM);
   signals_->async_wait([this](const asio::error_code& error, int signal) {
     if (error) return;

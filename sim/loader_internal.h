@@ -10,6 +10,7 @@
 #ifndef DELEGSIM_SIM_LOADER_INTERNAL_H_
 #define DELEGSIM_SIM_LOADER_INTERNAL_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "kdc/directory.h"
+#include "kdc/trust_attribute_names.h"
 #include "nodes/token.h"
 #include "sim/json_path.h"
 #include "sim/loader.h"
@@ -139,19 +141,14 @@ inline constexpr Named<std::string_view> kVerdicts[] = {{"allowed", "allowed"},
 inline constexpr Named<int> kFunctionalLevels[] = {{"2003", 2}, {"2008", 3},   {"2008R2", 4},
                                                    {"2012", 5}, {"2012R2", 6}, {"2016", 7}};
 inline constexpr int kMaxFunctionalLevel = 10;
-inline constexpr Named<uint32_t> kTrustAttributes[] = {
-    {"non_transitive", kdc::trust_attr::kNonTransitive},
-    {"uplevel_only", kdc::trust_attr::kUplevelOnly},
-    {"quarantined", kdc::trust_attr::kQuarantinedDomain},
-    {"forest_transitive", kdc::trust_attr::kForestTransitive},
-    {"cross_organization", kdc::trust_attr::kCrossOrganization},
-    {"selective_authentication", kdc::trust_attr::kCrossOrganization},
-    {"within_forest", kdc::trust_attr::kWithinForest},
-    {"treat_as_external", kdc::trust_attr::kTreatAsExternal},
-    {"uses_rc4", kdc::trust_attr::kUsesRc4Encryption},
-    {"no_tgt_delegation", kdc::trust_attr::kCrossOrganizationNoTgtDelegation},
-    {"pim_trust", kdc::trust_attr::kPimTrust},
-    {"enable_tgt_delegation", kdc::trust_attr::kCrossOrganizationEnableTgtDelegation}};
+// Trust attribute names (kdc::kTrustAttributeNames) and the alias for selective authentication.
+inline constexpr auto kTrustAttributes = [] {
+  std::array<Named<uint32_t>, std::size(kdc::kTrustAttributeNames) + 1> all{};
+  size_t i = 0;
+  for (const kdc::TrustAttributeName& a : kdc::kTrustAttributeNames) all[i++] = {a.name, a.bit};
+  all[i] = {kdc::kSelectiveAuthentication, kdc::trust_attr::kCrossOrganization};
+  return all;
+}();
 inline constexpr char kMaxClockText[] = "100 years (36500d), the most a scenario's clock may move";
 inline constexpr Named<int64_t> kDurationUnits[] = {
     {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};

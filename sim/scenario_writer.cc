@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kdc/directory.h"
+#include "kdc/trust_attribute_names.h"
 #include "nodes/token.h"
 
 namespace delegsim::sim {
@@ -15,25 +16,6 @@ namespace {
 // Keys keep the order they are added in: the order of docs/scenario-format.md.
 using Json = nlohmann::ordered_json;
 using Ops = google::protobuf::RepeatedPtrField<v1::Operation>;
-
-// The names the loader reads (sim/loader.cc); the round-trip test (tests/sim/
-// scenario_writer_test.cc) proves the two tables agree.
-struct TrustAttributeName {
-  std::string_view name;
-  uint32_t bit;
-};
-constexpr TrustAttributeName kTrustAttributeNames[] = {
-    {"non_transitive", kdc::trust_attr::kNonTransitive},
-    {"uplevel_only", kdc::trust_attr::kUplevelOnly},
-    {"quarantined", kdc::trust_attr::kQuarantinedDomain},
-    {"forest_transitive", kdc::trust_attr::kForestTransitive},
-    {"cross_organization", kdc::trust_attr::kCrossOrganization},
-    {"within_forest", kdc::trust_attr::kWithinForest},
-    {"treat_as_external", kdc::trust_attr::kTreatAsExternal},
-    {"uses_rc4", kdc::trust_attr::kUsesRc4Encryption},
-    {"no_tgt_delegation", kdc::trust_attr::kCrossOrganizationNoTgtDelegation},
-    {"pim_trust", kdc::trust_attr::kPimTrust},
-    {"enable_tgt_delegation", kdc::trust_attr::kCrossOrganizationEnableTgtDelegation}};
 
 // "default" for LEVEL_DEFAULT (a call's level left to the API, DF-1), else the level's name.
 std::string LevelText(v1::Level l) {
@@ -70,7 +52,7 @@ void PutTrue(Json& o, const char* key, bool b) {
 Json TrustAttributes(uint32_t bits) {
   Json names = Json::array();
   uint32_t named = 0;
-  for (const TrustAttributeName& a : kTrustAttributeNames) {
+  for (const kdc::TrustAttributeName& a : kdc::kTrustAttributeNames) {
     if (bits & a.bit) {
       names.push_back(a.name);
       named |= a.bit;
