@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 // The baseline is nlohmann/json itself, so this tool includes it beside the loader that
 // wraps it (the bench is not one of the project's layers).
@@ -179,28 +180,36 @@ int DelegsimChild(const std::string& file, bool keep_trace) {
   }
   const double rss_built = ResidentMiB();
   const double peak_built = PeakMiB();
-  // As `delegsim check`: nobody reads the trace, each call's hop tree is assembled and
-  // the expectations are checked.
+  // As `delegsim check`: nobody reads the trace, each call's hop tree is assembled, its
+  // expectations checked as it completes and the tree dropped. With the trace kept (as
+  // `delegsim run --show-trace`), every tree stays and the expectations are checked at
+  // the end, as `delegsim run` does.
   (*world)->KeepTrace(keep_trace);
+  size_t hops = 0, allowed = 0, incomplete = 0;
+  std::function<void(const v1::HopResult&)> count = [&](const v1::HopResult& h) {
+    ++hops;
+    if (h.verdict() == "allowed") ++allowed;
+    for (const v1::HopResult& c : h.children()) count(c);
+  };
+  sim::ExpectationChecker checker((*world)->scenario());
+  (*world)->KeepOutcomeTrees(keep_trace);
+  (*world)->SetOutcomeSink([&](const sim::CallOutcome& o) {
+    if (!o.status.ok()) ++incomplete;
+    if (!o.result.path().empty()) count(o.result);
+    if (!keep_trace) checker.Add(o);
+  });
   start = Clock::now();
   cpu = CpuSeconds();
   Status st = (*world)->Run();
   sim::ExpectationReport report =
-      sim::CheckExpectations((*world)->scenario(), (*world)->outcomes());
+      keep_trace ? sim::CheckExpectations((*world)->scenario(), (*world)->outcomes())
+                 : checker.Finish();
   const double run_s = Since(start);
   const double run_cpu_s = CpuSeconds() - cpu;
   const double peak_run = PeakMiB();
   if (!st.ok()) {
     std::fprintf(stderr, "run: %s\n", st.ToString().c_str());
     return 2;
-  }
-  size_t hops = 0, allowed = 0, incomplete = 0;
-  for (const sim::CallOutcome& o : (*world)->outcomes()) {
-    if (!o.status.ok()) ++incomplete;
-  }
-  for (const v1::HopResult* h : sim::AllHops((*world)->outcomes())) {
-    ++hops;
-    if (h->verdict() == "allowed") ++allowed;
   }
   const bool ok = incomplete == 0 && report.failed == 0;
   std::printf(
