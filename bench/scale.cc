@@ -266,13 +266,16 @@ int RunScale(const std::string& self, const std::vector<int>& sizes) {
       "cross-domain and cross-forest calls, NTLM to workgroup hosts, refusals). Each figure\n"
       "comes from a fresh process. \"parse\": nlohmann::json::parse of the file (the\n"
       "baseline); \"load\": parse + validate into a Scenario; \"build\": the World (directory,\n"
-      "keys, topology, nodes); \"run\": every call in virtual time, hop trees assembled and\n"
-      "expectations checked, no trace kept. Times are CPU seconds of the measuring process\n"
+      "keys, topology, nodes); \"run\": every call in virtual time, each call's hop tree\n"
+      "assembled, its expectations checked and the tree dropped, as delegsim check does; no\n"
+      "trace kept. Times are CPU seconds of the measuring process\n"
       "(one thread: its wall time on an idle machine; \"wall\" is load+build+run by the\n"
       "clock). Peak = peak resident set size of the process; \"after load\" and \"after\n"
-      "build\": its peak so far at the end of those phases (the rest of \"peak\" is the run's).\n"
-      "\"trace KB/hop\": the same run keeping every trace record (as run --show-trace), its\n"
-      "extra peak memory per hop (up to 10,000 hosts). Goals: load+build+run <= 2x parse time; "
+      "build\": its peak so far at the end of those phases (the rest of \"peak\" is the run's);\n"
+      "\"run RSS\": the resident set size at the end of the run.\n"
+      "\"trace KB/hop\": the same run keeping every trace record and so every call's hop tree\n"
+      "(as run --show-trace), its extra peak memory per hop (up to 10,000 hosts). Goals: "
+      "load+build+run <= 2x parse time; "
       "delegsim peak\n"
       "<= 1.5x parse peak; a kept trace <= 1 KB per hop.\n\n");
   double load_average[3] = {0, 0, 0};
@@ -280,9 +283,9 @@ int RunScale(const std::string& self, const std::vector<int>& sizes) {
     std::printf("load average at the start: %.2f %.2f %.2f\n\n", load_average[0], load_average[1],
                 load_average[2]);
   }
-  std::printf("%8s %8s %8s %9s | %8s %8s %8s %8s %6s %8s | %9s %11s %11s %9s %6s | %12s | %s\n",
+  std::printf("%8s %8s %8s %9s | %8s %8s %8s %8s %6s %8s | %9s %11s %11s %9s %9s %6s | %12s | %s\n",
               "hosts", "hops", "MB", "parse s", "load s", "build s", "run s", "total s", "/parse",
-              "wall s", "parse MB", "after load", "after build", "peak MB", "/parse",
+              "wall s", "parse MB", "after load", "after build", "run RSS", "peak MB", "/parse",
               "trace KB/hop", "ok");
   struct Row {
     double size, parse_s, total_s, parse_peak, peak, load_s, build_s, run_s;
@@ -317,11 +320,11 @@ int RunScale(const std::string& self, const std::vector<int>& sizes) {
     rows.push_back(r);
     std::printf(
         "%8d %8.0f %8.1f %9.3f | %8.3f %8.3f %8.3f %8.3f %6.2f %8.3f | %9.1f %11.1f %11.1f %9.1f "
-        "%6.2f | %12.2f | %s\n",
+        "%9.1f %6.2f | %12.2f | %s\n",
         size, hops, parse.Get("bytes") / 1e6, r.parse_s, r.load_s, r.build_s, r.run_s, r.total_s,
         r.parse_s > 0 ? r.total_s / r.parse_s : 0, wall_s, r.parse_peak, run.Get("peak_loaded_mib"),
-        run.Get("peak_built_mib"), r.peak, r.parse_peak > 0 ? r.peak / r.parse_peak : 0,
-        trace_kib_per_hop, ok ? "ok" : "FAILED");
+        run.Get("peak_built_mib"), run.Get("rss_run_mib"), r.peak,
+        r.parse_peak > 0 ? r.peak / r.parse_peak : 0, trace_kib_per_hop, ok ? "ok" : "FAILED");
     std::fflush(stdout);
   }
   fs::remove_all(dir);
