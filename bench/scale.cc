@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 // The baseline is nlohmann/json itself, so this tool includes it beside the loader that
 // wraps it (the bench is not one of the project's layers).
@@ -53,6 +54,13 @@ double ResidentMiB() {
   long pages = 0, resident = 0;
   if (!(statm >> pages >> resident)) return 0;
   return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1 << 20);
+}
+
+// Peak resident set size of this process so far, in MiB (getrusage; 0 when unavailable).
+double PeakMiB() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
 }
 
 bool ReadFile(const std::string& file, std::string* text) {
@@ -157,6 +165,7 @@ int DelegsimChild(const std::string& file, bool keep_trace) {
   }
   std::string().swap(text);  // as `delegsim run` does: the text is not needed any more
   const double rss_loaded = ResidentMiB();
+  const double peak_loaded = PeakMiB();
   const size_t calls = loaded.scenario->steps.size();
 
   start = Clock::now();
@@ -170,37 +179,47 @@ int DelegsimChild(const std::string& file, bool keep_trace) {
     return 2;
   }
   const double rss_built = ResidentMiB();
-  // As `delegsim check`: nobody reads the trace, each call's hop tree is assembled and
-  // the expectations are checked.
+  const double peak_built = PeakMiB();
+  // As `delegsim check`: nobody reads the trace, each call's hop tree is assembled, its
+  // expectations checked as it completes and the tree dropped. With the trace kept (as
+  // `delegsim run --show-trace`), every tree stays and the expectations are checked at
+  // the end, as `delegsim run` does.
   (*world)->KeepTrace(keep_trace);
+  size_t hops = 0, allowed = 0, incomplete = 0;
+  std::function<void(const v1::HopResult&)> count = [&](const v1::HopResult& h) {
+    ++hops;
+    if (h.verdict() == "allowed") ++allowed;
+    for (const v1::HopResult& c : h.children()) count(c);
+  };
+  sim::ExpectationChecker checker((*world)->scenario());
+  (*world)->KeepOutcomeTrees(keep_trace);
+  (*world)->SetOutcomeSink([&](const sim::CallOutcome& o) {
+    if (!o.status.ok()) ++incomplete;
+    if (!o.result.path().empty()) count(o.result);
+    if (!keep_trace) checker.Add(o);
+  });
   start = Clock::now();
   cpu = CpuSeconds();
   Status st = (*world)->Run();
   sim::ExpectationReport report =
-      sim::CheckExpectations((*world)->scenario(), (*world)->outcomes());
+      keep_trace ? sim::CheckExpectations((*world)->scenario(), (*world)->outcomes())
+                 : checker.Finish();
   const double run_s = Since(start);
   const double run_cpu_s = CpuSeconds() - cpu;
+  const double peak_run = PeakMiB();
   if (!st.ok()) {
     std::fprintf(stderr, "run: %s\n", st.ToString().c_str());
     return 2;
-  }
-  size_t hops = 0, allowed = 0, incomplete = 0;
-  for (const sim::CallOutcome& o : (*world)->outcomes()) {
-    if (!o.status.ok()) ++incomplete;
-  }
-  for (const v1::HopResult* h : sim::AllHops((*world)->outcomes())) {
-    ++hops;
-    if (h->verdict() == "allowed") ++allowed;
   }
   const bool ok = incomplete == 0 && report.failed == 0;
   std::printf(
       "ok=%d bytes=%zu calls=%zu hops=%zu allowed=%zu incomplete=%zu expect_passed=%d "
       "expect_failed=%d load_s=%.6f build_s=%.6f run_s=%.6f load_cpu_s=%.6f build_cpu_s=%.6f "
       "run_cpu_s=%.6f rss_loaded_mib=%.1f rss_built_mib=%.1f rss_run_mib=%.1f "
-      "trace_records=%zu\n",
+      "peak_loaded_mib=%.1f peak_built_mib=%.1f peak_run_mib=%.1f trace_records=%zu\n",
       ok ? 1 : 0, bytes, calls, hops, allowed, incomplete, report.passed, report.failed, load_s,
       build_s, run_s, load_cpu_s, build_cpu_s, run_cpu_s, rss_loaded, rss_built, ResidentMiB(),
-      (*world)->trace().size());
+      peak_loaded, peak_built, peak_run, (*world)->trace().size());
   return ok ? 0 : 1;
 }
 
@@ -247,12 +266,16 @@ int RunScale(const std::string& self, const std::vector<int>& sizes) {
       "cross-domain and cross-forest calls, NTLM to workgroup hosts, refusals). Each figure\n"
       "comes from a fresh process. \"parse\": nlohmann::json::parse of the file (the\n"
       "baseline); \"load\": parse + validate into a Scenario; \"build\": the World (directory,\n"
-      "keys, topology, nodes); \"run\": every call in virtual time, hop trees assembled and\n"
-      "expectations checked, no trace kept. Times are CPU seconds of the measuring process\n"
+      "keys, topology, nodes); \"run\": every call in virtual time, each call's hop tree\n"
+      "assembled, its expectations checked and the tree dropped, as delegsim check does; no\n"
+      "trace kept. Times are CPU seconds of the measuring process\n"
       "(one thread: its wall time on an idle machine; \"wall\" is load+build+run by the\n"
-      "clock). Peak = peak resident set size of the process.\n"
-      "\"trace KB/hop\": the same run keeping every trace record (as run --show-trace), its\n"
-      "extra peak memory per hop (up to 10,000 hosts). Goals: load+build+run <= 2x parse time; "
+      "clock). Peak = peak resident set size of the process; \"after load\" and \"after\n"
+      "build\": its peak so far at the end of those phases (the rest of \"peak\" is the run's);\n"
+      "\"run RSS\": the resident set size at the end of the run.\n"
+      "\"trace KB/hop\": the same run keeping every trace record and so every call's hop tree\n"
+      "(as run --show-trace), its extra peak memory per hop (up to 10,000 hosts). Goals: "
+      "load+build+run <= 2x parse time; "
       "delegsim peak\n"
       "<= 1.5x parse peak; a kept trace <= 1 KB per hop.\n\n");
   double load_average[3] = {0, 0, 0};
@@ -260,9 +283,10 @@ int RunScale(const std::string& self, const std::vector<int>& sizes) {
     std::printf("load average at the start: %.2f %.2f %.2f\n\n", load_average[0], load_average[1],
                 load_average[2]);
   }
-  std::printf("%8s %8s %8s %9s | %8s %8s %8s %8s %6s %8s | %9s %9s %6s | %12s | %s\n", "hosts",
-              "hops", "MB", "parse s", "load s", "build s", "run s", "total s", "/parse", "wall s",
-              "parse MB", "peak MB", "/parse", "trace KB/hop", "ok");
+  std::printf("%8s %8s %8s %9s | %8s %8s %8s %8s %6s %8s | %9s %11s %11s %9s %9s %6s | %12s | %s\n",
+              "hosts", "hops", "MB", "parse s", "load s", "build s", "run s", "total s", "/parse",
+              "wall s", "parse MB", "after load", "after build", "run RSS", "peak MB", "/parse",
+              "trace KB/hop", "ok");
   struct Row {
     double size, parse_s, total_s, parse_peak, peak, load_s, build_s, run_s;
   };
@@ -295,11 +319,11 @@ int RunScale(const std::string& self, const std::vector<int>& sizes) {
     const double wall_s = run.Get("load_s") + run.Get("build_s") + run.Get("run_s");
     rows.push_back(r);
     std::printf(
-        "%8d %8.0f %8.1f %9.3f | %8.3f %8.3f %8.3f %8.3f %6.2f %8.3f | %9.1f %9.1f %6.2f | %12.2f "
-        "| "
-        "%s\n",
+        "%8d %8.0f %8.1f %9.3f | %8.3f %8.3f %8.3f %8.3f %6.2f %8.3f | %9.1f %11.1f %11.1f %9.1f "
+        "%9.1f %6.2f | %12.2f | %s\n",
         size, hops, parse.Get("bytes") / 1e6, r.parse_s, r.load_s, r.build_s, r.run_s, r.total_s,
-        r.parse_s > 0 ? r.total_s / r.parse_s : 0, wall_s, r.parse_peak, r.peak,
+        r.parse_s > 0 ? r.total_s / r.parse_s : 0, wall_s, r.parse_peak, run.Get("peak_loaded_mib"),
+        run.Get("peak_built_mib"), run.Get("rss_run_mib"), r.peak,
         r.parse_peak > 0 ? r.peak / r.parse_peak : 0, trace_kib_per_hop, ok ? "ok" : "FAILED");
     std::fflush(stdout);
   }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "cli/diff_command.h"
 #include "cli/export_command.h"
@@ -55,15 +56,19 @@ std::optional<sim::Scenario> Load(const std::string& file, size_t max_file_bytes
 struct Outcome {
   std::unique_ptr<sim::World> world;
   sim::ExpectationReport expectations;
+  size_t hops = 0;  // hops the calls made, as sim::AllHops counts them
   bool completed = false;
   std::string error;
 };
 
 // `keep_trace`: the world keeps every trace record (for --show-trace); otherwise records
-// are built only for `trace`, and nothing is kept that nobody reads.
-Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind, std::ostream* trace,
+// are built only for `trace`, and nothing is kept that nobody reads. `keep_trees`: the
+// world's outcomes keep every call's hop tree (for reports); otherwise each call's
+// expectations are checked as it completes and its tree is dropped.
+// The scenario moves into the world (o.world->scenario()), so that it is held once.
+Outcome Execute(sim::Scenario scenario, const std::string& runtime_kind, std::ostream* trace,
                 bool keep_trace, bool capture_messages = false, size_t parallel_calls = 1,
-                const RunOptions* run = nullptr) {
+                const RunOptions* run = nullptr, bool keep_trees = true) {
   Outcome o;
   StatusOr<std::unique_ptr<nodes::Runtime>> rt =
       run && IsProcessRuntime(runtime_kind) ? MakeProcessRuntime(*run) : MakeRuntime(runtime_kind);
@@ -73,7 +78,8 @@ Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind, 
   }
   // Envelopes for --events and for the trace's from/to/message fields (sim/trace_json.h).
   if (capture_messages || trace) (*rt)->CaptureMessages(true);
-  StatusOr<std::unique_ptr<sim::World>> world = sim::World::Build(scenario, std::move(rt).value());
+  StatusOr<std::unique_ptr<sim::World>> world =
+      sim::World::Build(std::move(scenario), std::move(rt).value());
   if (!world.ok()) {
     o.error = world.status().ToString();
     return o;
@@ -92,7 +98,18 @@ Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind, 
       *trace << sim::TraceLineJsonForTools(r, *world) << "\n";
     });
   }
+  std::optional<sim::ExpectationChecker> checker;
+  if (!keep_trees) {
+    checker.emplace(o.world->scenario());
+    o.world->KeepOutcomeTrees(false);
+    o.world->SetOutcomeSink([&](const sim::CallOutcome& c) {
+      checker->Add(c);
+      o.hops += sim::HopCount(c);
+    });
+  }
   Status st = o.world->Run();
+  o.world->SetOutcomeSink(nullptr);
+  if (keep_trees) o.hops = sim::AllHops(o.world->outcomes()).size();
   if (!st.ok()) {
     o.error = st.ToString();
     return o;
@@ -104,7 +121,8 @@ Outcome Execute(const sim::Scenario& scenario, const std::string& runtime_kind, 
       o.error = "call " + c.label + ": " + c.status.ToString();
     }
   }
-  o.expectations = sim::CheckExpectations(scenario, o.world->outcomes());
+  o.expectations = checker ? checker->Finish()
+                           : sim::CheckExpectations(o.world->scenario(), o.world->outcomes());
   return o;
 }
 
@@ -196,7 +214,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     trace = std::move(file).value();
   }
   const bool html = !options.html_file.empty();
-  Outcome o = Execute(*scenario, options.runtime, trace ? &trace->stream() : nullptr,
+  Outcome o = Execute(std::move(*scenario), options.runtime, trace ? &trace->stream() : nullptr,
                       options.show_trace || options.events || html, options.events || html,
                       options.parallel, &options);
   if (!o.world) {
@@ -294,9 +312,15 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
       line = "FAIL  " + name + "  invalid scenario (" + f + ")";
       err << EscapeUnsafe(failure, /*keep_line_breaks=*/true);
     } else {
-      Outcome o = Execute(*scenario, options.runtime, nullptr, /*keep_trace=*/false,
-                          /*capture_messages=*/false, options.parallel);
-      size_t hops = o.world ? sim::AllHops(o.world->outcomes()).size() : 0;
+      // The invariants are proved on the scenario before it moves into the world.
+      bool analysed = true;
+      std::string broken = InvariantFailures(*scenario, f, &analysed);
+      const size_t invariants = scenario->invariants.size();
+      // Nothing reads the hop trees once each call's expectations are checked.
+      Outcome o = Execute(std::move(*scenario), options.runtime, nullptr, /*keep_trace=*/false,
+                          /*capture_messages=*/false, options.parallel, /*run=*/nullptr,
+                          /*keep_trees=*/false);
+      size_t hops = o.hops;
       bool ok = o.world && o.completed && o.expectations.failed == 0;
       if (!o.world || !o.completed) {
         incomplete = true;
@@ -304,16 +328,14 @@ int CheckCommand(const CheckOptions& options, std::ostream& out, std::ostream& e
       }
       for (const sim::ExpectationFailure& e : o.expectations.failures)
         failure += e.ToString(f) + "\n";
-      bool analysed = true;
-      std::string broken = InvariantFailures(*scenario, f, &analysed);
       failure += broken;
       ok = ok && broken.empty() && analysed;
 
       line = std::string(ok ? "PASS  " : "FAIL  ") + name + "  hops=" + std::to_string(hops) +
              "  expectations=" + std::to_string(o.expectations.passed) + "/" +
              std::to_string(o.expectations.passed + o.expectations.failed);
-      if (!scenario->invariants.empty()) {
-        line += "  invariants=" + std::to_string(scenario->invariants.size()) + " " +
+      if (invariants > 0) {
+        line += "  invariants=" + std::to_string(invariants) + " " +
                 (broken.empty() && analysed ? "held" : "BROKEN");
       }
       if (!ok) err << EscapeUnsafe(failure, /*keep_line_breaks=*/true);

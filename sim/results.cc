@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <unordered_map>
@@ -88,6 +89,13 @@ std::vector<const v1::HopResult*> AllHops(const std::vector<CallOutcome>& outcom
   return out;
 }
 
+size_t HopCount(const CallOutcome& outcome) {
+  if (outcome.result.path().empty()) return 0;
+  size_t n = 0;
+  Walk(outcome.result, [&n](const v1::HopResult&) { ++n; });
+  return n;
+}
+
 std::vector<std::string> RecordRules(const v1::DecisionRecord& d) {
   std::vector<std::string> out;
   Decision decision = kdc::FromRecord(d);
@@ -131,94 +139,121 @@ std::string ExpectationFailure::ToString(const std::string& file) const {
   return out;
 }
 
-ExpectationReport CheckExpectations(const Scenario& scenario,
-                                    const std::vector<CallOutcome>& outcomes) {
-  ExpectationReport report;
-  // Every hop by path, the first in walk order (as FindHop), built once: a scan per
-  // expectation would be quadratic in the size of the run.
-  std::unordered_map<std::string_view, const v1::HopResult*> hops_by_path;
-  if (!scenario.expectations.empty()) {
-    for (const CallOutcome& o : outcomes) {
-      Walk(o.result, [&](const v1::HopResult& h) { hops_by_path.emplace(h.path(), &h); });
+namespace {
+
+// The failures of expectation `e` at `hop` (nullptr: no hop has its path).
+std::vector<ExpectationFailure> CheckExpectation(const Expectation& e, const v1::HopResult* hop) {
+  std::vector<ExpectationFailure> failures;
+  auto fail = [&](const std::string& field, const std::string& expected,
+                  const std::string& actual) {
+    std::string path = e.path;
+    if (!e.op_target.empty() || !e.op.empty())
+      path += "#" + (e.op_target.empty() ? e.op : e.op_target);
+    failures.push_back({e.origin, path, field, expected, actual});
+  };
+  if (!hop) {
+    fail("hop", "a hop at " + e.path, "no such hop (the chain stopped earlier)");
+  } else if (!e.op_target.empty() || !e.op.empty()) {
+    const v1::OpResult* op = nullptr;
+    int seen = 0;
+    for (const v1::OpResult& o : hop->ops()) {
+      if ((e.op_target.empty() || o.target() == e.op_target) && (e.op.empty() || e.op == o.op()) &&
+          ++seen == e.nth) {
+        op = &o;
+        break;
+      }
+    }
+    if (!op) {
+      fail("operation",
+           (e.nth > 1 ? "operation #" + std::to_string(e.nth) + ": " : std::string()) +
+               (e.op.empty() ? std::string("an operation") : e.op) +
+               (e.op_target.empty() ? "" : " on " + e.op_target),
+           seen > 0 ? std::to_string(seen) + " ran" : "none ran");
+    } else {
+      CheckOutcome(e, op->verdict(), op->identity(), op->decision(), RecordRules(op->decision()),
+                   fail);
+      if (e.token) {
+        std::string where = op->detail().rfind("token=", 0) == 0 ? op->detail().substr(6) : "";
+        if (where != *e.token) fail("token", *e.token, where.empty() ? "not recorded" : where);
+      }
+    }
+  } else {
+    CheckOutcome(e, hop->verdict(), hop->identity(), hop->decision(), HopRules(*hop), fail);
+    if (e.level && *e.level != HopLevel(*hop)) fail("level", *e.level, HopLevel(*hop));
+    if (e.net_creds) {
+      const std::string& actual = hop->net_creds();
+      bool ok = *e.net_creds == actual || (e.net_creds->find('{') == std::string::npos &&
+                                           actual.rfind(*e.net_creds + "{", 0) == 0);
+      if (!ok) fail("net_creds", *e.net_creds, actual);
+    }
+    for (const auto& [flag, want] : e.ticket_flags) {
+      bool have = hop->ticket_flags() & kdc::FlagBit(flag);
+      if (have != want) {
+        fail("ticket_flags." + flag, want ? "set" : "clear",
+             (have ? "set" : "clear") + std::string(" (flags ") +
+                 kdc::KlistFlags(hop->ticket_flags()) + ")");
+      }
+    }
+    for (const TicketExpectation& t : e.tickets) CheckTicketExpectation(t, *hop, fail);
+    if (e.transport_level) {
+      std::optional<nodes::Level> l = nodes::FromWire(hop->transport_level());
+      std::string have = l ? std::string(nodes::LevelName(*l)) : "none";
+      if (have != *e.transport_level) fail("transport_level", *e.transport_level, have);
+    }
+    for (const auto& [flag, want] : e.gss_flags) {
+      const v1::GssFlags& g = hop->gss_flags();
+      bool have = flag == "deleg"      ? g.deleg()
+                  : flag == "mutual"   ? g.mutual()
+                  : flag == "identify" ? g.identify()
+                                       : g.anonymous();
+      if (have != want) fail("gss_flags." + flag, want ? "set" : "clear", have ? "set" : "clear");
     }
   }
-  for (const Expectation& e : scenario.expectations) {
-    std::vector<ExpectationFailure> failures;
-    auto fail = [&](const std::string& field, const std::string& expected,
-                    const std::string& actual) {
-      std::string path = e.path;
-      if (!e.op_target.empty() || !e.op.empty())
-        path += "#" + (e.op_target.empty() ? e.op : e.op_target);
-      failures.push_back({e.origin, path, field, expected, actual});
-    };
-    auto found = hops_by_path.find(e.path);
-    const v1::HopResult* hop = found == hops_by_path.end() ? nullptr : found->second;
-    if (!hop) {
-      fail("hop", "a hop at " + e.path, "no such hop (the chain stopped earlier)");
-    } else if (!e.op_target.empty() || !e.op.empty()) {
-      const v1::OpResult* op = nullptr;
-      int seen = 0;
-      for (const v1::OpResult& o : hop->ops()) {
-        if ((e.op_target.empty() || o.target() == e.op_target) &&
-            (e.op.empty() || e.op == o.op()) && ++seen == e.nth) {
-          op = &o;
-          break;
-        }
-      }
-      if (!op) {
-        fail("operation",
-             (e.nth > 1 ? "operation #" + std::to_string(e.nth) + ": " : std::string()) +
-                 (e.op.empty() ? std::string("an operation") : e.op) +
-                 (e.op_target.empty() ? "" : " on " + e.op_target),
-             seen > 0 ? std::to_string(seen) + " ran" : "none ran");
-      } else {
-        CheckOutcome(e, op->verdict(), op->identity(), op->decision(), RecordRules(op->decision()),
-                     fail);
-        if (e.token) {
-          std::string where = op->detail().rfind("token=", 0) == 0 ? op->detail().substr(6) : "";
-          if (where != *e.token) fail("token", *e.token, where.empty() ? "not recorded" : where);
-        }
-      }
-    } else {
-      CheckOutcome(e, hop->verdict(), hop->identity(), hop->decision(), HopRules(*hop), fail);
-      if (e.level && *e.level != HopLevel(*hop)) fail("level", *e.level, HopLevel(*hop));
-      if (e.net_creds) {
-        const std::string& actual = hop->net_creds();
-        bool ok = *e.net_creds == actual || (e.net_creds->find('{') == std::string::npos &&
-                                             actual.rfind(*e.net_creds + "{", 0) == 0);
-        if (!ok) fail("net_creds", *e.net_creds, actual);
-      }
-      for (const auto& [flag, want] : e.ticket_flags) {
-        bool have = hop->ticket_flags() & kdc::FlagBit(flag);
-        if (have != want) {
-          fail("ticket_flags." + flag, want ? "set" : "clear",
-               (have ? "set" : "clear") + std::string(" (flags ") +
-                   kdc::KlistFlags(hop->ticket_flags()) + ")");
-        }
-      }
-      for (const TicketExpectation& t : e.tickets) CheckTicketExpectation(t, *hop, fail);
-      if (e.transport_level) {
-        std::optional<nodes::Level> l = nodes::FromWire(hop->transport_level());
-        std::string have = l ? std::string(nodes::LevelName(*l)) : "none";
-        if (have != *e.transport_level) fail("transport_level", *e.transport_level, have);
-      }
-      for (const auto& [flag, want] : e.gss_flags) {
-        const v1::GssFlags& g = hop->gss_flags();
-        bool have = flag == "deleg"      ? g.deleg()
-                    : flag == "mutual"   ? g.mutual()
-                    : flag == "identify" ? g.identify()
-                                         : g.anonymous();
-        if (have != want) fail("gss_flags." + flag, want ? "set" : "clear", have ? "set" : "clear");
-      }
-    }
+  return failures;
+}
+
+}  // namespace
+
+ExpectationChecker::ExpectationChecker(const Scenario& scenario)
+    : scenario_(scenario), results_(scenario.expectations.size()) {
+  for (size_t i = 0; i < scenario.expectations.size(); ++i)
+    waiting_[scenario.expectations[i].path].push_back(i);
+}
+
+void ExpectationChecker::Add(const CallOutcome& outcome) {
+  if (waiting_.empty()) return;
+  // The first hop with an expectation's path, in walk order over the outcomes in step
+  // order, is the one it is checked against; later hops with that path are not.
+  Walk(outcome.result, [&](const v1::HopResult& h) {
+    auto it = waiting_.find(h.path());
+    if (it == waiting_.end()) return;
+    for (size_t i : it->second) results_[i] = CheckExpectation(scenario_.expectations[i], &h);
+    waiting_.erase(it);
+  });
+}
+
+ExpectationReport ExpectationChecker::Finish() {
+  ExpectationReport report;
+  for (size_t i = 0; i < results_.size(); ++i) {
+    if (!results_[i]) results_[i] = CheckExpectation(scenario_.expectations[i], nullptr);
+    std::vector<ExpectationFailure>& failures = *results_[i];
     if (failures.empty()) {
       ++report.passed;
     } else {
       ++report.failed;
-      report.failures.insert(report.failures.end(), failures.begin(), failures.end());
+      std::move(failures.begin(), failures.end(), std::back_inserter(report.failures));
     }
   }
+  waiting_.clear();
+  results_.clear();
   return report;
+}
+
+ExpectationReport CheckExpectations(const Scenario& scenario,
+                                    const std::vector<CallOutcome>& outcomes) {
+  ExpectationChecker checker(scenario);
+  for (const CallOutcome& o : outcomes) checker.Add(o);
+  return checker.Finish();
 }
 
 namespace {

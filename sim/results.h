@@ -3,7 +3,10 @@
 #ifndef DELEGSIM_SIM_RESULTS_H_
 #define DELEGSIM_SIM_RESULTS_H_
 
+#include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "nodes/context.h"
@@ -17,6 +20,8 @@ namespace delegsim::sim {
 const v1::HopResult* FindHop(const std::vector<CallOutcome>& outcomes, const std::string& path);
 // Every hop, depth first, in call order.
 std::vector<const v1::HopResult*> AllHops(const std::vector<CallOutcome>& outcomes);
+// How many of them one outcome holds.
+size_t HopCount(const CallOutcome& outcome);
 // Rule ids named by a decision record (decider first), and by all decisions of a hop.
 std::vector<std::string> RecordRules(const v1::DecisionRecord& d);
 std::vector<std::string> HopRules(const v1::HopResult& hop);
@@ -39,8 +44,30 @@ struct ExpectationReport {
   std::vector<ExpectationFailure> failures;
 };
 
+// Checks the scenario's expectations against every outcome (ExpectationChecker fed with
+// each of them in order).
 ExpectationReport CheckExpectations(const Scenario& scenario,
                                     const std::vector<CallOutcome>& outcomes);
+
+// Checks expectations call by call, as each call's outcome is known, so that a run need
+// not keep every hop tree until the end to check them (delegsim check drops each tree
+// once checked: World::KeepOutcomeTrees). Give it every outcome in step order, then call
+// Finish() once: the report is the one CheckExpectations gives on all of them at once.
+// An expectation is checked against the first hop with its path; one that no hop matched
+// fails as "no such hop". Holds the failures found so far, never a hop.
+class ExpectationChecker {
+ public:
+  explicit ExpectationChecker(const Scenario& scenario);  // borrowed: must outlive this
+  void Add(const CallOutcome& outcome);
+  ExpectationReport Finish();
+
+ private:
+  const Scenario& scenario_;
+  // Expectations not yet checked, by the hop path they are about.
+  std::unordered_map<std::string_view, std::vector<size_t>> waiting_;
+  // The failures of each expectation once checked (empty: it passed).
+  std::vector<std::optional<std::vector<ExpectationFailure>>> results_;
+};
 
 // Trace renderings: one line per record ("[   12 ms] #0034 web  IMPERSONATE c1/web ...")
 // and JSON Lines (one object per record: time, seq, node, kind, path, summary, rules,

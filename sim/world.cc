@@ -424,7 +424,10 @@ Status World::RunCalls(size_t begin, size_t end) {
     // Outcomes in step order, as far as they are known.
     while (reported < end && finished[reported - begin]) {
       outcomes_.push_back(std::move(*finished[reported - begin]));
+      finished[reported - begin].reset();
       ShareHopsWithTree();
+      if (outcome_sink_) outcome_sink_(outcomes_.back());
+      if (!keep_trees_ && !keep_trace_) v1::HopResult().Swap(&outcomes_.back().result);
       ++reported;
     }
     if (failed) {

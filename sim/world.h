@@ -71,6 +71,16 @@ class World {
   // Whether each call's hop tree is assembled into outcomes() (default). Benchmarks that
   // only measure throughput turn it off; outcomes() then carry labels and statuses only.
   void AssembleOutcomes(bool assemble) { assemble_ = assemble; }
+  // Called with each call's outcome during Run(), in step order, as soon as it is known
+  // (before Run() returns; set before Run()).
+  void SetOutcomeSink(std::function<void(const CallOutcome&)> sink) {
+    outcome_sink_ = std::move(sink);
+  }
+  // Whether outcomes() keep each call's hop tree once the outcome sink has seen it
+  // (default). Off, and while no trace is kept (a kept trace's HOP records are the trees'
+  // nodes), Run() drops each tree after the sink, so that a run keeps nothing per hop that
+  // nobody reads: outcomes() then carry labels and statuses, and results empty.
+  void KeepOutcomeTrees(bool keep) { keep_trees_ = keep; }
   const std::vector<CallOutcome>& outcomes() const { return outcomes_; }
   // The kept trace. A HOP record's hop result is shared with the node of its call's tree
   // in outcomes() that holds the same hop, so the world must outlive any view of it.
@@ -116,6 +126,8 @@ class World {
   std::function<void(const nodes::TraceRecord&)> extra_sink_;
   bool keep_trace_ = true;
   bool assemble_ = true;
+  bool keep_trees_ = true;
+  std::function<void(const CallOutcome&)> outcome_sink_;
   bool started_ = false;
   size_t parallel_calls_ = 1;
   // HOP records of the calls under way, by call label (the first element of their
