@@ -95,6 +95,7 @@ void Directory::AddMember(PrincipalId group, PrincipalId member) {
 void Directory::AddTrust(const Trust& trust) { trusts_.push_back(trust); }
 
 Status Directory::Index() {
+  indexed_principals_ = 0;
   name_index_.clear();
   bare_index_.clear();
   spn_index_.clear();
@@ -116,12 +117,17 @@ Status Directory::Index() {
       spns_.push_back({key, p.id});
     }
   }
+  indexed_principals_ = principals_.size();
   return Status::Ok();
 }
 
 Status Directory::Finalize(std::string_view secret) {
   secret_ = std::string(secret);
-  if (Status st = Index(); !st.ok()) return st;
+  // The indexes Index() built stand while no principal was added (realms are indexed as
+  // domains are added).
+  if (indexed_principals_ != principals_.size()) {
+    if (Status st = Index(); !st.ok()) return st;
+  }
 
   for (Principal& p : principals_) {
     if (p.id == kNobody) continue;
@@ -176,8 +182,17 @@ std::optional<DomainId> Directory::FindDomain(std::string_view realm) const {
   return it->second.front();
 }
 
+namespace {
+// `s` lower-cased into `out`, reusing its buffer: lookups by name allocate nothing.
+void AssignLower(std::string_view s, std::string& out) {
+  out.assign(s);
+  for (char& c : out) c = AsciiLower(c);
+}
+}  // namespace
+
 std::optional<PrincipalId> Directory::Find(std::string_view name) const {
-  std::string key = ToLower(name);
+  thread_local std::string key;  // reused; FindIn below has its own
+  AssignLower(name, key);
   if (size_t bs = key.find('\\'); bs != std::string::npos) {
     std::string_view dom = std::string_view(key).substr(0, bs);
     std::string_view user = std::string_view(key).substr(bs + 1);
@@ -201,7 +216,11 @@ std::optional<PrincipalId> Directory::Find(std::string_view name) const {
 }
 
 std::optional<PrincipalId> Directory::FindIn(DomainId domain, std::string_view name) const {
-  auto it = name_index_.find(ToLower(name) + "@" + ToLower(domains_[domain].realm));
+  thread_local std::string key;  // "name@realm", lower-case; reused
+  AssignLower(name, key);
+  key += '@';
+  for (char c : domains_[domain].realm) key += AsciiLower(c);
+  auto it = name_index_.find(key);
   if (it == name_index_.end()) return std::nullopt;
   return it->second;
 }

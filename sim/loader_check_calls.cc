@@ -16,7 +16,7 @@
 namespace delegsim::sim::loader_internal {
 
 void Checker::CheckServices() {
-  std::map<std::string, std::string> seen;
+  std::unordered_map<std::string, std::string> seen;
   for (size_t i = 0; i < s_.services.size(); ++i) {
     const ServiceSpec& svc = s_.services[i];
     const std::string& path = src_.services[i];
@@ -26,11 +26,11 @@ void Checker::CheckServices() {
              "duplicate service '" + svc.name + "'" + FirstAt(Member(it->second, "name")));
     }
     service_index_.emplace(svc.name, i);
-    const Host* h = svc.host.empty() ? nullptr : ResolveHost(svc.host, Member(path, "host"));
+    const Host* h = svc.host.empty() ? nullptr : ResolveHost(svc.host, LazyPath(path, "host"));
     const Principal* p =
         svc.account.empty()
             ? nullptr
-            : ResolvePrincipal(svc.account, Member(path, "account"), Want::kAccount);
+            : ResolvePrincipal(svc.account, LazyPath(path, "account"), Want::kAccount);
     // Unknown domains are reported where they are named; compare only known ones.
     if (!h || !p || p->realm == kNoRealm || (!h->domain.empty() && !FindRealm(h->domain))) {
       continue;
@@ -50,27 +50,29 @@ void Checker::CheckServices() {
 }
 
 void Checker::CheckObjects() {
-  std::map<std::pair<std::string, std::string>, std::string> seen;
+  // host NUL lower-case name -> path (names hold no control characters: SafeText).
+  std::unordered_map<std::string, std::string> seen;
   for (size_t i = 0; i < s_.objects.size(); ++i) {
     const ObjectSpec& o = s_.objects[i];
     const std::string& path = src_.objects[i];
-    auto [it, fresh] = seen.emplace(std::make_pair(o.host, Lower(o.name)), path);
+    auto [it, fresh] = seen.emplace(o.host + '\0' + Lower(o.name), path);
     if (!fresh) {
       Report(Member(path, "name"), "duplicate object '" + o.name + "' on host '" + o.host + "'" +
                                        FirstAt(Member(it->second, "name")));
     }
-    if (!o.host.empty()) ResolveHost(o.host, Member(path, "host"));
-    if (!o.owner.empty()) ResolvePrincipal(o.owner, Member(path, "owner"), Want::kAny);
+    if (!o.host.empty()) ResolveHost(o.host, LazyPath(path, "host"));
+    if (!o.owner.empty()) ResolvePrincipal(o.owner, LazyPath(path, "owner"), Want::kAny);
     for (size_t j = 0; j < o.acl.size(); ++j) {
-      std::string ace = Index(Member(path, "acl"), j);
       if (o.acl[j].who.empty()) continue;
-      ResolvePrincipal(o.acl[j].who, Member(ace, o.acl[j].allow ? "allow" : "deny"), Want::kAny);
+      const LazyPath acl(path, "acl");
+      const LazyPath ace(acl, j);
+      ResolvePrincipal(o.acl[j].who, LazyPath(ace, o.acl[j].allow ? "allow" : "deny"), Want::kAny);
     }
   }
 }
 
 void Checker::CheckSteps() {
-  std::map<std::string, std::string> seen;
+  std::unordered_map<std::string, std::string> seen;
   for (size_t i = 0; i < s_.steps.size(); ++i) {
     const StepSpec& step = s_.steps[i];
     if (step.kind != StepSpec::Kind::kCall) continue;
@@ -84,10 +86,10 @@ void Checker::CheckSteps() {
       step_names_.insert(step.label);
     }
     const Host* from =
-        step.from_host.empty() ? nullptr : ResolveHost(step.from_host, Member(path, "from"));
-    const Principal* user = step.user.empty()
-                                ? nullptr
-                                : ResolvePrincipal(step.user, Member(path, "user"), Want::kAccount);
+        step.from_host.empty() ? nullptr : ResolveHost(step.from_host, LazyPath(path, "from"));
+    const Principal* user =
+        step.user.empty() ? nullptr
+                          : ResolvePrincipal(step.user, LazyPath(path, "user"), Want::kAccount);
     if (!from || !user || user->realm == kNoRealm) continue;
     const Realm& realm = realms_[user->realm];
     if (realm.workgroup && realm.name != from->name) {
@@ -104,7 +106,7 @@ const Checker::Host* Checker::ServiceHost(const std::string& service) const {
 
 void Checker::CheckCalls() {
   for (const CallSite& c : src_.calls) {
-    std::string service_path = Member(c.path, "call");
+    const LazyPath service_path(c.path, "call");
     if (c.service.empty()) continue;
     if (!service_index_.count(c.service)) {
       std::string dym = Suggest(c.service, [&] {
@@ -151,9 +153,9 @@ void Checker::CheckFaults() {
     const std::string& path = src_.faults[i];
     for (const char* field : {"host", "from", "to"}) {
       const std::string& name = field[0] == 'h' ? f.host : field[0] == 'f' ? f.from : f.to;
-      if (!name.empty()) ResolveHost(name, Member(path, field));
+      if (!name.empty()) ResolveHost(name, LazyPath(path, field));
     }
-    if (!f.domain.empty()) ResolveRealm(f.domain, Member(path, "domain"), /*workgroups=*/false);
+    if (!f.domain.empty()) ResolveRealm(f.domain, LazyPath(path, "domain"), /*workgroups=*/false);
   }
 }
 

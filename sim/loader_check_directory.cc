@@ -15,7 +15,7 @@
 namespace delegsim::sim::loader_internal {
 
 void Checker::CheckDomains() {
-  std::map<std::string, std::string> dc_owner;  // dc host -> realm
+  std::unordered_map<std::string, std::string> dc_owner;  // dc host -> realm
   for (size_t i = 0; i < s_.domains.size(); ++i) {
     const DomainSpec& d = s_.domains[i];
     std::string path = Member(src_.domains[i], "dc");
@@ -43,8 +43,8 @@ void Checker::CheckTrusts() {
     const TrustSpec& t = s_.trusts[i];
     const std::string& path = src_.trusts[i];
     std::optional<size_t> a, b;
-    if (!t.trusting.empty()) a = ResolveRealm(t.trusting, Member(path, "trusting"), false);
-    if (!t.trusted.empty()) b = ResolveRealm(t.trusted, Member(path, "trusted"), false);
+    if (!t.trusting.empty()) a = ResolveRealm(t.trusting, LazyPath(path, "trusting"), false);
+    if (!t.trusted.empty()) b = ResolveRealm(t.trusted, LazyPath(path, "trusted"), false);
     if (!a || !b) continue;
     if (*a == *b) {
       Report(path, "domain '" + t.trusting + "' cannot trust itself");
@@ -62,18 +62,18 @@ void Checker::CheckTrusts() {
 void Checker::CheckHosts() {
   for (size_t i = 0; i < s_.hosts.size(); ++i) {
     const HostSpec& h = s_.hosts[i];
-    if (!h.domain.empty()) ResolveRealm(h.domain, Member(src_.hosts[i], "domain"), false);
+    if (!h.domain.empty()) ResolveRealm(h.domain, LazyPath(src_.hosts[i], "domain"), false);
   }
 }
 
 void Checker::CheckAccounts() {
-  // Lower-case SPN -> the account that registers it first, and where.
-  std::map<std::string, std::pair<size_t, std::string>> spns;
+  // Lower-case SPN -> the account that registers it first, and the SPN's index there.
+  std::unordered_map<std::string, std::pair<size_t, size_t>> spns;
   for (size_t i = 0; i < s_.accounts.size(); ++i) {
     const AccountSpec& a = s_.accounts[i];
     const std::string& path = src_.accounts[i];
     std::optional<size_t> r;
-    if (!a.domain.empty()) r = ResolveRealm(a.domain, Member(path, "domain"), true);
+    if (!a.domain.empty()) r = ResolveRealm(a.domain, LazyPath(path, "domain"), true);
     if (r && realms_[*r].workgroup) {
       // A local account lives in a host's SAM: none of the directory's delegation data.
       std::vector<std::string_view> ad_only;
@@ -88,23 +88,25 @@ void Checker::CheckAccounts() {
       }
     }
     for (size_t j = 0; j < a.spns.size(); ++j) {
-      std::string at = Index(Member(path, "spns"), j);
-      auto [it, fresh] = spns.emplace(Lower(a.spns[j]), std::make_pair(i, at));
+      auto [it, fresh] = spns.emplace(Lower(a.spns[j]), std::make_pair(i, j));
       if (!fresh) {
-        Report(at, "SPN '" + a.spns[j] + "' is already registered on account '" +
-                       s_.accounts[it->second.first].name + "'" + AtLine(it->second.second));
+        const auto [first, k] = it->second;
+        Report(Index(Member(path, "spns"), j),
+               "SPN '" + a.spns[j] + "' is already registered on account '" +
+                   s_.accounts[first].name + "'" +
+                   AtLine(Index(Member(src_.accounts[first], "spns"), k)));
       }
     }
     for (size_t j = 0; j < a.member_of.size(); ++j) {
-      ResolvePrincipal(a.member_of[j], Index(Member(path, "member_of"), j), Want::kGroup);
+      ResolvePrincipal(a.member_of[j], LazyPath(LazyPath(path, "member_of"), j), Want::kGroup);
     }
     for (size_t j = 0; j < a.allowed_to_act.size(); ++j) {
-      ResolvePrincipal(a.allowed_to_act[j], Index(Member(path, "allowed_to_act_on_behalf_of"), j),
-                       Want::kAny);
+      ResolvePrincipal(a.allowed_to_act[j],
+                       LazyPath(LazyPath(path, "allowed_to_act_on_behalf_of"), j), Want::kAny);
     }
     for (size_t j = 0; j < a.allowed_to_authenticate.size(); ++j) {
       ResolvePrincipal(a.allowed_to_authenticate[j],
-                       Index(Member(path, "allowed_to_authenticate"), j), Want::kAny);
+                       LazyPath(LazyPath(path, "allowed_to_authenticate"), j), Want::kAny);
     }
   }
 }
@@ -113,9 +115,9 @@ void Checker::CheckGroups() {
   for (size_t i = 0; i < s_.groups.size(); ++i) {
     const GroupSpec& g = s_.groups[i];
     const std::string& path = src_.groups[i];
-    if (!g.domain.empty()) ResolveRealm(g.domain, Member(path, "domain"), true);
+    if (!g.domain.empty()) ResolveRealm(g.domain, LazyPath(path, "domain"), true);
     for (size_t j = 0; j < g.members.size(); ++j) {
-      ResolvePrincipal(g.members[j], Index(Member(path, "members"), j), Want::kAny);
+      ResolvePrincipal(g.members[j], LazyPath(LazyPath(path, "members"), j), Want::kAny);
     }
   }
 }

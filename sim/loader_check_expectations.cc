@@ -76,7 +76,7 @@ void Checker::CheckExpectations() {
   for (size_t i = 0; i < s_.expectations.size(); ++i) {
     const Expectation& e = s_.expectations[i];
     if (e.path.empty()) continue;
-    std::string at = Member(src_.expectations[i], "path");
+    const LazyPath at(src_.expectations[i], "path");
     std::vector<std::string> segs;
     for (size_t start = 0;;) {
       size_t slash = e.path.find('/', start);

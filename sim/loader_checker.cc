@@ -34,8 +34,10 @@ void Checker::Run() {
   CheckFaults();
 }
 
-void Checker::Report(const std::string& path, std::string message) {
-  problems_->push_back({LineOfPath(lines_, path), path, std::move(message)});
+void Checker::Report(const LazyPath& path, std::string message) {
+  std::string p = path.str();
+  int line = LineOfPath(lines_, p);
+  problems_->push_back({line, std::move(p), std::move(message)});
 }
 
 std::string Checker::AtLine(const std::string& path) const {
@@ -44,7 +46,7 @@ std::string Checker::AtLine(const std::string& path) const {
 }
 
 void Checker::IndexDomains() {
-  std::map<std::string, size_t> seen;
+  std::unordered_map<std::string, size_t> seen;
   for (size_t i = 0; i < s_.domains.size(); ++i) {
     const std::string& realm = s_.domains[i].realm;
     const std::string& path = src_.domains[i];
@@ -59,7 +61,7 @@ void Checker::IndexDomains() {
 }
 
 void Checker::IndexHosts() {
-  std::map<std::string, std::string> seen;  // lower-case name -> path
+  std::unordered_map<std::string, std::string> seen;  // lower-case name -> path
   for (size_t i = 0; i < s_.hosts.size(); ++i) {
     const HostSpec& h = s_.hosts[i];
     std::string path = src_.hosts[i];
@@ -195,7 +197,7 @@ std::vector<Candidate> Checker::RealmCandidates(bool workgroups) const {
   return out;
 }
 
-std::optional<size_t> Checker::ResolveRealm(const std::string& name, const std::string& path,
+std::optional<size_t> Checker::ResolveRealm(const std::string& name, const LazyPath& path,
                                             bool workgroups) {
   std::optional<size_t> r = FindRealm(name);
   if (r && (workgroups || !realms_[*r].workgroup)) return r;
@@ -214,7 +216,7 @@ std::optional<size_t> Checker::ResolveRealm(const std::string& name, const std::
   return std::nullopt;
 }
 
-const Checker::Host* Checker::ResolveHost(const std::string& name, const std::string& path) {
+const Checker::Host* Checker::ResolveHost(const std::string& name, const LazyPath& path) {
   if (const Host* h = FindHost(name)) return h;
   std::string dym = Suggest(name, [&] {
     std::vector<Candidate> cands;
@@ -225,8 +227,8 @@ const Checker::Host* Checker::ResolveHost(const std::string& name, const std::st
   return nullptr;
 }
 
-const Checker::Principal* Checker::ResolvePrincipal(const std::string& name,
-                                                    const std::string& path, Want want) {
+const Checker::Principal* Checker::ResolvePrincipal(const std::string& name, const LazyPath& path,
+                                                    Want want) {
   std::string what = want == Want::kGroup     ? "group"
                      : want == Want::kAccount ? "account"
                                               : "account or group";

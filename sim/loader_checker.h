@@ -38,7 +38,7 @@ class Checker {
     std::string path;  // where it was declared
   };
 
-  void Report(const std::string& path, std::string message);
+  void Report(const LazyPath& path, std::string message);
 
   int Line(const std::string& path) const { return LineOfPath(lines_, path); }
   std::string AtLine(const std::string& path) const;
@@ -75,16 +75,16 @@ class Checker {
   std::vector<Candidate> RealmCandidates(bool workgroups) const;
 
   // The realm (declared domain or, with `workgroups`, a workgroup host) named `name`.
-  std::optional<size_t> ResolveRealm(const std::string& name, const std::string& path,
+  std::optional<size_t> ResolveRealm(const std::string& name, const LazyPath& path,
                                      bool workgroups);
 
-  const Host* ResolveHost(const std::string& name, const std::string& path);
+  const Host* ResolveHost(const std::string& name, const LazyPath& path);
 
   enum class Want { kAny, kAccount, kGroup };
 
   // Resolves a principal reference as the directory does: "alice", "alice@CORP.EXAMPLE"
   // or "CORP\alice"; a bare name must be unique. Reports and returns nullptr on failure.
-  const Principal* ResolvePrincipal(const std::string& name, const std::string& path, Want want);
+  const Principal* ResolvePrincipal(const std::string& name, const LazyPath& path, Want want);
 
   std::string Qualified(const Principal& p) const;
 
@@ -126,13 +126,14 @@ class Checker {
   std::vector<Principal> principals_;
   std::set<std::string> step_names_;
   // Indexes over the vectors above and the scenario, for lookups by name.
-  std::map<std::string, size_t> realm_index_;    // lower-case realm -> realms_ (first)
-  std::map<std::string, size_t> netbios_index_;  // lower-case first label -> realms_ (first)
-  std::map<std::string, size_t> host_index_;     // name -> hosts_
-  std::map<std::string, std::vector<size_t>> bare_index_;  // lower-case name -> principals_
-  std::map<std::string, size_t> qualified_index_;          // QualifiedKey -> principals_
-  std::map<std::string, size_t> service_index_;            // name -> s_.services (first)
-  uint64_t suggestion_budget_ = 500'000;                   // candidates compared, in all
+  // Looked up, never iterated: hash tables.
+  std::unordered_map<std::string, size_t> realm_index_;    // lower-case realm -> realms_ (first)
+  std::unordered_map<std::string, size_t> netbios_index_;  // lower-case first label -> realms_
+  std::unordered_map<std::string, size_t> host_index_;     // name -> hosts_
+  std::unordered_map<std::string, std::vector<size_t>> bare_index_;  // lower-case name
+  std::unordered_map<std::string, size_t> qualified_index_;          // QualifiedKey -> principals_
+  std::unordered_map<std::string, size_t> service_index_;            // name -> s_.services (first)
+  uint64_t suggestion_budget_ = 500'000;                             // candidates compared, in all
 };
 
 }  // namespace delegsim::sim::loader_internal

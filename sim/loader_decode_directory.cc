@@ -24,7 +24,7 @@ void Decoder::DecodeDomain(const Json& v, const std::string& path, Scenario* s) 
   d.realm = *name;
   d.forest = NameField(*o, "forest", " /\\@=").value_or(d.realm);
   if (const Json* fl = o->Get("functional_level")) {
-    std::string p = o->At("functional_level");
+    LazyPath p = o->At("functional_level");
     if (fl->is_string()) {
       // No did-you-mean here: "2019" is not a misspelling of "2012".
       std::string name = fl->get<std::string>();
@@ -58,12 +58,13 @@ void Decoder::DecodeTrust(const Json& v, const std::string& path, Scenario* s) {
   t.trusted = StringField(*o, "trusted").value_or("");
   if (auto d = EnumField<bool>(*o, "direction", "trust direction", kDirections)) t.two_way = *d;
   if (const Json* a = o->Get("attributes")) {
-    std::string p = o->At("attributes");
+    LazyPath p = o->At("attributes");
     if (a->is_number_integer()) {
       if (auto n = Integer(*a, p, 0, 0xFFFFFFFF)) t.attributes = static_cast<uint32_t>(*n);
     } else if (a->is_array()) {
       for (size_t i = 0; i < a->size(); ++i) {
-        if (auto bit = Enum<uint32_t>((*a)[i], Index(p, i), "trust attribute", kTrustAttributes)) {
+        if (auto bit =
+                Enum<uint32_t>((*a)[i], LazyPath(p, i), "trust attribute", kTrustAttributes)) {
           t.attributes |= *bit;
         }
       }
@@ -100,15 +101,17 @@ void Decoder::DecodeAccount(const Json& v, const std::string& path, Scenario* s)
   if (auto k = EnumField<AccountKind>(*o, "type", "account type", kAccountKinds)) a.kind = *k;
   a.password = StringField(*o, "password", false).value_or("");
   a.spns = Strings(*o, "spns");
-  for (size_t i = 0; i < a.spns.size(); ++i) CheckSpn(a.spns[i], Index(o->At("spns"), i));
+  const LazyPath spns = o->At("spns");
+  for (size_t i = 0; i < a.spns.size(); ++i) CheckSpn(a.spns[i], LazyPath(spns, i));
   a.not_delegated = BoolField(*o, "sensitive").value_or(false);
   a.trusted_for_delegation = BoolField(*o, "trusted_for_delegation").value_or(false);
   a.trusted_to_auth_for_delegation =
       BoolField(*o, "trusted_to_auth_for_delegation").value_or(false);
   a.disabled = BoolField(*o, "disabled").value_or(false);
   a.allowed_to_delegate_to = Strings(*o, "allowed_to_delegate_to");
+  const LazyPath a2d2 = o->At("allowed_to_delegate_to");
   for (size_t i = 0; i < a.allowed_to_delegate_to.size(); ++i) {
-    CheckSpn(a.allowed_to_delegate_to[i], Index(o->At("allowed_to_delegate_to"), i));
+    CheckSpn(a.allowed_to_delegate_to[i], LazyPath(a2d2, i));
   }
   a.allowed_to_act = Strings(*o, "allowed_to_act_on_behalf_of");
   a.allowed_to_authenticate = Strings(*o, "allowed_to_authenticate");
@@ -118,7 +121,7 @@ void Decoder::DecodeAccount(const Json& v, const std::string& path, Scenario* s)
   src_->accounts.push_back(path);
 }
 
-void Decoder::CheckSpn(const std::string& spn, const std::string& path) {
+void Decoder::CheckSpn(const std::string& spn, const LazyPath& path) {
   size_t slash = spn.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == spn.size()) {
     Report(path,

@@ -197,7 +197,7 @@ bool Decoder::ValidNetCreds(const std::string& n) {
          n.find_first_of("{}", p.size()) == n.size() - 1;
 }
 
-std::optional<std::string> Decoder::RuleIdAt(const Json& v, const std::string& path) {
+std::optional<std::string> Decoder::RuleIdAt(const Json& v, const LazyPath& path) {
   std::optional<std::string> code = String(v, path);
   if (!code) return std::nullopt;
   if (std::optional<RuleId> id = ParseRuleId(*code)) return std::string(RuleCode(*id));
@@ -217,8 +217,9 @@ std::vector<std::string> Decoder::RuleIds(const Obj& o, std::string_view key) {
     TypeError(o.At(key), "an array of rule ids", *v);
     return out;
   }
+  const LazyPath array_path = o.At(key);
   for (size_t i = 0; i < v->size(); ++i) {
-    if (auto r = RuleIdAt((*v)[i], Index(o.At(key), i))) out.push_back(*r);
+    if (auto r = RuleIdAt((*v)[i], LazyPath(array_path, i))) out.push_back(*r);
   }
   return out;
 }

@@ -26,17 +26,17 @@ void Decoder::DecodeService(const Json& v, const std::string& path, Scenario* s)
   svc.spn = StringField(*o, "spn").value_or("");
   if (!svc.spn.empty()) CheckSpn(svc.spn, o->At("spn"));
   if (const Json* t = o->Get("transports")) {
-    std::string p = o->At("transports");
+    const LazyPath p = o->At("transports");
     if (!t->is_array()) {
       TypeError(p, "an array of transports", *t);
     } else if (t->empty()) {
       Report(p, "a service listens on at least one transport");
     } else {
       for (size_t i = 0; i < t->size(); ++i) {
-        auto tr = Enum<v1::Transport>((*t)[i], Index(p, i), "transport", kTransports);
+        auto tr = Enum<v1::Transport>((*t)[i], LazyPath(p, i), "transport", kTransports);
         if (!tr) continue;
         if (std::find(svc.transports.begin(), svc.transports.end(), *tr) != svc.transports.end()) {
-          Report(Index(p, i), "transport '" + (*t)[i].get<std::string>() + "' listed twice");
+          Report(LazyPath(p, i), "transport '" + (*t)[i].get<std::string>() + "' listed twice");
         }
         svc.transports.push_back(*tr);
       }

@@ -156,7 +156,7 @@ void Decoder::DecodeOp(const Json& v, const std::string& path, int depth, const 
     return;
   }
   std::string_view kind = kinds.front();
-  std::string at = o.At(kind);
+  const LazyPath at = o.At(kind);
   const Json& arg = *o.Get(kind);
   if (kind == "open" || kind == "check" || kind == "create") {
     v1::OpenObject* open = op->mutable_open();
@@ -225,7 +225,7 @@ void Decoder::DecodeOp(const Json& v, const std::string& path, int depth, const 
   }
 }
 
-void Decoder::DecodeKdcRequest(const Obj& o, std::string_view kind, const std::string& at,
+void Decoder::DecodeKdcRequest(const Obj& o, std::string_view kind, const LazyPath& at,
                                const Json& arg, v1::KdcRequestSpec* r) {
   r->set_target(String(arg, at).value_or(""));
   v1::KdcOptions* opts = r->mutable_options();

@@ -19,7 +19,8 @@ namespace delegsim::sim::loader_internal {
 Scenario Decoder::Decode(const Json& root, Sources* src) {
   src_ = src;
   Scenario s;
-  std::optional<Obj> o = Object(root, "$", "a scenario object");
+  const std::string root_path = "$";
+  std::optional<Obj> o = Object(root, root_path, "a scenario object");
   if (!o) return s;
   if (const Json* v = o->Get("$schema")) String(*v, o->At("$schema"), false);
   s.name = StringField(*o, "name").value_or("");
@@ -55,32 +56,34 @@ Scenario Decoder::Decode(const Json& root, Sources* src) {
   return s;
 }
 
-void Decoder::Report(const std::string& path, std::string message) {
-  problems_->push_back({LineOfPath(lines_, path), path, std::move(message)});
+void Decoder::Report(const LazyPath& path, std::string message) {
+  std::string p = path.str();
+  int line = LineOfPath(lines_, p);
+  problems_->push_back({line, std::move(p), std::move(message)});
 }
 
-void Decoder::Guard(const std::string& path, std::string message) {
+void Decoder::Guard(const LazyPath& path, std::string message) {
   if (schema_clean_) Report(path, std::move(message) + " (not caught by the schema)");
 }
 
-void Decoder::TypeError(const std::string& path, std::string_view expected, const Json& v) {
+void Decoder::TypeError(const LazyPath& path, std::string_view expected, const Json& v) {
   Guard(path, "expected " + std::string(expected) + ", got " + DescribeValue(v));
 }
 
-std::optional<Obj> Decoder::Object(const Json& v, const std::string& path, std::string_view what) {
+std::optional<Obj> Decoder::Object(const Json& v, const LazyPath& path, std::string_view what) {
   if (!v.is_object()) {
     TypeError(path, what, v);
     return std::nullopt;
   }
-  return Obj{&v, path};
+  return Obj{&v, path.str()};
 }
 
-std::optional<std::string> Decoder::String(const Json& v, const std::string& path, bool nonempty) {
+std::optional<std::string> Decoder::String(const Json& v, const LazyPath& path, bool nonempty) {
   if (!v.is_string()) {
     TypeError(path, "a string", v);
     return std::nullopt;
   }
-  std::string s = v.get<std::string>();
+  const std::string& s = v.get_ref<const std::string&>();
   if (nonempty && s.empty()) {
     Report(path, "must not be empty");
     return std::nullopt;
@@ -89,7 +92,7 @@ std::optional<std::string> Decoder::String(const Json& v, const std::string& pat
   return s;
 }
 
-bool Decoder::SafeText(const std::string& s, const std::string& path) {
+bool Decoder::SafeText(const std::string& s, const LazyPath& path) {
   std::optional<UnsafeChar> bad = FindUnsafeChar(s);
   if (!bad) return true;
   Report(path, "'" + s + "' contains " + bad->Describe() + " at byte " +
@@ -130,16 +133,18 @@ std::optional<bool> Decoder::BoolField(const Obj& o, std::string_view key) {
   return v->get<bool>();
 }
 
-std::optional<int64_t> Decoder::Integer(const Json& v, const std::string& path, int64_t min,
+std::optional<int64_t> Decoder::Integer(const Json& v, const LazyPath& path, int64_t min,
                                         int64_t max) {
-  std::string range = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  auto range = [&] {
+    return "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  };
   if (!v.is_number_integer()) {
-    TypeError(path, range, v);
+    TypeError(path, range(), v);
     return std::nullopt;
   }
   bool too_big = v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(max);
   if (too_big || v.get<int64_t>() < min || v.get<int64_t>() > max) {
-    Report(path, "expected " + range + ", got " + v.dump());
+    Report(path, "expected " + range() + ", got " + v.dump());
     return std::nullopt;
   }
   return v.get<int64_t>();
@@ -149,13 +154,14 @@ std::vector<std::string> Decoder::Strings(const Obj& o, std::string_view key) {
   std::vector<std::string> out;
   const Json* v = o.Get(key);
   if (!v) return out;
-  std::string path = o.At(key);
+  LazyPath path = o.At(key);
   if (!v->is_array()) {
     TypeError(path, "an array of strings", *v);
     return out;
   }
+  out.reserve(v->size());
   for (size_t i = 0; i < v->size(); ++i) {
-    if (auto s = String((*v)[i], Index(path, i))) out.push_back(*s);
+    if (auto s = String((*v)[i], LazyPath(path, i))) out.push_back(std::move(*s));
   }
   return out;
 }
@@ -168,7 +174,8 @@ void Decoder::ForEach(const Obj& o, std::string_view key,
     TypeError(o.At(key), "an array", *v);
     return;
   }
-  for (size_t i = 0; i < v->size(); ++i) fn((*v)[i], Index(o.At(key), i));
+  const std::string array_path = o.At(key);
+  for (size_t i = 0; i < v->size(); ++i) fn((*v)[i], Index(array_path, i));
 }
 
 void Decoder::DecodeOptions(const Json& v, const std::string& path, Options* out) {
@@ -202,7 +209,7 @@ void Decoder::DecodeOptions(const Json& v, const std::string& path, Options* out
   }
 }
 
-std::optional<int64_t> Decoder::Duration(const Json& v, const std::string& path) {
+std::optional<int64_t> Decoder::Duration(const Json& v, const LazyPath& path) {
   const int64_t kMax = kMaxClockAdvanceMs;
   if (v.is_number_integer()) {
     if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(kMax)) {

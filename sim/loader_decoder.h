@@ -28,24 +28,24 @@ class Decoder {
  private:
   // --- Reporting and typed access.
 
-  void Report(const std::string& path, std::string message);
+  void Report(const LazyPath& path, std::string message);
 
   // A problem of the document's shape, which the schema reports: said here only when the
   // schema found nothing (see the constructor).
-  void Guard(const std::string& path, std::string message);
+  void Guard(const LazyPath& path, std::string message);
 
   // "expected a string, got integer 12" (a Guard).
-  void TypeError(const std::string& path, std::string_view expected, const Json& v);
+  void TypeError(const LazyPath& path, std::string_view expected, const Json& v);
 
   // `v` as an object (its fields are the schema's business).
-  std::optional<Obj> Object(const Json& v, const std::string& path, std::string_view what);
+  std::optional<Obj> Object(const Json& v, const LazyPath& path, std::string_view what);
 
-  std::optional<std::string> String(const Json& v, const std::string& path, bool nonempty = true);
+  std::optional<std::string> String(const Json& v, const LazyPath& path, bool nonempty = true);
 
   // Every string of a scenario (names, references, SPNs, descriptions) is shown on
   // terminals and written to trace and JUnit files: control characters (ESC, BEL, NUL,
   // ...) and bidirectional overrides are refused rather than passed on.
-  bool SafeText(const std::string& s, const std::string& path);
+  bool SafeText(const std::string& s, const LazyPath& path);
 
   std::optional<std::string> StringField(const Obj& o, std::string_view key, bool nonempty = true);
 
@@ -58,19 +58,19 @@ class Decoder {
 
   std::optional<bool> BoolField(const Obj& o, std::string_view key);
 
-  std::optional<int64_t> Integer(const Json& v, const std::string& path, int64_t min, int64_t max);
+  std::optional<int64_t> Integer(const Json& v, const LazyPath& path, int64_t min, int64_t max);
 
   // An array of non-empty strings (absent: empty).
   std::vector<std::string> Strings(const Obj& o, std::string_view key);
 
   template <typename T>
-  std::optional<T> Enum(const Json& v, const std::string& path, std::string_view what,
+  std::optional<T> Enum(const Json& v, const LazyPath& path, std::string_view what,
                         std::span<const Named<T>> table) {
     if (!v.is_string()) {
       TypeError(path, "a string", v);
       return std::nullopt;
     }
-    std::string s = v.get<std::string>();
+    const std::string& s = v.get_ref<const std::string&>();
     for (const Named<T>& n : table) {
       if (n.name == s) return n.value;
     }
@@ -102,7 +102,7 @@ class Decoder {
   void DecodeAccount(const Json& v, const std::string& path, Scenario* s);
 
   // An SPN is "service/host[:port][/name][@REALM]".
-  void CheckSpn(const std::string& spn, const std::string& path);
+  void CheckSpn(const std::string& spn, const LazyPath& path);
 
   void DecodeGroup(const Json& v, const std::string& path, Scenario* s);
 
@@ -119,7 +119,7 @@ class Decoder {
 
   // "500ms", "30s", "15m", "11h", "2d", or a number of milliseconds; at most
   // kMaxClockAdvanceMs.
-  std::optional<int64_t> Duration(const Json& v, const std::string& path);
+  std::optional<int64_t> Duration(const Json& v, const LazyPath& path);
 
   // The loader's helpers for the decoders of sim/loader_expectations.h.
   LoaderHooks Hooks();
@@ -140,7 +140,7 @@ class Decoder {
                 const std::string& service, v1::Operation* op);
 
   // An explicit KDC exchange: `s4u2self` names a user, `s4u2proxy` and `tgs` an SPN.
-  void DecodeKdcRequest(const Obj& o, std::string_view kind, const std::string& at, const Json& arg,
+  void DecodeKdcRequest(const Obj& o, std::string_view kind, const LazyPath& at, const Json& arg,
                         v1::KdcRequestSpec* r);
 
   void DecodeInvariant(const Json& v, const std::string& path, Scenario* s);
@@ -153,7 +153,7 @@ class Decoder {
 
   static bool ValidNetCreds(const std::string& n);
 
-  std::optional<std::string> RuleIdAt(const Json& v, const std::string& path);
+  std::optional<std::string> RuleIdAt(const Json& v, const LazyPath& path);
 
   std::vector<std::string> RuleIds(const Obj& o, std::string_view key);
 

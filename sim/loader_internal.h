@@ -23,6 +23,7 @@
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -242,6 +243,51 @@ struct Raw {
 // an object. Names that refer to other parts of the scenario are checked afterwards
 // (Checker).
 
+// The path of a JSON value, rendered only when asked (str()): a rendered path, or a
+// parent (rendered or lazy) and a member key or an element index. The decoder reads most
+// fields without a problem to report, so the path of a field is built only when a problem
+// at it is reported. A LazyPath refers to its parent and its key and is never stored:
+// it is passed down the calls that may report, and rendered as Member and Index render.
+class LazyPath {
+ public:
+  LazyPath(const std::string& path) : rendered_(&path) {}  // NOLINT: a rendered path
+  LazyPath(const std::string& parent, std::string_view key) : rendered_(&parent), key_(key) {
+    step_ = Step::kMember;
+  }
+  LazyPath(const LazyPath& parent, std::string_view key) : parent_(&parent), key_(key) {
+    step_ = Step::kMember;
+  }
+  LazyPath(const std::string& parent, size_t index) : rendered_(&parent), index_(index) {
+    step_ = Step::kIndex;
+  }
+  LazyPath(const LazyPath& parent, size_t index) : parent_(&parent), index_(index) {
+    step_ = Step::kIndex;
+  }
+  LazyPath(const LazyPath&) = default;
+
+  std::string str() const {
+    const std::string base = parent_ ? parent_->str() : *rendered_;
+    switch (step_) {
+      case Step::kMember:
+        return Member(base, key_);
+      case Step::kIndex:
+        return Index(base, index_);
+      case Step::kNone:
+        break;
+    }
+    return base;
+  }
+  operator std::string() const { return str(); }  // NOLINT: where a rendered path is needed
+
+ private:
+  enum class Step : uint8_t { kNone, kMember, kIndex };
+  const std::string* rendered_ = nullptr;  // the path, or the parent's (parent_ null)
+  const LazyPath* parent_ = nullptr;
+  std::string_view key_;
+  size_t index_ = 0;
+  Step step_ = Step::kNone;
+};
+
 // A JSON object being decoded.
 struct Obj {
   const Json* json;
@@ -252,7 +298,8 @@ struct Obj {
     return it == json->end() ? nullptr : &*it;
   }
   bool Has(std::string_view key) const { return Get(key) != nullptr; }
-  std::string At(std::string_view key) const { return Member(path, key); }
+  // The member's path, rendered when a problem is reported there.
+  LazyPath At(std::string_view key) const { return LazyPath(path, key); }
 };
 
 // A call in the scenario: a step's first call or a nested `call` operation.
@@ -271,8 +318,8 @@ struct Sources {
       expectations, invariants, faults;
   std::vector<CallSite> calls;
   // Hop paths the steps can produce ("c1/web/db"), and each hop's (or step's) callees.
-  std::set<std::string> hops;
-  std::map<std::string, std::vector<std::string>> callees;
+  std::unordered_set<std::string> hops;
+  std::unordered_map<std::string, std::vector<std::string>> callees;
 };
 
 // A `--fault` argument as the fault object it stands for (sim/loader_decode_faults.cc).

@@ -51,6 +51,7 @@ StatusOr<std::unique_ptr<World>> World::Build(Scenario scenario,
   profile->legacy_rbcd_nonforwardable_ok = s.options.legacy_rbcd_nonforwardable_ok;
 
   // Domains, then one local account database per workgroup host.
+  dir.Reserve(s.domains.size() + s.accounts.size() + s.groups.size());
   for (const DomainSpec& d : s.domains) {
     dir.AddDomain(d.realm, d.forest.empty() ? d.realm : d.forest, d.functional_level);
   }
