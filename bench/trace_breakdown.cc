@@ -19,18 +19,6 @@ size_t HeapBytes(const std::string& s) {
   return s.capacity() > std::string().capacity() ? s.capacity() + 1 : 0;
 }
 
-size_t DecisionBytes(const Decision& d) {
-  size_t bytes = sizeof(Decision) + HeapBytes(d.error()) + HeapBytes(d.status());
-  for (const Check& c : d.checks()) {
-    bytes += sizeof(Check) + HeapBytes(c.what);
-    for (const Fact& f : c.facts) bytes += sizeof(Fact) + f.HeapBytes();
-  }
-  for (const Cause& c : d.causes()) {
-    bytes += sizeof(Cause) + c.fact.HeapBytes();
-  }
-  return bytes;
-}
-
 }  // namespace
 
 int PrintTraceBreakdown(const std::string& file) {
@@ -64,13 +52,13 @@ int PrintTraceBreakdown(const std::string& file) {
   bytes["string pool (node, path, summary)"] = log.strings;
   bytes["payload tables (index, pointer)"] = log.payloads;
   bytes["tickets (serialized)"] = log.tickets;
+  bytes["decisions (packed, with their strings)"] = log.decisions;
   // Each payload object once, however many records share it.
   std::set<const void*> seen;
   auto first = [&seen](const void* p) { return p != nullptr && seen.insert(p).second; };
   for (size_t i = 0; i < trace.size(); ++i) {
     nodes::TraceView r = trace[i];
     ++records[std::string(nodes::TraceKindName(r.kind()))];
-    if (first(r.decision())) bytes["decision"] += kSharedPtr + DecisionBytes(*r.decision());
     // A hop shared with its call's tree is the tree's (outcomes), not the trace's.
     if (trace.OwnsHop(i) && first(r.hop())) {
       bytes["hop result (not in a call tree)"] += kSharedPtr + r.hop()->SpaceUsedLong();

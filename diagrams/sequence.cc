@@ -26,14 +26,16 @@ bool IsDecision(TraceKind k) {
          k == TraceKind::kCallRefused || k == TraceKind::kProcess || k == TraceKind::kRevert;
 }
 
-std::string DecisionNote(TraceView r) {
+// The note of a record with a decision; sets `denied`.
+std::string DecisionNote(TraceView r, bool* denied) {
   std::string text(nodes::TraceKindName(r.kind()));
   if (!r.path().empty()) text.append(" ").append(r.path());
-  const Decision& d = *r.decision();
-  std::vector<std::string> rules = r.Rules();
-  text += d.allowed() ? ": allowed" : ": denied";
+  std::shared_ptr<const Decision> d = r.decision();
+  std::vector<std::string> rules = r.Rules(d.get());
+  text += d->allowed() ? ": allowed" : ": denied";
   if (!rules.empty()) text += " by " + rules.front();
-  if (!d.error().empty()) text += " (" + d.error() + ")";
+  if (!d->error().empty()) text += " (" + d->error() + ")";
+  *denied = !d->allowed();
   return text;
 }
 
@@ -111,11 +113,10 @@ StatusOr<SequenceDiagram> BuildSequence(const nodes::TraceLog& trace, const sim:
       e.denied = r.message()->has_kdc_error() ||
                  (r.message()->has_call_reply() &&
                   r.message()->call_reply().result().verdict() == "denied");
-    } else if (IsDecision(r.kind()) && r.decision()) {
+    } else if (IsDecision(r.kind()) && r.has_decision()) {
       e.kind = SequenceEvent::Kind::kNote;
       e.from = e.to = b.Participant(std::string(r.node()));
-      e.text = DecisionNote(r);
-      e.denied = !r.decision()->allowed();
+      e.text = DecisionNote(r, &e.denied);
     } else if (r.kind() == TraceKind::kTicketIssued && r.ticket()) {
       e.kind = SequenceEvent::Kind::kNote;
       e.from = e.to = b.Participant(std::string(r.node()));

@@ -6,59 +6,6 @@
 
 namespace delegsim::nodes {
 
-// ---- ByteArena, StringPool -------------------------------------------------------------
-
-std::string_view ByteArena::Store(std::string_view bytes) {
-  if (bytes.empty()) return std::string_view();
-  if (chunks_.empty() || chunk_used_ + bytes.size() > chunk_sizes_.back()) {
-    // Bytes larger than a quarter chunk get a chunk of their own size.
-    size_t size = bytes.size() > kChunkBytes / 4 ? bytes.size() : kChunkBytes;
-    chunks_.push_back(std::make_unique<char[]>(size));
-    chunk_sizes_.push_back(size);
-    chunk_used_ = 0;
-  }
-  char* at = chunks_.back().get() + chunk_used_;
-  std::memcpy(at, bytes.data(), bytes.size());
-  chunk_used_ += bytes.size();
-  return std::string_view(at, bytes.size());
-}
-
-size_t ByteArena::MemoryBytes() const {
-  size_t bytes = chunks_.capacity() * sizeof(chunks_[0]) + chunk_sizes_.capacity() * sizeof(size_t);
-  for (size_t size : chunk_sizes_) bytes += size;
-  return bytes;
-}
-
-void StringPool::Grow() {
-  std::vector<uint32_t> slots(slots_.empty() ? 1024 : slots_.size() * 2, 0);
-  const size_t mask = slots.size() - 1;
-  for (uint32_t id = 0; id < strings_.size(); ++id) {
-    size_t i = std::hash<std::string_view>()(strings_[id]) & mask;
-    while (slots[i] != 0) i = (i + 1) & mask;
-    slots[i] = id + 1;
-  }
-  slots_ = std::move(slots);
-}
-
-uint32_t StringPool::Intern(std::string_view s) {
-  if ((strings_.size() + 1) * 2 > slots_.size()) Grow();  // load at most one half
-  const size_t mask = slots_.size() - 1;
-  size_t i = std::hash<std::string_view>()(s) & mask;
-  while (slots_[i] != 0) {
-    if (strings_[slots_[i] - 1] == s) return slots_[i] - 1;
-    i = (i + 1) & mask;
-  }
-  uint32_t id = static_cast<uint32_t>(strings_.size());
-  strings_.push_back(text_.Store(s));
-  slots_[i] = id + 1;
-  return id;
-}
-
-size_t StringPool::MemoryBytes() const {
-  return text_.MemoryBytes() + strings_.capacity() * sizeof(std::string_view) +
-         slots_.capacity() * sizeof(uint32_t);
-}
-
 // ---- TraceLog ------------------------------------------------------------------------
 
 template <typename T>
@@ -93,7 +40,10 @@ size_t TraceLog::Append(TraceRecord record) {
     into.entry.push_back(static_cast<uint32_t>(index));
     into.value.push_back(std::move(from));
   };
-  keep(record.decision, decisions_);
+  if (record.decision) {
+    decision_entries_.push_back(static_cast<uint32_t>(index));
+    decisions_.Add(*record.decision);
+  }
   keep(record.hop, hops_);
   keep(record.token, tokens_);
   keep(record.message, messages_);
@@ -128,9 +78,10 @@ TraceLog::Memory TraceLog::MemoryBytes() const {
   m.entries = chunks_.capacity() * sizeof(chunks_[0]) +
               chunks_.size() * kChunkEntries * sizeof(Entry) + blocks_.capacity() * sizeof(Block);
   m.strings = strings_.MemoryBytes();
-  m.payloads = decisions_.MemoryBytes() + hops_.MemoryBytes() + tokens_.MemoryBytes() +
-               messages_.MemoryBytes() + tickets_.MemoryBytes();
+  m.payloads = decision_entries_.capacity() * sizeof(uint32_t) + hops_.MemoryBytes() +
+               tokens_.MemoryBytes() + messages_.MemoryBytes() + tickets_.MemoryBytes();
   m.tickets = ticket_bytes_.MemoryBytes();
+  m.decisions = decisions_.MemoryBytes();
   return m;
 }
 
@@ -171,8 +122,21 @@ auto Get(const P& payloads, size_t index) -> decltype(payloads.value[0].get()) {
 
 }  // namespace
 
-const Decision* TraceView::decision() const {
-  return record_ ? record_->decision.get() : Get(log_->decisions_, index_);
+ptrdiff_t TraceLog::DecisionOf(size_t index) const {
+  auto it = std::lower_bound(decision_entries_.begin(), decision_entries_.end(), index,
+                             [](uint32_t e, size_t i) { return e < i; });
+  return it != decision_entries_.end() && *it == index ? it - decision_entries_.begin() : -1;
+}
+
+bool TraceView::has_decision() const {
+  return record_ ? record_->decision != nullptr : log_->DecisionOf(index_) >= 0;
+}
+
+std::shared_ptr<const Decision> TraceView::decision() const {
+  if (record_) return record_->decision;
+  ptrdiff_t at = log_->DecisionOf(index_);
+  if (at < 0) return nullptr;
+  return std::make_shared<const Decision>(log_->decisions_.Get(static_cast<uint32_t>(at)));
 }
 
 const v1::HopResult* TraceView::hop() const {
@@ -198,9 +162,9 @@ const v1::Envelope* TraceView::message() const {
   return record_ ? record_->message.get() : Get(log_->messages_, index_);
 }
 
-std::vector<std::string> TraceView::Rules() const {
+std::vector<std::string> TraceView::Rules(const Decision* d) const {
   std::vector<std::string> out;
-  if (const Decision* d = decision()) {
+  if (d) {
     for (RuleId r : d->Rules()) out.emplace_back(RuleCode(r));
   } else if (const v1::HopResult* h = hop(); h && !h->decision().rule().empty()) {
     out.push_back(h->decision().rule());
@@ -208,16 +172,16 @@ std::vector<std::string> TraceView::Rules() const {
   return out;
 }
 
-std::vector<std::string> TraceView::Facts() const {
+std::vector<std::string> TraceView::Facts(const Decision* d) {
   std::vector<std::string> out;
-  if (const Decision* d = decision()) {
+  if (d) {
     for (const Fact& f : d->Facts()) out.push_back(f.ToString());
   }
   return out;
 }
 
 std::string TraceView::Explain() const {
-  const Decision* d = decision();
+  std::shared_ptr<const Decision> d = decision();
   return d ? d->Explain() : std::string();
 }
 
@@ -230,9 +194,7 @@ TraceRecord TraceView::ToRecord() const {
   out.node = std::string(node());
   out.path = std::string(path());
   out.summary = std::string(summary());
-  if (ptrdiff_t at = log_->decisions_.Find(index_); at >= 0) {
-    out.decision = log_->decisions_.value[at];
-  }
+  out.decision = decision();
   if (ptrdiff_t at = log_->hops_.Find(index_); at >= 0) {
     const auto& hop = log_->hops_.value[at];
     if (hop.use_count() > 0) {

@@ -8,8 +8,10 @@
 //   for (nodes::TraceView r : log) out << r.node() << " " << r.summary() << "\n";
 //
 // TraceView reads a kept entry or a live TraceRecord alike, so one rendering serves the
-// kept trace and a sink. Decisions, tokens and envelopes stay shared with whoever else
-// holds them; an issued ticket is kept serialized (parsed again when read); a HOP entry's
+// kept trace and a sink. Decisions are kept packed (PackedDecisions: facts as fixed-size
+// records, their texts interned) and rebuilt when read; tokens and envelopes stay shared
+// with whoever else holds them; an issued ticket is kept serialized (parsed again when
+// read); a HOP entry's
 // hop result can be pointed at the node of a call's hop tree that holds the same hop
 // (ShareHop), so that the hop is kept once.
 //
@@ -27,45 +29,10 @@
 #include <vector>
 
 #include "nodes/context.h"
+#include "nodes/string_pool.h"
+#include "nodes/trace_decisions.h"
 
 namespace delegsim::nodes {
-
-// Bytes in chunks that never move: a stored view stays valid while the arena lives.
-class ByteArena {
- public:
-  std::string_view Store(std::string_view bytes);
-  size_t MemoryBytes() const;  // the chunks and their table
-
- private:
-  static constexpr size_t kChunkBytes = 64 * 1024;
-  std::vector<std::unique_ptr<char[]>> chunks_;
-  std::vector<size_t> chunk_sizes_;  // capacity of each chunk
-  size_t chunk_used_ = 0;            // bytes used in the last chunk
-};
-
-// Interned strings: each distinct string stored once, named by a dense id.
-class StringPool {
- public:
-  StringPool() = default;
-  StringPool(StringPool&&) = default;
-  StringPool& operator=(StringPool&&) = default;
-  StringPool(const StringPool&) = delete;
-  StringPool& operator=(const StringPool&) = delete;
-
-  // The id of `s`, adding it when new.
-  uint32_t Intern(std::string_view s);
-  std::string_view Get(uint32_t id) const { return strings_[id]; }
-  size_t size() const { return strings_.size(); }
-  // Heap bytes held: the text, the id -> string table and the hash index.
-  size_t MemoryBytes() const;
-
- private:
-  void Grow();
-
-  ByteArena text_;
-  std::vector<std::string_view> strings_;
-  std::vector<uint32_t> slots_;  // open addressing: id + 1, 0 for an empty slot
-};
 
 class TraceLog;
 
@@ -84,17 +51,22 @@ class TraceView {
   std::string_view summary() const;
   // Payloads, null when the record has none (see TraceRecord for which records carry
   // which). hop(): the hop's own fields; when the log shares it with a call's tree, its
-  // children are the tree's. ticket(): parsed anew from the log on each call.
-  const Decision* decision() const;
+  // children are the tree's. decision(), ticket(): rebuilt anew from the log on each call
+  // (has_decision() tells whether there is one without rebuilding it).
+  bool has_decision() const;
+  std::shared_ptr<const Decision> decision() const;
   const v1::HopResult* hop() const;
   std::shared_ptr<const v1::TicketBody> ticket() const;
   const TokenView* token() const;
   const v1::Envelope* message() const;
 
   // As TraceRecord::Rules, Facts, Explain.
-  std::vector<std::string> Rules() const;
-  std::vector<std::string> Facts() const;
+  std::vector<std::string> Rules() const { return Rules(decision().get()); }
+  std::vector<std::string> Facts() const { return Facts(decision().get()); }
   std::string Explain() const;
+  // The same from `d`, this record's decision() already read (null when it has none).
+  std::vector<std::string> Rules(const Decision* d) const;
+  static std::vector<std::string> Facts(const Decision* d);
 
   // A standalone copy (payloads shared; a hop shared with a tree is copied without its
   // children).
@@ -152,17 +124,18 @@ class TraceLog {
   Iterator begin() const { return Iterator(this, 0); }
   Iterator end() const { return Iterator(this, size_); }
 
-  // Heap bytes the log itself holds, by part. Shared payload objects (decisions, tokens,
+  // Heap bytes the log itself holds, by part. Shared payload objects (tokens,
   // envelopes, hops not shared with a tree) are not included: the caller sizes them from
   // the views, each once.
   struct Memory {
-    size_t entries = 0;   // the fixed-size entries, with their time and sequence bases
-    size_t strings = 0;   // the string pool, with its index
-    size_t payloads = 0;  // the payload tables: entry indexes and shared pointers
-    size_t tickets = 0;   // issued tickets, serialized
+    size_t entries = 0;    // the fixed-size entries, with their time and sequence bases
+    size_t strings = 0;    // the string pool, with its index
+    size_t payloads = 0;   // the payload tables: entry indexes and shared pointers
+    size_t tickets = 0;    // issued tickets, serialized
+    size_t decisions = 0;  // decisions, packed (their texts are in the string pool)
   };
   Memory MemoryBytes() const;
-  // Distinct strings interned (node names, paths, summaries).
+  // Distinct strings interned (node names, paths, summaries, decisions' texts).
   size_t distinct_strings() const { return strings_.size(); }
 
  private:
@@ -198,12 +171,16 @@ class TraceLog {
     return chunks_[index / kChunkEntries][index % kChunkEntries];
   }
   const Block& BlockOf(size_t index) const;
+  // Position of entry `index`'s decision in decision_entries_ (its id), or -1.
+  ptrdiff_t DecisionOf(size_t index) const;
 
   std::vector<std::unique_ptr<Entry[]>> chunks_;
   size_t size_ = 0;
   std::vector<Block> blocks_;
   StringPool strings_;
-  Payloads<std::shared_ptr<const Decision>> decisions_;
+  // Decision k (ids count up with the entries) belongs to entry decision_entries_[k].
+  std::vector<uint32_t> decision_entries_;
+  PackedDecisions decisions_;
   // A hop shared with a tree is held without ownership (an aliasing pointer with no
   // control block).
   Payloads<std::shared_ptr<const v1::HopResult>> hops_;

@@ -279,8 +279,10 @@ std::string TraceLineText(nodes::TraceView r) {
   std::string out = head + node + " " + kind + " ";
   if (!r.path().empty()) out.append(r.path()).append("  ");
   out += r.summary();
-  if (r.decision()) out += ": " + r.Explain();
-  std::vector<std::string> rules = r.Rules();
+  // A kept decision is rebuilt on each read: read it once.
+  std::shared_ptr<const Decision> d = r.decision();
+  if (d) out += ": " + d->Explain();
+  std::vector<std::string> rules = r.Rules(d.get());
   if (!rules.empty()) out += "  [" + Join(rules, ",") + "]";
   // Summaries quote names from the wire, where a peer may send anything.
   return EscapeUnsafe(out);
@@ -294,9 +296,10 @@ std::string TraceLineJson(nodes::TraceView r) {
   j["kind"] = std::string(nodes::TraceKindName(r.kind()));
   j["path"] = std::string(r.path());
   j["summary"] = std::string(r.summary());
-  j["rules"] = r.Rules();
-  j["facts"] = r.Facts();
-  if (r.decision()) j["explain"] = r.Explain();
+  std::shared_ptr<const Decision> d = r.decision();  // rebuilt on each read: once
+  j["rules"] = r.Rules(d.get());
+  j["facts"] = r.Facts(d.get());
+  if (d) j["explain"] = d->Explain();
   return DumpAscii(j, -1);
 }
 

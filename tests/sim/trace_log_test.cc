@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,54 @@ TEST(StringPool, InternsEachStringOnceAndKeepsViewsValid) {
   EXPECT_EQ(pool.Get(b), big);
   EXPECT_EQ(pool.Get(pool.Intern("name 4321")), "name 4321");
   EXPECT_EQ(pool.size(), 5003u);
+}
+
+// Everything a Decision renders, to compare a packed one with the original.
+std::string Rendered(const Decision& d) {
+  std::string out = d.Explain() + "\n" + VerdictName(d.verdict()).data() + " " +
+                    (d.error().empty() ? "-" : d.error()) + " " +
+                    (d.status().empty() ? "-" : d.status()) + "\n";
+  for (RuleId r : d.Rules()) out += std::string(RuleCode(r)) + " ";
+  out += "\n";
+  for (RuleId r : d.RulesConsulted()) out += std::string(RuleCode(r)) + " ";
+  out += "\n";
+  for (const Check& c : d.checks()) {
+    out += std::string(RuleCode(c.rule)) + " " + std::to_string(static_cast<int>(c.effect)) + " " +
+           c.what + ":";
+    for (const Fact& f : c.facts) out += " [" + f.name() + "]=[" + f.value() + "]";
+    out += "\n";
+  }
+  for (const Cause& c : d.causes()) out += std::string(RuleCode(c.rule)) + " " + c.fact.ToString();
+  return out;
+}
+
+TEST(PackedDecisions, ReadBackRendersAsTheOriginal) {
+  std::vector<Decision> all(5);
+  all[0]
+      .Read(RuleId::kKCD2, {{"evidence.forwardable", false}, {"count", 42}})
+      .Set(RuleId::kUD5, "forwardable", {Fact(std::string("svc_web"), ".trusted", true)})
+      .Clear(RuleId::kAC1, "level", {{"text", "007"}, {"neg", int64_t{-9'000'000'000}}})
+      .Allow(RuleId::kDS9);
+  all[1]
+      .Read(RuleId::kIL1,
+            {{"", ""}, {"zero", "-0"}, {"plus", "+5"}, {"big", "99999999999999999999"}})
+      .Deny(RuleId::kKCD2, "KDC_ERR_BADOPTION", "STATUS_X", {{"alice.not_delegated", true}})
+      .Because(RuleId::kAC1, Fact("alice.not_delegated", true))
+      .Because(RuleId::kUD5, Fact("header.forwardable", "false"))
+      .Allow(RuleId::kDS9);                            // ignored: denied
+  all[2].Deny(RuleId::kDS12, "STATUS_LOGON_FAILURE");  // no facts, no status
+  // all[3]: nothing at all; all[4]: an allowed check without a decider.
+  all[4].Read(RuleId::kIL2, {{"true", "true"}, {"min", INT64_MIN}});
+  PackedDecisions packed;
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(packed.Add(all[i]), i);
+  ASSERT_EQ(packed.size(), all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    Decision back = packed.Get(static_cast<uint32_t>(i));
+    EXPECT_EQ(Rendered(back), Rendered(all[i])) << i;
+    EXPECT_EQ(back.rule(), all[i].rule()) << i;
+    EXPECT_EQ(back.RuleFor("forwardable"), all[i].RuleFor("forwardable")) << i;
+  }
+  EXPECT_GT(packed.MemoryBytes(), 0u);
 }
 
 TEST(TraceLog, ReadsBackTimesAndSeqsAcrossBlocks) {
@@ -152,6 +201,10 @@ TEST(TraceLog, KeptTraceRendersAsTheLiveRecordsOfEveryLibraryScenario) {
     for (size_t i = 0; i < live.size(); ++i) {
       ASSERT_EQ(sim::TraceLineText(log[i]), sim::TraceLineText(live[i])) << file << " #" << i;
       ASSERT_EQ(sim::TraceLineJson(log[i]), sim::TraceLineJson(live[i])) << file << " #" << i;
+      ASSERT_EQ(log[i].has_decision(), live[i].decision != nullptr) << file << " #" << i;
+      if (live[i].decision) {
+        ASSERT_EQ(Rendered(*log[i].decision()), Rendered(*live[i].decision)) << file << " #" << i;
+      }
       EXPECT_EQ(log[i].message(), live[i].message.get());
       if (live[i].ticket) {
         ASSERT_NE(log[i].ticket(), nullptr);
